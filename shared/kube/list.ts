@@ -1,0 +1,95 @@
+import { SuiteError } from '../errors.ts'
+import type { RequestContext } from './api-errors.ts'
+import type { Transport } from './transport.ts'
+
+/**
+ * Paginated lists folded page by page, so memory holds one page (500 objects by default, kubectl's chunk size)
+ * plus whatever the caller keeps, never the whole cluster.
+ */
+export const DEFAULT_CHUNK_SIZE = 500
+const MAX_RESTARTS = 3
+
+export interface ListOptions {
+  path: string
+  labelSelector?: string | undefined
+  fieldSelector?: string | undefined
+  chunkSize?: number
+  context: RequestContext
+  signal?: AbortSignal
+}
+
+export interface ListPage<T> {
+  items: T[]
+  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number }
+}
+
+export interface FoldResult<A> {
+  value: A
+  resourceVersion: string
+  pages: number
+  /** Times the list started over because the server expired the continue token (410). */
+  restarts: number
+}
+
+/**
+ * Lists with limit/continue and folds each page into an accumulator. When the continue token expires (410
+ * Expired: the server compacted its history mid-list), the fold starts over from a fresh accumulator, so the
+ * result is always one consistent pass and never counts an object twice.
+ */
+export async function foldList<T, A>(
+  transport: Transport,
+  options: ListOptions,
+  init: () => A,
+  step: (acc: A, items: T[]) => A | undefined,
+): Promise<FoldResult<A>> {
+  let restarts = 0
+  for (;;) {
+    let acc = init()
+    let token: string | undefined
+    let pages = 0
+    let resourceVersion = ''
+    try {
+      do {
+        const page = await transport.json<ListPage<T>>({
+          path: options.path,
+          query: {
+            limit: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+            continue: token,
+            labelSelector: options.labelSelector || undefined,
+            fieldSelector: options.fieldSelector || undefined,
+          },
+          context: options.context,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        })
+        pages++
+        acc = step(acc, page.items ?? []) ?? acc
+        token = page.metadata?.continue || undefined
+        resourceVersion = page.metadata?.resourceVersion ?? resourceVersion
+      } while (token !== undefined)
+      return { value: acc, resourceVersion, pages, restarts }
+    } catch (error) {
+      if (error instanceof SuiteError && error.status === 410 && token !== undefined && restarts < MAX_RESTARTS) {
+        restarts++
+        continue
+      }
+      throw error
+    }
+  }
+}
+
+/** Collects every item of a paginated list (for lists known to be small, such as nodes or namespaces). */
+export async function listAll<T>(
+  transport: Transport,
+  options: ListOptions,
+): Promise<{ items: T[]; resourceVersion: string }> {
+  const result = await foldList<T, T[]>(
+    transport,
+    options,
+    () => [],
+    (acc, items) => {
+      for (const item of items) acc.push(item)
+      return acc
+    },
+  )
+  return { items: result.value, resourceVersion: result.resourceVersion }
+}

@@ -1,0 +1,235 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import type { Server } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { stringify } from 'yaml'
+import { admit } from './admission/index.ts'
+import { DEFAULT_POLICY, DEFAULT_USERS, type PolicyRule, type SimUser } from './auth.ts'
+import { startControllers } from './controllers/index.ts'
+import { negotiateExecProtocol, serveExec } from './exec/protocol.ts'
+import { runCommand } from './exec/shell.ts'
+import { defaultFaults, type Faults, type RequestRecord } from './faults.ts'
+import { field, type KubeObject } from './object.ts'
+import { createPki, type IssuedCert, issueClientCert, type Pki } from './pki.ts'
+import type { RequestInfo } from './request-info.ts'
+import type { Scenario } from './scenario/types.ts'
+import { startServer } from './server.ts'
+import { StatusError } from './status.ts'
+import { Store } from './store.ts'
+import { toTable } from './tables.ts'
+
+/**
+ * The simulated cluster: PKI, store, control plane and HTTPS API server in one process. Tests start one per file;
+ * the demo and the benchmarks run it as a child process through test/sim/cli.ts.
+ */
+export interface SimOptions {
+  scenario?: Scenario
+  users?: readonly SimUser[]
+  policy?: readonly PolicyRule[]
+  host?: string
+  port?: number
+  /** Run container commands through the simulated shell (jobs complete, logs appear). Default true. */
+  runContainers?: boolean
+  dataDir?: string
+  clock?: () => Date
+}
+
+export type AuthMode = 'cert' | 'token' | 'basic'
+
+export interface KubeconfigOptions {
+  user?: string
+  auth?: AuthMode
+  namespace?: string
+  contextName?: string
+  path?: string
+  /** Embed credentials as *-data fields (default) or reference files. */
+  embed?: boolean
+}
+
+export interface Sim {
+  url: string
+  port: number
+  pki: Pki
+  store: Store
+  faults: Faults
+  dataDir: string
+  /** Every answered request, for tests that count calls. */
+  requests: RequestRecord[]
+  users: readonly SimUser[]
+  idle(): Promise<void>
+  issueCert(
+    user: string,
+    groups?: string[],
+    options?: { notBefore?: Date; notAfter?: Date; fileName?: string },
+  ): IssuedCert
+  writeKubeconfig(options?: KubeconfigOptions): string
+  resetFaults(): void
+  stop(): Promise<void>
+}
+
+export async function startSim(options: SimOptions = {}): Promise<Sim> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kubectl-suite-sim-'))
+  const ownsDataDir = options.dataDir === undefined
+  const pki = createPki(join(dataDir, 'pki'))
+  const clock = options.clock ?? (() => new Date())
+  const store = new Store(clock)
+  const scenario = options.scenario
+  if (scenario !== undefined) store.bulkLoad(scenario.objects as KubeObject[])
+  const controllers = startControllers(store, {
+    dataDir,
+    runContainers: options.runContainers ?? true,
+    ...(scenario === undefined ? {} : { podUsage: scenario.podUsage, nodeSystemUsage: scenario.nodeSystemUsage }),
+  })
+  if (scenario !== undefined) seedVolumeFiles(store, dataDir, scenario)
+  const users = options.users ?? DEFAULT_USERS
+  const policy = options.policy ?? DEFAULT_POLICY
+  const faults = defaultFaults()
+  const requests: RequestRecord[] = []
+  const counters = { continuedPages: 0 }
+
+  const prepareExec = (info: RequestInfo, url: URL) => {
+    const namespace = info.namespace as string
+    const pod = store.mustGet('pods', namespace, info.name as string)
+    if (field(pod, ['status', 'phase']) !== 'Running') {
+      throw new StatusError(400, 'BadRequest', `pod ${pod.metadata.name} does not have a host assigned`)
+    }
+    const containers = (field(pod, ['spec', 'containers']) as { name: string }[] | undefined) ?? []
+    const requested = url.searchParams.get('container')
+    const container = requested ?? containers[0]?.name
+    if (container === undefined || !containers.some((c) => c.name === container)) {
+      throw new StatusError(400, 'BadRequest', `container ${requested} is not valid for pod ${pod.metadata.name}`)
+    }
+    const argv = url.searchParams.getAll('command')
+    if (argv.length === 0) throw new StatusError(400, 'BadRequest', 'you must specify at least 1 command')
+    const fs = controllers.podFs(namespace, pod.metadata.name, container)
+    return (ws: Parameters<typeof serveExec>[0]) => {
+      void serveExec(ws, ws.protocol, (io) =>
+        runCommand(argv, {
+          fs,
+          cwd: '/',
+          env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/root', HOSTNAME: pod.metadata.name },
+          ...io,
+        }),
+      )
+    }
+  }
+
+  const server: Server = await startServer({
+    pki,
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    users,
+    policy,
+    faults,
+    record: (entry) => requests.push(entry),
+    resources: {
+      store,
+      faults,
+      policy,
+      now: clock,
+      admit: (plural, obj, old, operation) => admit(store, plural, obj, old, operation),
+      toTable: (resource, items, tableOptions) => toTable(resource, items, tableOptions),
+      containerLogs: (ns, pod, container, logOptions) => controllers.containerLogs(ns, pod, container, logOptions),
+      podMetrics: (ns) => controllers.podMetrics(ns),
+      nodeMetrics: () => controllers.nodeMetrics(),
+      statsSummary: (node) => controllers.statsSummary(node),
+      negotiateExec: (protocols) => negotiateExecProtocol(protocols),
+      prepareExec,
+      counters,
+    },
+  })
+  const port = (server.address() as AddressInfo).port
+  const url = `https://127.0.0.1:${port}`
+  let fileCounter = 0
+
+  const issueCert: Sim['issueCert'] = (user, groups, certOptions) => {
+    const known = users.find((u) => u.name === user)
+    return issueClientCert(pki, user, groups ?? known?.groups ?? [], certOptions)
+  }
+
+  const writeKubeconfig = (kc: KubeconfigOptions = {}): string => {
+    const user = kc.user ?? 'admin'
+    const auth = kc.auth ?? 'cert'
+    const embed = kc.embed ?? true
+    const contextName = kc.contextName ?? 'sim'
+    const path = kc.path ?? join(dataDir, 'kubeconfigs', `${contextName}-${user}-${auth}-${++fileCounter}.yaml`)
+    const known = users.find((u) => u.name === user)
+    const userEntry: Record<string, unknown> = {}
+    if (auth === 'cert') {
+      const cert = issueCert(user)
+      if (embed) {
+        userEntry['client-certificate-data'] = cert.cert.toString('base64')
+        userEntry['client-key-data'] = cert.key.toString('base64')
+      } else {
+        userEntry['client-certificate'] = cert.certPath
+        userEntry['client-key'] = cert.keyPath
+      }
+    } else if (auth === 'token') {
+      const token = known?.tokens?.[0]
+      if (token === undefined) throw new Error(`sim user ${user} has no token`)
+      userEntry.token = token
+    } else {
+      if (known?.password === undefined) throw new Error(`sim user ${user} has no password`)
+      userEntry.username = user
+      userEntry.password = known.password
+    }
+    const cluster: Record<string, unknown> = { server: url }
+    if (embed) cluster['certificate-authority-data'] = pki.caCert.toString('base64')
+    else cluster['certificate-authority'] = pki.caCertPath
+    const doc = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'sim', cluster }],
+      users: [{ name: `${user}@sim`, user: userEntry }],
+      contexts: [
+        {
+          name: contextName,
+          context: {
+            cluster: 'sim',
+            user: `${user}@sim`,
+            ...(kc.namespace === undefined ? {} : { namespace: kc.namespace }),
+          },
+        },
+      ],
+      'current-context': contextName,
+      preferences: {},
+    }
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(path, stringify(doc), { mode: 0o600 })
+    return path
+  }
+
+  return {
+    url,
+    port,
+    pki,
+    store,
+    faults,
+    dataDir,
+    requests,
+    users,
+    idle: () => controllers.idle(),
+    issueCert,
+    writeKubeconfig,
+    resetFaults: () => Object.assign(faults, defaultFaults()),
+    stop: async () => {
+      controllers.stop()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Writes the scenario's files into the host folders that back each claim's volume. */
+function seedVolumeFiles(store: Store, dataDir: string, scenario: Scenario): void {
+  for (const file of scenario.volumeFiles) {
+    const claim = store.get('persistentvolumeclaims', file.namespace, file.claim)
+    const volume = field(claim, ['spec', 'volumeName'])
+    if (typeof volume !== 'string' || volume === '') continue
+    const target = join(dataDir, 'volumes', volume, file.path)
+    mkdirSync(dirname(target), { recursive: true })
+    writeFileSync(target, file.content)
+  }
+}
