@@ -1,0 +1,130 @@
+import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node'
+import { SuiteError } from '../../shared/errors.ts'
+import type { Kube } from '../../shared/kube/connect.ts'
+import { foldList, listAll } from '../../shared/kube/list.ts'
+import { resourcePath } from '../../shared/kube/paths.ts'
+import { nanoValue, parseQuantity } from '../../shared/quantity.ts'
+import { emptyTotals, foldPodIntoNodeTotals, type NodeUsageMetric, type NodesSnapshot, type PodTotals } from './model.ts'
+
+/**
+ * The API reads of `kubectl usage`: one paginated list per resource kind, run concurrently, never one request per
+ * node. Pods are folded into per-node totals page by page so memory stays flat on 150,000-pod clusters.
+ */
+export interface NodesQuery {
+  nodeSelector?: string | undefined
+  namespaceSelector?: string | undefined
+  podSelector?: string | undefined
+  chunkSize?: number | undefined
+  metrics: boolean
+  signal?: AbortSignal
+}
+
+interface MetricsItem {
+  metadata: { name: string; namespace?: string }
+  usage?: { cpu?: string; memory?: string }
+  containers?: { name: string; usage?: { cpu?: string; memory?: string } }[]
+}
+
+export interface MetricsResult<T> {
+  value: T | undefined
+  /** Why usage is missing, in one line, when it is. */
+  warning: string | undefined
+}
+
+/** Non-terminated pods only, the same filter `kubectl describe node` sends. */
+export const NON_TERMINATED = 'status.phase!=Succeeded,status.phase!=Failed'
+
+function usageNanos(usage: { cpu?: string; memory?: string } | undefined): NodeUsageMetric {
+  return {
+    cpu: usage?.cpu === undefined ? 0n : nanoValue(parseQuantity(usage.cpu)),
+    memory: usage?.memory === undefined ? 0n : nanoValue(parseQuantity(usage.memory)),
+  }
+}
+
+/** Metrics are optional: absent, slow or forbidden gives a warning and `-` cells, never a failure. */
+async function optionalMetrics<T>(read: () => Promise<T>): Promise<MetricsResult<T>> {
+  try {
+    return { value: await read(), warning: undefined }
+  } catch (error) {
+    if (!(error instanceof SuiteError)) throw error
+    const reason =
+      error.status === 404
+        ? 'the metrics API (metrics.k8s.io) is not available: is metrics-server installed?'
+        : error.status === 403
+          ? `the metrics API is forbidden for this user: ${error.message}`
+          : `the metrics API did not answer: ${error.message}`
+    return { value: undefined, warning: `usage columns show "-": ${reason}` }
+  }
+}
+
+export async function collectNodeMetrics(kube: Kube, labelSelector: string | undefined, signal?: AbortSignal): Promise<MetricsResult<Map<string, NodeUsageMetric>>> {
+  return optionalMetrics(async () => {
+    const { items } = await listAll<MetricsItem>(kube.transport, {
+      path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' }),
+      labelSelector,
+      context: { verb: 'list', resource: 'nodes.metrics.k8s.io' },
+      // Metrics are a nicety: a slow metrics API must not hold the whole command for a minute.
+      ...(signal === undefined ? {} : { signal }),
+    })
+    return new Map(items.map((m) => [m.metadata.name, usageNanos(m.usage)]))
+  })
+}
+
+export async function collectPodMetrics(
+  kube: Kube,
+  namespace: string | undefined,
+  labelSelector: string | undefined,
+): Promise<MetricsResult<Map<string, MetricsItem>>> {
+  return optionalMetrics(async () => {
+    const { items } = await listAll<MetricsItem>(kube.transport, {
+      path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
+      labelSelector,
+      context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
+    })
+    return new Map(items.map((m) => [`${m.metadata.namespace}/${m.metadata.name}`, m]))
+  })
+}
+
+async function namespacesMatching(kube: Kube, selector: string): Promise<Set<string>> {
+  const { items } = await listAll<V1Namespace>(kube.transport, {
+    path: resourcePath({ plural: 'namespaces' }),
+    labelSelector: selector,
+    context: { verb: 'list', resource: 'namespaces' },
+  })
+  return new Set(items.map((n) => n.metadata?.name ?? ''))
+}
+
+export async function collectNodes(kube: Kube, query: NodesQuery): Promise<{ snapshot: NodesSnapshot; warnings: string[] }> {
+  const allowedNamespaces = query.namespaceSelector === undefined ? undefined : await namespacesMatching(kube, query.namespaceSelector)
+  const [nodes, pods, metrics] = await Promise.all([
+    listAll<V1Node>(kube.transport, {
+      path: resourcePath({ plural: 'nodes' }),
+      labelSelector: query.nodeSelector,
+      context: { verb: 'list', resource: 'nodes' },
+    }),
+    foldList<V1Pod, { totals: Map<string, PodTotals>; unscheduled: PodTotals }>(
+      kube.transport,
+      {
+        path: resourcePath({ plural: 'pods' }),
+        fieldSelector: NON_TERMINATED,
+        labelSelector: query.podSelector,
+        chunkSize: query.chunkSize,
+        context: { verb: 'list', resource: 'pods' },
+      },
+      () => ({ totals: new Map(), unscheduled: emptyTotals() }),
+      (acc, items) => {
+        for (const pod of items) {
+          if (allowedNamespaces !== undefined && !allowedNamespaces.has(pod.metadata?.namespace ?? '')) continue
+          foldPodIntoNodeTotals(acc.totals, acc.unscheduled, pod)
+        }
+        return acc
+      },
+    ),
+    query.metrics ? collectNodeMetrics(kube, query.nodeSelector) : Promise.resolve({ value: undefined, warning: undefined }),
+  ])
+  const warnings = metrics.warning === undefined ? [] : [metrics.warning]
+  return {
+    snapshot: { nodes: nodes.items, totals: pods.value.totals, unscheduled: pods.value.unscheduled, metrics: metrics.value },
+    warnings,
+  }
+}

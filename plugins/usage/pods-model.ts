@@ -1,0 +1,127 @@
+import type { V1Container, V1Pod } from '@kubernetes/client-node'
+import { milliValue, nanoValue, parseQuantity, percentOf, quantityFromNano, value } from '../../shared/quantity.ts'
+import { effectivePodLimits, effectivePodRequests, type ResourceAmounts } from './resources.ts'
+
+/**
+ * The pure model of `kubectl usage pods`: one row per pod (or per container) with effective requests and limits,
+ * live usage summed over every container in PodMetrics (as `kubectl top pod` sums, sidecars included), and usage
+ * as a percentage of the request and of the limit (what k9s shows and kubectl never did).
+ */
+export interface ContainerMetric {
+  name: string
+  cpu: bigint
+  memory: bigint
+}
+
+export interface PodFigures {
+  requests: number
+  limits: number
+  usage: number | null
+  /** usage ÷ request, truncated like kubectl; null without usage or request. */
+  usageOfRequestPercent: number | null
+  usageOfLimitPercent: number | null
+}
+
+export interface Owner {
+  kind: string
+  name: string
+}
+
+export interface PodRow {
+  namespace: string
+  name: string
+  /** Container name in --containers rows, with its role. */
+  container?: string
+  containerRole?: 'app' | 'init' | 'sidecar'
+  node: string | null
+  phase: string
+  qosClass: string | null
+  owner: Owner | null
+  labels: Record<string, string>
+  createdAt: string | undefined
+  resources: Record<string, PodFigures>
+}
+
+const EXTENDED_DEFAULT = ['cpu', 'memory']
+
+function integerOf(resource: string, nanos: bigint): bigint {
+  const q = quantityFromNano(nanos)
+  return resource === 'cpu' ? milliValue(q) : value(q)
+}
+
+/** The controller behind a pod, resolved without extra API calls: ReplicaSet → Deployment by its hash suffix. */
+export function ownerOf(pod: V1Pod): Owner | null {
+  const ref = pod.metadata?.ownerReferences?.find((r) => r.controller === true) ?? pod.metadata?.ownerReferences?.[0]
+  if (ref === undefined) return null
+  const hash = pod.metadata?.labels?.['pod-template-hash']
+  if (ref.kind === 'ReplicaSet' && hash !== undefined && ref.name.endsWith(`-${hash}`)) {
+    return { kind: 'Deployment', name: ref.name.slice(0, -(hash.length + 1)) }
+  }
+  return { kind: ref.kind, name: ref.name }
+}
+
+function figures(resource: string, request: bigint | undefined, limit: bigint | undefined, usage: bigint | undefined): PodFigures {
+  const req = integerOf(resource, request ?? 0n)
+  const lim = integerOf(resource, limit ?? 0n)
+  const use = usage === undefined ? undefined : integerOf(resource, usage)
+  return {
+    requests: Number(req),
+    limits: Number(lim),
+    usage: use === undefined ? null : Number(use),
+    usageOfRequestPercent: use === undefined ? null : (percentOf(use, req) ?? null),
+    usageOfLimitPercent: use === undefined ? null : (percentOf(use, lim) ?? null),
+  }
+}
+
+function usageOf(metrics: ContainerMetric[] | undefined, resource: string): bigint | undefined {
+  if (metrics === undefined) return undefined
+  if (resource !== 'cpu' && resource !== 'memory') return undefined
+  return metrics.reduce((sum, m) => sum + (resource === 'cpu' ? m.cpu : m.memory), 0n)
+}
+
+function baseRow(pod: V1Pod): Omit<PodRow, 'resources'> {
+  return {
+    namespace: pod.metadata?.namespace ?? '',
+    name: pod.metadata?.name ?? '',
+    node: pod.spec?.nodeName ?? null,
+    phase: pod.status?.phase ?? 'Unknown',
+    qosClass: pod.status?.qosClass ?? null,
+    owner: ownerOf(pod),
+    labels: pod.metadata?.labels ?? {},
+    createdAt: pod.metadata?.creationTimestamp === undefined ? undefined : String(pod.metadata.creationTimestamp),
+  }
+}
+
+export function podRow(pod: V1Pod, metrics: ContainerMetric[] | undefined, resources: string[] = EXTENDED_DEFAULT): PodRow {
+  const requests = effectivePodRequests(pod)
+  const limits = effectivePodLimits(pod)
+  const row: PodRow = { ...baseRow(pod), resources: {} }
+  for (const resource of resources) row.resources[resource] = figures(resource, requests.get(resource), limits.get(resource), usageOf(metrics, resource))
+  return row
+}
+
+function containerAmounts(container: V1Container, kind: 'requests' | 'limits'): ResourceAmounts {
+  const result: ResourceAmounts = new Map()
+  for (const [name, text] of Object.entries((container.resources?.[kind] ?? {}) as Record<string, string>)) {
+    result.set(name, nanoValue(parseQuantity(text)))
+  }
+  return result
+}
+
+/** --containers: one row per container, init containers and sidecars marked, usage from the container's metric. */
+export function containerRows(pod: V1Pod, metrics: ContainerMetric[] | undefined, resources: string[] = EXTENDED_DEFAULT): PodRow[] {
+  const all: { container: V1Container; role: PodRow['containerRole'] }[] = [
+    ...(pod.spec?.initContainers ?? []).map((c) => ({ container: c, role: c.restartPolicy === 'Always' ? ('sidecar' as const) : ('init' as const) })),
+    ...(pod.spec?.containers ?? []).map((c) => ({ container: c, role: 'app' as const })),
+  ]
+  return all.map(({ container, role }) => {
+    const requests = containerAmounts(container, 'requests')
+    const limits = containerAmounts(container, 'limits')
+    const metric = metrics?.find((m) => m.name === container.name)
+    const row: PodRow = { ...baseRow(pod), container: container.name, ...(role === undefined ? {} : { containerRole: role }), resources: {} }
+    for (const resource of resources) {
+      row.resources[resource] = figures(resource, requests.get(resource), limits.get(resource), usageOf(metric === undefined ? (metrics === undefined ? undefined : []) : [metric], resource))
+    }
+    return row
+  })
+}

@@ -1,0 +1,22 @@
+/**
+ * The one output module every plugin prints through, so that all five feel like kubectl: `-o` formats,
+ * tabwriter-exact tables, colour roles, bars and kubectl's age and percentage spellings.
+ */
+export { BAR_GLYPHS, type BarOptions, type BarSegment, barCell, barSpans, prefersAsciiBars, renderBar } from './bar.ts'
+export { COLOR_ROLES, type ColorRole, colorize, stripAnsi } from './color.ts'
+export { csvField, type DelimitedOptions, renderCsv, renderTsv, tsvField } from './delimited.ts'
+export { renderJson, renderYaml } from './document.ts'
+export { isOutputFormat, OUTPUT_FORMATS, type OutputFormat, parseOutputFormat } from './format.ts'
+export { formatAge, formatPercent } from './humanize.ts'
+export { noResourcesMessage, printView, type RenderOptions, renderView, type View } from './print.ts'
+export {
+  type Cell,
+  type Column,
+  cellOf,
+  renderTable,
+  type Span,
+  type TableOptions,
+  type TableView,
+  tableSafeText,
+} from './table.ts'
+export { displayWidth } from './width.ts'

@@ -1,0 +1,67 @@
+import type { Io } from '../cli/io.ts'
+import { renderCsv, renderTsv } from './delimited.ts'
+import { renderJson, renderYaml } from './document.ts'
+import type { OutputFormat } from './format.ts'
+import { renderTable, type TableView } from './table.ts'
+
+/**
+ * What a command has to show, as data: one value per kind of output, so every `-o` format prints the same
+ * result and a plugin never formats text itself.
+ */
+export interface View {
+  /** The human table (`-o wide` adds the `wideOnly` columns). */
+  table: TableView
+  /** What `-o json` and `-o yaml` print: a plain JSON-able value, e.g. `{apiVersion: 'v1', kind: 'List', items}`. */
+  document: unknown
+  /** What `-o name` prints, one per line: `node/worker-1`. */
+  names: string[]
+  /** What csv and tsv print, when it should differ from `table` (which they print with every column). */
+  csv?: TableView
+}
+
+/** Rendering choices that do not come from the format itself. */
+export interface RenderOptions {
+  /** `--no-headers`: no header line in table, wide, csv and tsv. */
+  noHeaders?: boolean
+  /** Colour the table (never json, yaml, name, csv or tsv). */
+  color: boolean
+}
+
+/**
+ * The exact text `view` prints as `format`. Table-like formats with no rows, and `name` with no names, render as
+ * '' — the command then tells stderr "No resources found" itself, see {@link noResourcesMessage}. json and yaml
+ * always render the document, an empty list included, as kubectl does.
+ */
+export function renderView(view: View, format: OutputFormat, options: RenderOptions): string {
+  const { noHeaders = false, color } = options
+  switch (format) {
+    case 'table':
+      return renderTable(view.table, { wide: false, noHeaders, color })
+    case 'wide':
+      return renderTable(view.table, { wide: true, noHeaders, color })
+    case 'json':
+      return renderJson(view.document)
+    case 'yaml':
+      return renderYaml(view.document)
+    case 'name':
+      return view.names.map((name) => `${name}\n`).join('')
+    case 'csv':
+      return renderCsv(view.csv ?? view.table, { noHeaders })
+    case 'tsv':
+      return renderTsv(view.csv ?? view.table, { noHeaders })
+  }
+}
+
+/** The one place a plugin's result reaches stdout: renders `view` as `format`, coloured when `io.color`. */
+export function printView(io: Io, view: View, format: OutputFormat, options: { noHeaders?: boolean } = {}): void {
+  const text = renderView(view, format, { noHeaders: options.noHeaders, color: io.color })
+  if (text !== '') io.out.write(text)
+}
+
+/**
+ * kubectl's words for an empty result, for stderr: "No resources found in default namespace." for one namespace,
+ * "No resources found" (no full stop, as kubectl) across all namespaces or for cluster-scoped kinds.
+ */
+export function noResourcesMessage(namespace: string | undefined): string {
+  return namespace === undefined ? 'No resources found' : `No resources found in ${namespace} namespace.`
+}

@@ -1,0 +1,130 @@
+import { type ColorRole, colorize } from './color.ts'
+import { displayWidth } from './width.ts'
+
+/** One column of a table: its header (already upper-case, as kubectl prints it) and how it lines up. */
+export interface Column {
+  header: string
+  /** `right` suits numbers and quantities; the default is `left`, as in every kubectl table. */
+  align?: 'left' | 'right'
+  /** Shown only by `-o wide` (and always by csv/tsv), like kubectl's priority-1 columns. */
+  wideOnly?: boolean
+}
+
+/** A run of text inside a cell with its own colour, for cells that mix colours (bars). */
+export interface Span {
+  text: string
+  role?: ColorRole
+}
+
+/** A table cell: its text and, optionally, what the text means so a terminal can colour it. */
+export interface Cell {
+  /** The plain text: what widths are measured on and what csv, tsv and colourless output print. */
+  text: string
+  role?: ColorRole
+  /**
+   * Several colours inside one cell. Used only for colour output and only when the span texts joined equal
+   * `text` exactly; otherwise `text` is coloured with `role`, so a careless caller can never shift a column.
+   */
+  spans?: readonly Span[]
+}
+
+/** Rows and columns, before any layout. Rows shorter than `columns` are padded with empty cells. */
+export interface TableView {
+  columns: Column[]
+  rows: (string | Cell)[][]
+}
+
+/** How {@link renderTable} lays a table out. */
+export interface TableOptions {
+  /** Include `wideOnly` columns (`-o wide`). */
+  wide: boolean
+  /** Leave the header line out (`--no-headers`); widths then come from the rows alone, as in kubectl. */
+  noHeaders?: boolean
+  /** Emit colour escapes for cell roles and a bold header. */
+  color: boolean
+}
+
+// kubectl prints every table through Go's text/tabwriter with these settings (cli-runtime printers): a column
+// is as wide as its widest cell plus the padding, but never narrower than the minimum width, padding included.
+const TAB_MIN_WIDTH = 6
+const TAB_PADDING = 3
+
+/** Reads a cell given either as a plain string or as a {@link Cell}. */
+export function cellOf(value: string | Cell | undefined): Cell {
+  if (value === undefined) return { text: '' }
+  return typeof value === 'string' ? { text: value } : value
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are what must not reach a terminal
+const ESCAPE_OR_TAB = /[\u001b\t]/g
+
+/**
+ * What kubectl does to a table cell before printing: only the first line is kept, with "..." marking the cut,
+ * and the escape character is shown as `^[` so object data cannot drive the terminal. A tab, which would start a
+ * new tabwriter column in kubectl, becomes a space here.
+ */
+export function tableSafeText(text: string): string {
+  const lineBreak = text.search(/[\f\n\r]/)
+  const firstLine = lineBreak === -1 ? text : `${text.slice(0, lineBreak)}...`
+  return firstLine.replace(ESCAPE_OR_TAB, (char) => (char === '\t' ? ' ' : '^['))
+}
+
+interface LaidCell {
+  text: string
+  width: number
+  styled: string
+}
+
+function layCell(cell: Cell, color: boolean): LaidCell {
+  const text = tableSafeText(cell.text)
+  const spansMatch =
+    cell.spans !== undefined && text === cell.text && cell.spans.map((span) => span.text).join('') === text
+  const styled =
+    spansMatch && cell.spans !== undefined
+      ? cell.spans.map((span) => colorize(span.text, span.role, color)).join('')
+      : colorize(text, cell.role, color)
+  return { text, width: displayWidth(text), styled }
+}
+
+/**
+ * Lays a table out exactly as `kubectl get` does: each cell but the last in a line is padded to its column's
+ * width (widest cell + 3 spaces, at least 6), and the last cell is printed as is, so lines carry no trailing
+ * padding unless the last cell is empty. Right-aligned columns put the spaces before the text and keep the
+ * 3-space gap after it. Widths are measured on plain text; colour is wrapped around the text afterwards, so the
+ * output with colour stripped is byte-for-byte the colourless output. A table without rows renders as ''.
+ */
+export function renderTable(table: TableView, options: TableOptions): string {
+  if (table.rows.length === 0) return ''
+  const visible = table.columns.flatMap((column, index) => (options.wide || !column.wideOnly ? [index] : []))
+  if (visible.length === 0) return ''
+
+  const lines: LaidCell[][] = []
+  if (!options.noHeaders) {
+    lines.push(
+      visible.map((index) => layCell({ text: table.columns[index]?.header ?? '', role: 'header' }, options.color)),
+    )
+  }
+  for (const row of table.rows) lines.push(visible.map((index) => layCell(cellOf(row[index]), options.color)))
+
+  const last = visible.length - 1
+  const contentWidths = visible.map((_, position) => Math.max(0, ...lines.map((line) => line[position]?.width ?? 0)))
+  const columnWidths = contentWidths.map((width) => Math.max(TAB_MIN_WIDTH, width + TAB_PADDING))
+  const rightAligned = visible.map((index) => table.columns[index]?.align === 'right')
+
+  let output = ''
+  for (const line of lines) {
+    line.forEach((cell, position) => {
+      if (position === last) {
+        const lead = rightAligned[position] ? (contentWidths[position] ?? 0) - cell.width : 0
+        output += ' '.repeat(lead) + cell.styled
+        return
+      }
+      const free = (columnWidths[position] ?? 0) - cell.width
+      output += rightAligned[position]
+        ? ' '.repeat(free - TAB_PADDING) + cell.styled + ' '.repeat(TAB_PADDING)
+        : cell.styled + ' '.repeat(free)
+    })
+    output += '\n'
+  }
+  return output
+}
