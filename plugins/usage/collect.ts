@@ -4,7 +4,13 @@ import type { Kube } from '../../shared/kube/connect.ts'
 import { foldList, listAll } from '../../shared/kube/list.ts'
 import { resourcePath } from '../../shared/kube/paths.ts'
 import { nanoValue, parseQuantity } from '../../shared/quantity.ts'
-import { emptyTotals, foldPodIntoNodeTotals, type NodeUsageMetric, type NodesSnapshot, type PodTotals } from './model.ts'
+import {
+  emptyTotals,
+  foldPodIntoNodeTotals,
+  type NodesSnapshot,
+  type NodeUsageMetric,
+  type PodTotals,
+} from './model.ts'
 
 /**
  * The API reads of `kubectl usage`: one paginated list per resource kind, run concurrently, never one request per
@@ -57,7 +63,11 @@ async function optionalMetrics<T>(read: () => Promise<T>): Promise<MetricsResult
   }
 }
 
-export async function collectNodeMetrics(kube: Kube, labelSelector: string | undefined, signal?: AbortSignal): Promise<MetricsResult<Map<string, NodeUsageMetric>>> {
+export async function collectNodeMetrics(
+  kube: Kube,
+  labelSelector: string | undefined,
+  signal?: AbortSignal,
+): Promise<MetricsResult<Map<string, NodeUsageMetric>>> {
   return optionalMetrics(async () => {
     const { items } = await listAll<MetricsItem>(kube.transport, {
       path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' }),
@@ -94,8 +104,12 @@ async function namespacesMatching(kube: Kube, selector: string): Promise<Set<str
   return new Set(items.map((n) => n.metadata?.name ?? ''))
 }
 
-export async function collectNodes(kube: Kube, query: NodesQuery): Promise<{ snapshot: NodesSnapshot; warnings: string[] }> {
-  const allowedNamespaces = query.namespaceSelector === undefined ? undefined : await namespacesMatching(kube, query.namespaceSelector)
+export async function collectNodes(
+  kube: Kube,
+  query: NodesQuery,
+): Promise<{ snapshot: NodesSnapshot; warnings: string[] }> {
+  const allowedNamespaces =
+    query.namespaceSelector === undefined ? undefined : await namespacesMatching(kube, query.namespaceSelector)
   const [nodes, pods, metrics] = await Promise.all([
     listAll<V1Node>(kube.transport, {
       path: resourcePath({ plural: 'nodes' }),
@@ -120,11 +134,18 @@ export async function collectNodes(kube: Kube, query: NodesQuery): Promise<{ sna
         return acc
       },
     ),
-    query.metrics ? collectNodeMetrics(kube, query.nodeSelector) : Promise.resolve({ value: undefined, warning: undefined }),
+    query.metrics
+      ? collectNodeMetrics(kube, query.nodeSelector)
+      : Promise.resolve({ value: undefined, warning: undefined }),
   ])
   const warnings = metrics.warning === undefined ? [] : [metrics.warning]
   return {
-    snapshot: { nodes: nodes.items, totals: pods.value.totals, unscheduled: pods.value.unscheduled, metrics: metrics.value },
+    snapshot: {
+      nodes: nodes.items,
+      totals: pods.value.totals,
+      unscheduled: pods.value.unscheduled,
+      metrics: metrics.value,
+    },
     warnings,
   }
 }

@@ -116,7 +116,8 @@ function quantityNanos(text: string | undefined): bigint {
 /** The resource names shown: cpu, memory, then every other allocatable name but pods, as describe lists them. */
 export function resourceNamesOf(nodes: V1Node[]): string[] {
   const names = new Set<string>()
-  for (const node of nodes) for (const name of Object.keys(node.status?.allocatable ?? node.status?.capacity ?? {})) names.add(name)
+  for (const node of nodes)
+    for (const name of Object.keys(node.status?.allocatable ?? node.status?.capacity ?? {})) names.add(name)
   names.delete('pods')
   const rest = [...names].filter((n) => n !== 'cpu' && n !== 'memory' && n !== 'ephemeral-storage').sort()
   return ['cpu', 'memory', ...(names.has('ephemeral-storage') ? ['ephemeral-storage'] : []), ...rest]
@@ -172,7 +173,11 @@ function nodeRoles(node: V1Node): string[] {
 }
 
 function taintsOf(node: V1Node): NodeRow['taints'] {
-  return (node.spec?.taints ?? []).map((t: V1Taint) => ({ key: t.key, ...(t.value === undefined ? {} : { value: t.value }), effect: t.effect }))
+  return (node.spec?.taints ?? []).map((t: V1Taint) => ({
+    key: t.key,
+    ...(t.value === undefined ? {} : { value: t.value }),
+    effect: t.effect,
+  }))
 }
 
 export function buildNodesReport(snapshot: NodesSnapshot, options: { resources?: string[] } = {}): NodesReport {
@@ -192,7 +197,14 @@ export function buildNodesReport(snapshot: NodesSnapshot, options: { resources?:
       const cap = quantityNanos(capacityMap[resource] ?? allocatableMap[resource])
       const req = totals.requests.get(resource) ?? 0n
       const lim = totals.limits.get(resource) ?? 0n
-      const use = metric === undefined ? undefined : resource === 'cpu' ? metric.cpu : resource === 'memory' ? metric.memory : undefined
+      const use =
+        metric === undefined
+          ? undefined
+          : resource === 'cpu'
+            ? metric.cpu
+            : resource === 'memory'
+              ? metric.memory
+              : undefined
       resources[resource] = figures(resource, alloc, cap, req, lim, use)
       const sum = totalNanos.get(resource) ?? { alloc: 0n, cap: 0n, req: 0n, lim: 0n, use: 0n }
       sum.alloc += alloc

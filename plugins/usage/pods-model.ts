@@ -60,7 +60,12 @@ export function ownerOf(pod: V1Pod): Owner | null {
   return { kind: ref.kind, name: ref.name }
 }
 
-function figures(resource: string, request: bigint | undefined, limit: bigint | undefined, usage: bigint | undefined): PodFigures {
+function figures(
+  resource: string,
+  request: bigint | undefined,
+  limit: bigint | undefined,
+  usage: bigint | undefined,
+): PodFigures {
   const req = integerOf(resource, request ?? 0n)
   const lim = integerOf(resource, limit ?? 0n)
   const use = usage === undefined ? undefined : integerOf(resource, usage)
@@ -92,11 +97,21 @@ function baseRow(pod: V1Pod): Omit<PodRow, 'resources'> {
   }
 }
 
-export function podRow(pod: V1Pod, metrics: ContainerMetric[] | undefined, resources: string[] = EXTENDED_DEFAULT): PodRow {
+export function podRow(
+  pod: V1Pod,
+  metrics: ContainerMetric[] | undefined,
+  resources: string[] = EXTENDED_DEFAULT,
+): PodRow {
   const requests = effectivePodRequests(pod)
   const limits = effectivePodLimits(pod)
   const row: PodRow = { ...baseRow(pod), resources: {} }
-  for (const resource of resources) row.resources[resource] = figures(resource, requests.get(resource), limits.get(resource), usageOf(metrics, resource))
+  for (const resource of resources)
+    row.resources[resource] = figures(
+      resource,
+      requests.get(resource),
+      limits.get(resource),
+      usageOf(metrics, resource),
+    )
   return row
 }
 
@@ -109,18 +124,35 @@ function containerAmounts(container: V1Container, kind: 'requests' | 'limits'): 
 }
 
 /** --containers: one row per container, init containers and sidecars marked, usage from the container's metric. */
-export function containerRows(pod: V1Pod, metrics: ContainerMetric[] | undefined, resources: string[] = EXTENDED_DEFAULT): PodRow[] {
+export function containerRows(
+  pod: V1Pod,
+  metrics: ContainerMetric[] | undefined,
+  resources: string[] = EXTENDED_DEFAULT,
+): PodRow[] {
   const all: { container: V1Container; role: PodRow['containerRole'] }[] = [
-    ...(pod.spec?.initContainers ?? []).map((c) => ({ container: c, role: c.restartPolicy === 'Always' ? ('sidecar' as const) : ('init' as const) })),
+    ...(pod.spec?.initContainers ?? []).map((c) => ({
+      container: c,
+      role: c.restartPolicy === 'Always' ? ('sidecar' as const) : ('init' as const),
+    })),
     ...(pod.spec?.containers ?? []).map((c) => ({ container: c, role: 'app' as const })),
   ]
   return all.map(({ container, role }) => {
     const requests = containerAmounts(container, 'requests')
     const limits = containerAmounts(container, 'limits')
     const metric = metrics?.find((m) => m.name === container.name)
-    const row: PodRow = { ...baseRow(pod), container: container.name, ...(role === undefined ? {} : { containerRole: role }), resources: {} }
+    const row: PodRow = {
+      ...baseRow(pod),
+      container: container.name,
+      ...(role === undefined ? {} : { containerRole: role }),
+      resources: {},
+    }
     for (const resource of resources) {
-      row.resources[resource] = figures(resource, requests.get(resource), limits.get(resource), usageOf(metric === undefined ? (metrics === undefined ? undefined : []) : [metric], resource))
+      row.resources[resource] = figures(
+        resource,
+        requests.get(resource),
+        limits.get(resource),
+        usageOf(metric === undefined ? (metrics === undefined ? undefined : []) : [metric], resource),
+      )
     }
     return row
   })

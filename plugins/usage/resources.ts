@@ -35,7 +35,11 @@ function maxInto(target: ResourceAmounts, source: ResourceAmounts): void {
   }
 }
 
-function containerAmounts(container: V1Container, kind: Kind, statusResources: Record<string, string> | undefined): ResourceAmounts {
+function containerAmounts(
+  container: V1Container,
+  kind: Kind,
+  statusResources: Record<string, string> | undefined,
+): ResourceAmounts {
   const spec = amounts(container.resources?.[kind] as Record<string, string> | undefined)
   // In-place resize: kubectl charges the larger of what was asked for and what the kubelet actuated.
   if (kind === 'requests' && statusResources !== undefined) maxInto(spec, amounts(statusResources))
@@ -49,7 +53,8 @@ function podAmounts(pod: V1Pod, kind: Kind): ResourceAmounts {
     if (requests !== undefined) statusRequests.set(status.name, requests)
   }
   const app: ResourceAmounts = new Map()
-  for (const container of pod.spec?.containers ?? []) addInto(app, containerAmounts(container, kind, statusRequests.get(container.name)))
+  for (const container of pod.spec?.containers ?? [])
+    addInto(app, containerAmounts(container, kind, statusRequests.get(container.name)))
   const sidecars: ResourceAmounts = new Map()
   const initPeak: ResourceAmounts = new Map()
   for (const init of pod.spec?.initContainers ?? []) {

@@ -1,0 +1,35 @@
+import type { ResourceUnit } from './model.ts'
+
+/**
+ * How usage numbers read in tables: CPU in millicores as `kubectl top` prints them (`250m`), memory in Mi rounded
+ * down as `top` does, other byte resources in Gi/Mi, counts as integers; percentages as kubectl truncates them.
+ */
+export function formatAmount(unit: ResourceUnit, amount: number | null): string {
+  if (amount === null) return '-'
+  if (unit === 'millicores') return `${amount}m`
+  if (unit === 'bytes') {
+    const mi = Math.floor(amount / 1048576)
+    if (mi >= 10 * 1024 && mi % 1024 === 0) return `${mi / 1024}Gi`
+    return `${mi}Mi`
+  }
+  return String(amount)
+}
+
+export function formatPct(percent: number | null): string {
+  return percent === null ? '-' : `${percent}%`
+}
+
+/** `1250m (31%)`: an amount with its share of allocatable, the way describe node prints Allocated resources. */
+export function amountWithPercent(unit: ResourceUnit, amount: number | null, percent: number | null): string {
+  if (amount === null) return '-'
+  return `${formatAmount(unit, amount)} (${formatPct(percent)})`
+}
+
+/** Short column labels for resource names: cpu → CPU, memory → MEM, nvidia.com/gpu → GPU. */
+export function resourceLabel(resource: string): string {
+  if (resource === 'cpu') return 'CPU'
+  if (resource === 'memory') return 'MEM'
+  if (resource === 'ephemeral-storage') return 'EPH'
+  if (resource === 'nvidia.com/gpu' || resource === 'amd.com/gpu') return 'GPU'
+  return resource.toUpperCase()
+}

@@ -1,0 +1,122 @@
+import type { Cell, TableView, View } from '../../shared/output/index.ts'
+import { formatAge } from '../../shared/output/index.ts'
+import { formatAmount, formatPct, resourceLabel } from './format.ts'
+import { unitOf } from './model.ts'
+import type { PodRow } from './pods-model.ts'
+
+/**
+ * Report → View for `kubectl usage pods`: per pod (or per container) requests, limits, usage and usage as a
+ * share of request and limit. `-o wide` adds phase, QoS, owner and age.
+ */
+export interface RenderPodsOptions {
+  now: Date
+  allNamespaces: boolean
+  containers: boolean
+  resources: string[]
+  showLabels: boolean
+  metricsAvailable: boolean
+}
+
+interface Built {
+  header: string
+  cell: Cell
+  wideOnly?: boolean
+}
+
+function rowCells(row: PodRow, options: RenderPodsOptions): Built[] {
+  const cells: Built[] = []
+  if (options.allNamespaces) cells.push({ header: 'NAMESPACE', cell: { text: row.namespace } })
+  cells.push({ header: 'POD', cell: { text: row.name } })
+  if (options.containers) {
+    cells.push({
+      header: 'CONTAINER',
+      cell: {
+        text:
+          row.containerRole === 'app' || row.containerRole === undefined
+            ? (row.container ?? '')
+            : `${row.container} [${row.containerRole}]`,
+      },
+    })
+  }
+  cells.push({
+    header: 'NODE',
+    cell: { text: row.node ?? '<none>', ...(row.node === null ? { role: 'warn' as const } : {}) },
+  })
+  for (const resource of options.resources) {
+    const f = row.resources[resource]
+    const unit = unitOf(resource)
+    const label = resourceLabel(resource)
+    cells.push({ header: `${label} REQ`, cell: { text: formatAmount(unit, f?.requests ?? 0) } })
+    cells.push({ header: `${label} LIM`, cell: { text: formatAmount(unit, f?.limits ?? 0) } })
+    if (resource === 'cpu' || resource === 'memory') {
+      cells.push({
+        header: `${label} USE`,
+        cell: { text: options.metricsAvailable ? formatAmount(unit, f?.usage ?? null) : '-' },
+      })
+      const ofLimit = f?.usageOfLimitPercent ?? null
+      cells.push({ header: `${label} %REQ`, cell: { text: formatPct(f?.usageOfRequestPercent ?? null) } })
+      cells.push({
+        header: `${label} %LIM`,
+        cell: { text: formatPct(ofLimit), ...(ofLimit !== null && ofLimit >= 90 ? { role: 'bad' as const } : {}) },
+      })
+    }
+  }
+  cells.push({ header: 'PHASE', cell: { text: row.phase }, wideOnly: true })
+  cells.push({ header: 'QOS', cell: { text: row.qosClass ?? '<none>' }, wideOnly: true })
+  cells.push({
+    header: 'OWNER',
+    cell: { text: row.owner === null ? '<none>' : `${row.owner.kind}/${row.owner.name}` },
+    wideOnly: true,
+  })
+  cells.push({
+    header: 'AGE',
+    cell: { text: row.createdAt === undefined ? '<unknown>' : formatAge(new Date(row.createdAt), options.now) },
+    wideOnly: true,
+  })
+  if (options.showLabels) {
+    cells.push({
+      header: 'LABELS',
+      cell: {
+        text:
+          Object.entries(row.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',') || '<none>',
+      },
+    })
+  }
+  return cells
+}
+
+export function renderPods(rows: PodRow[], options: RenderPodsOptions): View {
+  const built = rows.map((row) => rowCells(row, options))
+  const template =
+    built[0] ??
+    rowCells(
+      {
+        namespace: '',
+        name: '',
+        node: null,
+        phase: '',
+        qosClass: null,
+        owner: null,
+        labels: {},
+        createdAt: undefined,
+        resources: {},
+      },
+      options,
+    )
+  const table: TableView = {
+    columns: template.map((c) => ({ header: c.header, ...(c.wideOnly === true ? { wideOnly: true } : {}) })),
+    rows: built.map((r) => r.map((c) => c.cell)),
+  }
+  return {
+    table,
+    document: {
+      apiVersion: 'usage.kubectl-suite/v1',
+      kind: options.containers ? 'ContainerUsageList' : 'PodUsageList',
+      metadata: { metricsAvailable: options.metricsAvailable, resources: options.resources },
+      items: rows,
+    },
+    names: rows.map((r) => `pod/${r.name}`),
+  }
+}
