@@ -1,108 +1,301 @@
-import type { ArgDef } from 'citty'
+import type { BooleanArgDef, EnumArgDef, PositionalArgDef, StringArgDef } from 'citty'
 import type { KubeFlags } from '../kube/types.ts'
-import type { OutputFormat } from '../output/format.ts'
+import { type OutputFormat, parseOutputFormat } from '../output/format.ts'
 
 /**
- * Argument groups declared once and spread into every command (the nuxt/cli habit), so every plugin accepts every
- * kubectl global flag with kubectl's spelling. `multiple` marks a repeatable flag (collected into an array).
+ * A flag's other names. One character is a shorthand (`-n`); longer is another long name. Readonly so groups can be
+ * declared `as const` (citty's own type wants a mutable array, which `as const` can never satisfy).
  */
-export type SuiteArgDef = ArgDef & { multiple?: boolean; hidden?: boolean; negatable?: boolean }
-export type SuiteArgs = Record<string, SuiteArgDef>
+export type SuiteArgAlias = string | readonly string[]
 
+/** What the suite adds to citty's argument definitions; citty itself ignores these keys. */
+interface SuiteArgExtras {
+  /** Kept out of --help and out of "did you mean" suggestions, but still accepted. */
+  hidden?: boolean
+  /**
+   * Every use adds a value and the parsed value is a string[], like pflag's StringArray (`--as-group a --as-group b`).
+   * Values are never split on commas. For a positional: it takes all the remaining words.
+   */
+  multiple?: boolean
+  /**
+   * Checks one value when it is parsed, before any command code runs. Returns the reason a value is wrong, which the
+   * parser wraps in pflag's wording (`invalid argument "x" for "--flag" flag: <reason>`), or throws a SuiteError for
+   * a message of its own (as -o does, to keep kubectl's printer wording).
+   */
+  validate?: (value: string) => string | undefined
+}
+
+/** A boolean flag. `--flag`, `--flag=true|false`; `--no-flag` only when `negatable`. */
+export type SuiteBooleanArgDef = Omit<BooleanArgDef, 'alias' | 'type'> &
+  Pick<SuiteArgExtras, 'hidden'> & {
+    type: 'boolean'
+    alias?: SuiteArgAlias
+    /** Also accept `--no-<name>` to set it false (pflag has no such thing, so only where we declare it). */
+    negatable?: boolean
+  }
+
+/** A flag that takes a value: `--flag value`, `--flag=value`, `-f value`, `-fvalue`, `-f=value`. */
+export type SuiteStringArgDef = Omit<StringArgDef, 'alias' | 'type'> &
+  SuiteArgExtras & {
+    type: 'string'
+    alias?: SuiteArgAlias
+  }
+
+/** A flag whose value must be one of `options`, spelled exactly. */
+export type SuiteEnumArgDef = Omit<EnumArgDef, 'alias' | 'options' | 'type'> &
+  SuiteArgExtras & {
+    type: 'enum'
+    alias?: SuiteArgAlias
+    options: readonly string[]
+  }
+
+/** A positional argument; required unless `required: false` or it has a default (citty's rule). */
+export type SuitePositionalArgDef = Omit<PositionalArgDef, 'type'> &
+  Omit<SuiteArgExtras, 'hidden'> & {
+    type: 'positional'
+  }
+
+/** citty's ArgDef plus `multiple`, `hidden`, `negatable` and `validate`. */
+export type SuiteArgDef = SuiteBooleanArgDef | SuiteStringArgDef | SuiteEnumArgDef | SuitePositionalArgDef
+
+/** A command's arguments, keyed by the long flag name as typed (kebab-case) or the positional's name. */
+export type SuiteArgsDef = Record<string, SuiteArgDef>
+
+/** `all-namespaces` → `allNamespaces`, at the type level, so parsed args can be read in camelCase. */
+export type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S
+
+type ValueOrUndefined<D, V> = D extends { default: string | boolean }
+  ? V
+  : D extends { required: true }
+    ? V
+    : V | undefined
+
+/** The parsed value of one argument: booleans are never undefined, repeatable ones are arrays. */
+export type SuiteArgValue<D extends SuiteArgDef> = D extends { multiple: true }
+  ? string[]
+  : D extends { type: 'boolean' }
+    ? boolean
+    : D extends { type: 'enum'; options: readonly (infer O)[] }
+      ? ValueOrUndefined<D, O>
+      : D extends { type: 'positional' }
+        ? D extends { required: false }
+          ? ValueOrUndefined<D, string>
+          : string
+        : ValueOrUndefined<D, string>
+
+/** Parsed arguments, readable both by their declared name (`args['all-namespaces']`) and in camelCase. */
+export type ParsedSuiteArgs<T extends SuiteArgsDef> = {
+  -readonly [K in keyof T & string as CamelCase<K>]: SuiteArgValue<T[K]>
+} & {
+  -readonly [K in keyof T & string as K extends CamelCase<K> ? never : K]: SuiteArgValue<T[K]>
+}
+
+/** kubectl rejects -v values it cannot read as an integer with strconv's wording; we do the same. */
+function verbosityProblem(value: string): string | undefined {
+  if (/^\d+$/.test(value)) return undefined
+  if (/^[+-]?\d+$/.test(value)) return 'must be a number from 0 to 10'
+  return `strconv.ParseInt: parsing "${value}": invalid syntax`
+}
+
+/** kubectl's --request-timeout: bare seconds or a Go duration ("1m30s", "500ms"); "0" means no timeout. */
+function requestTimeoutProblem(value: string): string | undefined {
+  if (/^\d+$/.test(value)) return undefined
+  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value)) return undefined
+  return 'must be a whole number of seconds or a number with a unit (e.g. 1s, 2m, 3h); 0 means no timeout'
+}
+
+/**
+ * kubectl's global flags (genericclioptions.ConfigFlags plus klog's -v), spelled as kubectl spells them so scripts
+ * and muscle memory carry over, plus the suite's own --via-ssh. Spread into every command's args.
+ */
 export const kubeArgs = {
-  kubeconfig: { type: 'string', description: 'Path to the kubeconfig file to use', valueHint: 'path' },
-  context: { type: 'string', description: 'The name of the kubeconfig context to use', valueHint: 'name' },
-  cluster: { type: 'string', description: 'The name of the kubeconfig cluster to use', valueHint: 'name' },
-  user: { type: 'string', description: 'The name of the kubeconfig user to use', valueHint: 'name' },
-  namespace: { type: 'string', alias: 'n', description: 'The namespace scope for this request', valueHint: 'ns' },
+  kubeconfig: {
+    type: 'string',
+    valueHint: 'path',
+    description: 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config',
+  },
+  context: { type: 'string', valueHint: 'name', description: 'Kubeconfig context to use instead of the current one' },
+  cluster: { type: 'string', valueHint: 'name', description: "Kubeconfig cluster to use instead of the context's" },
+  user: { type: 'string', valueHint: 'name', description: "Kubeconfig user to use instead of the context's" },
+  namespace: {
+    type: 'string',
+    alias: 'n',
+    valueHint: 'name',
+    description: 'Namespace for this request, instead of the context\'s (or "default")',
+  },
   server: {
     type: 'string',
     alias: 's',
-    description: 'The address and port of the Kubernetes API server',
     valueHint: 'url',
+    description: 'Address and port of the Kubernetes API server',
   },
-  token: { type: 'string', description: 'Bearer token for authentication to the API server' },
-  'certificate-authority': { type: 'string', description: 'Path to a cert file for the certificate authority' },
-  'client-certificate': { type: 'string', description: 'Path to a client certificate file for TLS' },
-  'client-key': { type: 'string', description: 'Path to a client key file for TLS' },
-  'insecure-skip-tls-verify': { type: 'boolean', description: "Don't check the server's certificate (insecure)" },
-  'tls-server-name': { type: 'string', description: 'Server name to use for server certificate validation' },
-  username: { type: 'string', description: 'Username for basic authentication to the API server' },
-  password: { type: 'string', description: 'Password for basic authentication to the API server' },
-  as: { type: 'string', description: 'Username to impersonate for the operation' },
-  'as-group': { type: 'string', multiple: true, description: 'Group to impersonate (repeatable)' },
-  'as-uid': { type: 'string', description: 'UID to impersonate for the operation' },
+  token: { type: 'string', valueHint: 'token', description: 'Bearer token to authenticate to the API server with' },
+  'certificate-authority': {
+    type: 'string',
+    valueHint: 'path',
+    description: "CA certificate file to verify the API server's certificate with",
+  },
+  'client-certificate': {
+    type: 'string',
+    valueHint: 'path',
+    description: 'Client certificate file for TLS authentication',
+  },
+  'client-key': { type: 'string', valueHint: 'path', description: 'Client key file for TLS authentication' },
+  'insecure-skip-tls-verify': {
+    type: 'boolean',
+    description: "Do not verify the API server's certificate (the connection is then open to interception)",
+  },
+  'tls-server-name': {
+    type: 'string',
+    valueHint: 'name',
+    description: "Server name to verify the API server's certificate against, instead of the host name used",
+  },
+  username: { type: 'string', valueHint: 'name', description: 'User name for basic authentication' },
+  password: { type: 'string', valueHint: 'password', description: 'Password for basic authentication' },
+  as: {
+    type: 'string',
+    valueHint: 'user',
+    description: 'User (or system:serviceaccount:NAMESPACE:NAME) to impersonate',
+  },
+  'as-group': {
+    type: 'string',
+    multiple: true,
+    valueHint: 'group',
+    description: 'Group to impersonate; repeat the flag for several groups',
+  },
+  'as-uid': { type: 'string', valueHint: 'uid', description: 'UID to impersonate' },
   'request-timeout': {
     type: 'string',
-    description: 'How long to wait for each request (1s, 2m, 3h; a bare number is seconds; 0 = our 60s default)',
+    default: '0',
+    valueHint: 'duration',
+    description: 'How long to wait for one server request (1s, 2m, 3h; bare numbers are seconds); 0 waits forever',
+    validate: requestTimeoutProblem,
   },
-  'cache-dir': { type: 'string', description: 'Accepted for kubectl compatibility (unused)', hidden: true },
-  'disable-compression': { type: 'boolean', description: 'Accepted for kubectl compatibility', hidden: true },
-  v: { type: 'string', description: 'Log level (0-10): 4 debug, 6 requests and stack traces', valueHint: 'level' },
+  'cache-dir': {
+    type: 'string',
+    valueHint: 'path',
+    description: 'Discovery cache directory (accepted for kubectl compatibility; the suite keeps no cache)',
+  },
+  'disable-compression': { type: 'boolean', description: 'Ask the API server not to compress responses' },
+  v: {
+    type: 'string',
+    alias: 'v',
+    default: '0',
+    valueHint: 'level',
+    description: 'Log verbosity 0-10 on stderr: 1-3 info, 4-5 debug, 6+ every HTTP request and stack traces',
+    validate: verbosityProblem,
+  },
   'via-ssh': {
     type: 'string',
-    description:
-      'Reach the cluster through an SSH tunnel to a kubectl proxy on user@host[:port] (env KUBECTL_SUITE_VIA_SSH)',
     valueHint: 'user@host',
+    description:
+      'Reach the cluster through an SSH tunnel to a kubectl proxy on this host (or set KUBECTL_SUITE_VIA_SSH)',
   },
-} as const satisfies SuiteArgs
+  // kubectl's remaining global flags: accepted so copied command lines keep working, hidden because they do nothing.
+  'match-server-version': { type: 'boolean', hidden: true, description: 'Accepted for kubectl compatibility' },
+  'warnings-as-errors': { type: 'boolean', hidden: true, description: 'Accepted for kubectl compatibility' },
+  profile: { type: 'string', hidden: true, description: 'Accepted for kubectl compatibility' },
+  'profile-output': { type: 'string', hidden: true, description: 'Accepted for kubectl compatibility' },
+  vmodule: { type: 'string', hidden: true, description: 'Accepted for kubectl compatibility' },
+  'log-flush-frequency': { type: 'string', hidden: true, description: 'Accepted for kubectl compatibility' },
+} as const satisfies SuiteArgsDef
 
-export const allNamespacesArgs = {
-  'all-namespaces': { type: 'boolean', alias: 'A', description: 'List across all namespaces' },
-} as const satisfies SuiteArgs
+/** `-A`: kubectl's switch to list across every namespace. The namespace itself (`-n`) is in {@link kubeArgs}. */
+export const namespaceArgs = {
+  'all-namespaces': {
+    type: 'boolean',
+    alias: 'A',
+    description: 'List across all namespaces (the current and -n namespace are then ignored)',
+  },
+} as const satisfies SuiteArgsDef
 
+/** kubectl's label and field selectors, passed to the API server as they are. */
 export const selectorArgs = {
-  selector: { type: 'string', alias: 'l', description: 'Label selector (e.g. -l key1=value1,key2 in (a,b))' },
-  'field-selector': { type: 'string', description: 'Field selector (e.g. status.phase=Running)' },
-} as const satisfies SuiteArgs
+  selector: {
+    type: 'string',
+    alias: 'l',
+    valueHint: 'query',
+    description: 'Label selector to filter on: =, ==, !=, in, notin, exists (e.g. -l app=web,tier!=db)',
+  },
+  'field-selector': {
+    type: 'string',
+    valueHint: 'query',
+    description: 'Field selector to filter on: =, ==, != (e.g. --field-selector spec.nodeName=node-1)',
+  },
+} as const satisfies SuiteArgsDef
 
-/** -o with the formats this command supports, named in its help. */
+/**
+ * `-o`, `--no-headers` and `--sort-by` for a command that prints with the shared printer. A function so each
+ * command's --help lists exactly the formats it supports, and a wrong `-o` fails at parse time with kubectl's
+ * printer wording (from parseOutputFormat) before anything connects.
+ */
 export function outputArgs(allowed: readonly OutputFormat[]) {
+  const named = allowed.filter((format) => format !== 'table').sort()
+  const tableNote = allowed.includes('table') ? '; leave it out for a table' : ''
   return {
-    output: { type: 'string', alias: 'o', description: `Output format: ${allowed.join('|')}`, valueHint: 'format' },
-    'no-headers': { type: 'boolean', description: 'Do not print headers in table output' },
-  } as const satisfies SuiteArgs
+    output: {
+      type: 'string',
+      alias: 'o',
+      valueHint: 'format',
+      description: `Output format. One of: (${named.join(', ')})${tableNote}`,
+      validate: (value: string): undefined => {
+        parseOutputFormat(value, allowed)
+        return undefined
+      },
+    },
+    'no-headers': { type: 'boolean', description: 'Print tables (and csv/tsv) without the header row' },
+    'sort-by': { type: 'string', valueHint: 'column', description: 'Sort rows by this column' },
+  } as const satisfies SuiteArgsDef
 }
 
-export type ParsedValues = Record<string, string | boolean | string[] | undefined>
+/** The parsed kubectl global flags, as every command that spreads {@link kubeArgs} has them. */
+export type ParsedKubeArgs = ParsedSuiteArgs<typeof kubeArgs>
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+/** Empty strings count as "not given", as in kubectl, where `--context=` falls back to the current context. */
+function given(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value
+}
 
-/** The kubectl global flags as the config resolver wants them. */
-export function kubeFlagsFromArgs(args: ParsedValues): KubeFlags & { viaSsh?: string } {
+/**
+ * The kubectl global flags in the shape shared/kube resolves a connection from. Unset booleans and empty lists are
+ * left undefined so they never override the kubeconfig (kubectl merges only non-zero flag values). `viaSsh` is the
+ * flag only; connect() falls back to KUBECTL_SUITE_VIA_SSH itself.
+ */
+export function kubeFlagsFromArgs(args: ParsedKubeArgs): KubeFlags & { viaSsh?: string } {
   const flags: KubeFlags & { viaSsh?: string } = {}
-  const set = <K extends keyof (KubeFlags & { viaSsh?: string })>(
-    key: K,
-    value: (KubeFlags & { viaSsh?: string })[K] | undefined,
-  ): void => {
-    if (value !== undefined) flags[key] = value
+  const strings = {
+    kubeconfig: args.kubeconfig,
+    context: args.context,
+    cluster: args.cluster,
+    user: args.user,
+    namespace: args.namespace,
+    server: args.server,
+    token: args.token,
+    certificateAuthority: args.certificateAuthority,
+    clientCertificate: args.clientCertificate,
+    clientKey: args.clientKey,
+    tlsServerName: args.tlsServerName,
+    username: args.username,
+    password: args.password,
+    as: args.as,
+    asUid: args.asUid,
+    requestTimeout: args.requestTimeout,
+    viaSsh: args.viaSsh,
+  } as const
+  for (const [key, value] of Object.entries(strings) as [keyof typeof strings, string | undefined][]) {
+    const kept = given(value)
+    if (kept !== undefined) flags[key] = kept
   }
-  set('kubeconfig', str(args.kubeconfig))
-  set('context', str(args.context))
-  set('cluster', str(args.cluster))
-  set('user', str(args.user))
-  set('namespace', str(args.namespace))
-  set('server', str(args.server))
-  set('token', str(args.token))
-  set('certificateAuthority', str(args['certificate-authority']))
-  set('clientCertificate', str(args['client-certificate']))
-  set('clientKey', str(args['client-key']))
-  if (typeof args['insecure-skip-tls-verify'] === 'boolean')
-    flags.insecureSkipTlsVerify = args['insecure-skip-tls-verify']
-  set('tlsServerName', str(args['tls-server-name']))
-  set('username', str(args.username))
-  set('password', str(args.password))
-  set('as', str(args.as))
-  const groups = args['as-group']
-  if (Array.isArray(groups) && groups.length > 0) flags.asGroup = groups
-  set('asUid', str(args['as-uid']))
-  set('requestTimeout', str(args['request-timeout']))
-  set('viaSsh', str(args['via-ssh']))
+  if (args.insecureSkipTlsVerify) flags.insecureSkipTlsVerify = true
+  if (args.disableCompression) flags.disableCompression = true
+  if (args.asGroup.length > 0) flags.asGroup = [...args.asGroup]
   return flags
 }
 
-/** A definition's aliases as a list (positionals have none). */
-export function aliasesOf(def: SuiteArgDef): string[] {
-  const alias = 'alias' in def ? def.alias : undefined
-  return alias === undefined ? [] : Array.isArray(alias) ? alias : [alias]
+/** The -v level as a number; values above 10 act as 10, as klog has nothing beyond. */
+export function verbosityFromArgs(args: { v?: string | undefined }): number {
+  const level = Number.parseInt(args.v ?? '0', 10)
+  return Number.isFinite(level) ? Math.min(Math.max(level, 0), 10) : 0
 }

@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
 
 /**
  * Everything a command may touch of the outside world besides the API: where data and messages go, whether a
@@ -21,6 +21,11 @@ export interface Io {
   readonly columns: number | undefined
   readonly env: NodeJS.ProcessEnv
   now(): Date
+  /**
+   * Input for commands that read data (`-f -`, a secret value from a pipe). Optional so existing Io objects stay
+   * valid; processIo opens process.stdin only when a command asks for it.
+   */
+  readonly stdin?: Readable
 }
 
 export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
@@ -42,5 +47,9 @@ export function processIo(): Io {
     columns: outIsTTY ? process.stdout.columns : undefined,
     env: process.env,
     now: () => new Date(),
+    // A getter: touching process.stdin creates a handle, which costs start-up time most commands never need.
+    get stdin(): Readable {
+      return process.stdin
+    },
   }
 }

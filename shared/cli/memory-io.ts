@@ -1,12 +1,28 @@
 import { Readable, Writable } from 'node:stream'
-import type { Io } from './io.ts'
+import { colorEnabled, type Io } from './io.ts'
 
-/** An Io held in memory for tests: what a command wrote, and a fixed clock. */
+/** An Io held in memory for tests: what a command wrote to each stream, a fixed clock and a given stdin. */
 export interface MemoryIo extends Io {
+  /** Everything written to io.out so far, as UTF-8. */
   stdout(): string
+  /** Everything written to io.err so far, as UTF-8. */
   stderr(): string
+  /** io.out's bytes, for binary output (tar streams, raw secret values). */
   stdoutBytes(): Buffer
   readonly stdin: Readable
+}
+
+export interface MemoryIoOptions {
+  /** Pretend all three streams are terminals (default false: piped, as in CI). */
+  tty?: boolean
+  /** The environment the command sees (default empty, so the host's NO_COLOR or KUBECONFIG never leak in). */
+  env?: Record<string, string>
+  /** What io.now() returns (default 2026-11-22T12:00:00Z). */
+  now?: Date
+  /** Terminal width; defaults to 120 on a tty and undefined otherwise, as processIo reports it. */
+  columns?: number
+  /** The text a command reads from stdin (default: empty, already ended). */
+  stdin?: string
 }
 
 function sink(chunks: Buffer[]): Writable {
@@ -18,23 +34,23 @@ function sink(chunks: Buffer[]): Writable {
   })
 }
 
-export function createMemoryIo(
-  options: { tty?: boolean; env?: Record<string, string>; now?: Date; columns?: number; stdin?: string } = {},
-): MemoryIo {
+/** A fresh in-memory Io. Colour follows the same rule as processIo: on a tty, unless NO_COLOR says otherwise. */
+export function createMemoryIo(options: MemoryIoOptions = {}): MemoryIo {
   const out: Buffer[] = []
   const err: Buffer[] = []
   const tty = options.tty ?? false
-  const env = options.env ?? {}
+  const env = { ...options.env }
+  const now = options.now ?? new Date('2026-11-22T12:00:00Z')
   return {
     out: sink(out),
     err: sink(err),
     outIsTTY: tty,
     errIsTTY: tty,
     inIsTTY: tty,
-    color: tty && env.NO_COLOR === undefined,
-    columns: tty ? (options.columns ?? 120) : undefined,
+    color: colorEnabled(env, tty),
+    columns: options.columns ?? (tty ? 120 : undefined),
     env,
-    now: () => options.now ?? new Date('2026-11-22T12:00:00Z'),
+    now: () => new Date(now),
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     stdout: () => Buffer.concat(out).toString('utf8'),
     stderr: () => Buffer.concat(err).toString('utf8'),

@@ -1,239 +1,415 @@
-import { type CommandDef, renderUsage } from 'citty'
+import { type ArgsDef, type CommandDef, type CommandMeta, defineCommand, type Resolvable, renderUsage } from 'citty'
 import { EXIT_CODES, isSuiteError, SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
-import { aliasesOf, kubeArgs, kubeFlagsFromArgs, type ParsedValues, type SuiteArgs } from './args.ts'
+import type { KubeFlags } from '../kube/types.ts'
+import { stripAnsi } from '../output/color.ts'
+import {
+  kubeArgs,
+  kubeFlagsFromArgs,
+  type ParsedKubeArgs,
+  type ParsedSuiteArgs,
+  type SuiteArgsDef,
+  verbosityFromArgs,
+} from './args.ts'
 import { type Io, processIo } from './io.ts'
 import { createLogger, type Logger } from './log.ts'
-import { parseArgv } from './parse.ts'
+import { parseArgv, type ScanResult, scanArgv, suggestName } from './parse.ts'
 
-/**
- * The entry of every plugin: resolves the subcommand, handles --help and --version without loading anything
- * heavy, parses argv with kubectl's rules, runs the command, and turns any failure into one `error:` line, an
- * optional `hint:` line and a distinct exit code. It is the only place that decides how the process ends.
- */
-export interface SuiteContext {
-  values: ParsedValues
-  /** Named positionals (declared with type 'positional'), by name. */
-  positional: Record<string, string | undefined>
+/** What a command's run() receives: its parsed arguments and everything it may touch, injected by runPlugin. */
+export interface SuiteCommandContext<T extends SuiteArgsDef = SuiteArgsDef> {
+  /** Every declared argument (and kubeArgs), by declared name and in camelCase; defaults filled in. */
+  args: ParsedSuiteArgs<T>
+  /** This command's argv: the plugin's argv without the subcommand words. */
+  rawArgs: string[]
+  /** Words that are neither flags nor flag values, including those after `--`. */
   positionals: string[]
-  /** Words after `--`. */
+  /** The words after the first `--`, verbatim. */
   rest: string[]
-  dashDash: boolean
+  /** Index in `positionals` where the words after `--` begin, or -1 (cobra's ArgsLenAtDash). */
+  dashIndex: number
+  /** Declared names of the flags given on the command line. */
+  changed: ReadonlySet<string>
   io: Io
   log: Logger
+  /** The -v level (0-10). */
+  verbosity: number
+  /**
+   * Aborted on the first Ctrl-C: pass it to every request and wait, and clean up (helper pods!) in `finally`.
+   * The run then ends with exit code 130; a second Ctrl-C ends the process at once.
+   */
   signal: AbortSignal
-  /** The command path as typed: 'kubectl usage nodes'. */
+  /** The command as typed, for messages and hints: `kubectl usage nodes`. */
   commandPath: string
-  string(name: string): string | undefined
-  flag(name: string): boolean
-  strings(name: string): string[]
-  /** Connects lazily with the kubectl global flags of this invocation; closed by the runner at the end. */
+  plugin: { name: string; version: string }
+  /**
+   * The cluster, connected on first call with this run's kubectl global flags (so --help and usage errors never
+   * pay for it), and closed by runPlugin when the command ends.
+   */
   kube(): Promise<Kube>
+  cmd: CommandDef
 }
 
-export interface SuiteCommand {
-  meta: { name: string; description: string; alias?: string[]; hidden?: boolean }
-  args?: SuiteArgs
-  subCommands?: Record<string, () => Promise<SuiteCommand>>
-  /** Subcommand used when none is named (`kubectl ae-sessions` = `kubectl ae-sessions list`). */
-  default?: string
-  run?: (ctx: SuiteContext) => Promise<void>
+/** A command as written in a plugin: citty's shape, with run() taking the suite's context. */
+export interface SuiteCommandDef<T extends SuiteArgsDef = SuiteArgsDef> {
+  meta?: Resolvable<CommandMeta>
+  args?: T
+  /** Lazy is best: `{ nodes: lazyCommand({ name: 'nodes', description }, () => import(...).then(m => m.default)) }`. */
+  subCommands?: Resolvable<Record<string, Resolvable<CommandDef>>>
+  /** The subcommand run when none is named (`kubectl ae-sessions` = `kubectl ae-sessions list`). */
+  default?: Resolvable<string>
+  run?: (context: SuiteCommandContext<T>) => unknown
 }
 
-export function defineSuiteCommand(command: SuiteCommand): SuiteCommand {
-  return command
+/**
+ * citty's defineCommand for suite commands: `run` gets a {@link SuiteCommandContext} typed from `args`. The result
+ * is a citty CommandDef (usable in subCommands and by renderUsage) meant to be run by {@link runPlugin}, which is
+ * what injects io, log and signal; citty's own runMain would not.
+ */
+export function defineSuiteCommand<const T extends SuiteArgsDef = Record<never, never>>(
+  def: SuiteCommandDef<T>,
+): CommandDef {
+  // The cast is the one seam between citty's context type and ours; runPlugin passes a SuiteCommandContext.
+  return defineCommand(def as unknown as CommandDef)
 }
 
-export interface RunOptions {
-  /** 'kubectl usage' */
+/** A subcommand that loads on first use but whose meta (name, description, alias, hidden) is known up front. */
+export interface LazyCommand {
+  (): Promise<CommandDef>
+  readonly meta: CommandMeta
+}
+
+/**
+ * A lazy subcommand with its meta declared beside it, so the parent's --help, alias lookup and "unknown command"
+ * hints list it without importing its module (citty's renderUsage would import every subcommand for its meta).
+ */
+export function lazyCommand(meta: CommandMeta, load: () => Promise<CommandDef>): LazyCommand {
+  return Object.assign(() => load(), { meta })
+}
+
+function isLazyCommand(entry: unknown): entry is LazyCommand {
+  return typeof entry === 'function' && typeof (entry as { meta?: unknown }).meta === 'object'
+}
+
+async function resolveValue<T>(value: Resolvable<T>): Promise<T> {
+  return typeof value === 'function' ? await (value as () => T | Promise<T>)() : await value
+}
+
+/** Where Ctrl-C comes from: the process, or an EventEmitter in tests. */
+export interface InterruptSource {
+  on(event: 'SIGINT', listener: () => void): unknown
+  off(event: 'SIGINT', listener: () => void): unknown
+}
+
+export interface RunPluginOptions {
+  /** The plugin as users type it: `kubectl usage`. */
   name: string
+  /** `1.2.3`; printed by --version as `kubectl usage version v1.2.3`. */
   version: string
+  /** Defaults to the process's streams. */
   io?: Io
-  argv?: string[]
-  /** Injected in tests; otherwise shared/kube/connect.ts is imported on first use. */
-  connect?: (values: ParsedValues, io: Io, log: Logger) => Promise<Kube>
+  /** Defaults to process.argv without node and the script. */
+  argv?: readonly string[]
+  /** Where SIGINT comes from; defaults to the process when `io` is not given, else none (tests stay in-process). */
+  interrupts?: InterruptSource | false
+  /** Connects for ctx.kube(); tests inject a fake. Defaults to shared/kube/connect.ts, imported on first use. */
+  connect?: (flags: KubeFlags & { viaSsh?: string }, context: { io: Io; log: Logger }) => Promise<Kube>
 }
 
-function verbosityOf(argv: readonly string[]): number {
+/** Flags runPlugin answers itself when a command does not declare them. */
+const BUILTIN_BOOLEANS = ['help', 'h', 'version']
+
+/**
+ * A command's own args first (they matter most in --help), then kubectl's globals, which every command accepts
+ * even if it forgot to spread kubeArgs, as kubectl's persistent flags reach every subcommand.
+ */
+async function argsOf(cmd: CommandDef): Promise<SuiteArgsDef> {
+  const own = (await resolveValue(cmd.args ?? {})) as SuiteArgsDef
+  const globals: SuiteArgsDef = kubeArgs
+  const specific = Object.entries(own).filter(([key]) => !(key in globals))
+  return {
+    ...Object.fromEntries(specific),
+    ...globals,
+    ...Object.fromEntries(Object.entries(own).filter(([key]) => key in globals)),
+  }
+}
+
+function asksFor(scan: ScanResult, defs: SuiteArgsDef, long: string, short?: string): boolean {
+  return scan.flags.some((flag) =>
+    flag.short ? flag.name === short && !(flag.name in defs) : flag.name === long && !(long in defs),
+  )
+}
+
+function helpAsked(scan: ScanResult, defs: SuiteArgsDef): boolean {
+  // A command that declares its own -h keeps it; --help stays.
+  const shortTaken = Object.values(defs).some(
+    (def) => def.type !== 'positional' && (def.alias === 'h' || (Array.isArray(def.alias) && def.alias.includes('h'))),
+  )
+  return asksFor(scan, defs, 'help', shortTaken ? undefined : 'h')
+}
+
+/** -v before parsing, so errors met before the full parse (a broken lazy import) still honour -v 6. */
+function verbosityHint(argv: readonly string[]): number {
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string
-    const m = /^--?v(?:=(\d+))?$/.exec(arg)
-    if (m !== null) return Number(m[1] ?? argv[i + 1] ?? 0) || 0
-    const joined = /^-v(\d+)$/.exec(arg)
-    if (joined !== null) return Number(joined[1])
+    const word = argv[i] as string
+    if (word === '--') break
+    const match = /^(?:-v|--v)(?:=?(\d+))?$/.exec(word)
+    if (match === null) continue
+    const value = match[1] ?? argv[i + 1] ?? ''
+    if (/^\d+$/.test(value)) return Number(value)
   }
   return 0
 }
 
-/** Help rendered by citty from the same definitions, so flags and help can never disagree. */
-async function usageText(command: SuiteCommand, path: string): Promise<string> {
-  const visibleArgs = Object.fromEntries(Object.entries(command.args ?? {}).filter(([, def]) => def.hidden !== true))
-  const subCommands: Record<string, CommandDef> = {}
-  for (const [name, load] of Object.entries(command.subCommands ?? {})) {
-    const sub = await load()
-    if (sub.meta.hidden !== true) subCommands[name] = { meta: { name, description: sub.meta.description } }
-  }
-  const def: CommandDef = {
-    meta: { name: path, description: command.meta.description },
-    args: visibleArgs,
-    ...(Object.keys(subCommands).length > 0 ? { subCommands } : {}),
-  }
-  const text = await renderUsage(def)
-  return `${text.replace(/\u001B\[[0-9;]*m/g, '')}\n`
+async function metaOf(entry: Resolvable<CommandDef>): Promise<CommandMeta> {
+  if (isLazyCommand(entry)) return entry.meta
+  return resolveValue((await resolveValue(entry)).meta ?? {})
 }
 
-async function resolveCommand(
-  root: SuiteCommand,
-  argv: string[],
-  name: string,
-): Promise<{ command: SuiteCommand; path: string; argv: string[] }> {
-  let command = root
+function aliasList(alias: string | string[] | undefined): string[] {
+  return alias === undefined ? [] : typeof alias === 'string' ? [alias] : alias
+}
+
+type SubCommands = Record<string, Resolvable<CommandDef>>
+
+/** The key of the subcommand `word` names, by key or by alias; loads non-lazy entries only to read aliases. */
+async function findSubCommand(subs: SubCommands, word: string): Promise<string | undefined> {
+  if (Object.hasOwn(subs, word)) return word
+  for (const [key, entry] of Object.entries(subs)) {
+    if (aliasList((await metaOf(entry)).alias).includes(word)) return key
+  }
+  return undefined
+}
+
+async function unknownCommand(subs: SubCommands, word: string, path: string): Promise<SuiteError> {
+  const visible: string[] = []
+  const words: string[] = []
+  for (const [key, entry] of Object.entries(subs)) {
+    const meta = await metaOf(entry)
+    if (meta.hidden === true) continue
+    visible.push(key)
+    words.push(key, ...aliasList(meta.alias))
+  }
+  // Canonical names first: "nods" should suggest "nodes", not its alias "node".
+  const suggestion = suggestName(word, visible) ?? suggestName(word, words)
+  const guess = suggestion === undefined ? '' : `did you mean "${suggestion}"? `
+  return new SuiteError('usage', `unknown command "${word}" for "${path}"`, {
+    hint: `${guess}available commands: ${visible.join(', ')}`,
+  })
+}
+
+interface ResolvedCommand {
+  cmd: CommandDef
+  /** `kubectl usage nodes` */
+  path: string
+  /** argv without the subcommand words. */
+  argv: string[]
+  defs: SuiteArgsDef
+}
+
+/**
+ * Finds the command argv names: subcommand words are the leading positionals that match a subCommands key or a
+ * meta alias, wherever flags sit around them. With no word, `default` is followed, except for --help, which
+ * describes the command named (the root's help lists its subcommands rather than showing the default's).
+ */
+async function resolveCommand(root: CommandDef, argv: readonly string[], name: string): Promise<ResolvedCommand> {
+  let cmd = root
   let path = name
-  let remaining = argv
+  let remaining = [...argv]
   for (;;) {
-    const subs = command.subCommands
-    if (subs === undefined) return { command, path, argv: remaining }
-    // The first word that is not a flag (or a flag's value) names the subcommand.
-    const index = firstWord(remaining, command.args ?? {})
-    const word = index < 0 ? undefined : remaining[index]
-    let key = word === undefined ? undefined : Object.keys(subs).find((k) => k === word)
-    if (key === undefined && word !== undefined) {
-      for (const [k, load] of Object.entries(subs)) if ((await load()).meta.alias?.includes(word)) key = k
-    }
-    if (key !== undefined && index >= 0) {
+    const defs = await argsOf(cmd)
+    const subs = cmd.subCommands === undefined ? undefined : await resolveValue(cmd.subCommands)
+    if (subs === undefined || Object.keys(subs).length === 0) return { cmd, path, argv: remaining, defs }
+    // Words that are command names (known without loading anything) are never taken as an undeclared flag's value:
+    // `-A nodes` is a boolean before a subcommand, `--sort-by cpu nodes` a value then a subcommand.
+    const commandWords = new Set(Object.keys(subs))
+    for (const entry of Object.values(subs))
+      if (isLazyCommand(entry)) for (const alias of aliasList(entry.meta.alias)) commandWords.add(alias)
+    const scan = scanArgv(remaining, defs, {
+      booleans: BUILTIN_BOOLEANS,
+      unknownTakesValue: (next) => !commandWords.has(next),
+    })
+    const index = scan.positionalIndexes[0]
+    const word = index === undefined ? undefined : remaining[index]
+    const key = word === undefined ? undefined : await findSubCommand(subs, word)
+    if (key !== undefined && index !== undefined) {
+      cmd = await resolveValue(subs[key] as Resolvable<CommandDef>)
+      path = `${path} ${key}`
       remaining = [...remaining.slice(0, index), ...remaining.slice(index + 1)]
-    } else if (command.default !== undefined) {
-      key = command.default
-    } else if (word !== undefined && !remaining.includes('--help') && !remaining.includes('-h')) {
-      throw new SuiteError('usage', `unknown command "${word}" for "${path}"`, {
-        hint: `available commands: ${Object.keys(subs).join(', ')}. See '${path} --help'.`,
-      })
-    } else {
-      return { command, path, argv: remaining }
-    }
-    const load = subs[key as string]
-    if (load === undefined) throw new SuiteError('internal', `default subcommand ${key} is missing`)
-    command = await load()
-    path = `${path} ${key}`
-  }
-}
-
-function firstWord(argv: string[], args: SuiteArgs): number {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string
-    if (arg === '--') return -1
-    if (arg.startsWith('-')) {
-      if (arg.includes('=')) continue
-      const name = arg.replace(/^--?/, '')
-      const def = Object.entries({ ...kubeArgs, ...args } as SuiteArgs).find(
-        ([n, d]) => n === name || aliasesOf(d).includes(name),
-      )?.[1]
-      if (def !== undefined && def.type !== 'boolean' && !/^-[a-zA-Z]./.test(arg)) i++
       continue
     }
-    return i
-  }
-  return -1
-}
-
-export async function runPlugin(root: SuiteCommand, options: RunOptions): Promise<number> {
-  const io = options.io ?? processIo()
-  const argv = options.argv ?? process.argv.slice(2)
-  const verbosity = verbosityOf(argv)
-  const log = createLogger(io, verbosity)
-  const controller = new AbortController()
-  let interrupts = 0
-  const onSigint = (): void => {
-    interrupts++
-    if (interrupts > 1) process.exit(EXIT_CODES.interrupted)
-    controller.abort(new SuiteError('interrupted', 'interrupted'))
-  }
-  const listening = options.io === undefined
-  if (listening) process.on('SIGINT', onSigint)
-  let kube: Kube | undefined
-  try {
-    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
-      io.out.write(`${options.name} version v${options.version}\n`)
-      return 0
+    if (word === undefined && helpAsked(scan, defs)) return { cmd, path, argv: remaining, defs }
+    const defaultKey = cmd.default === undefined ? undefined : await resolveValue(cmd.default)
+    if (defaultKey !== undefined) {
+      const entry = subs[defaultKey]
+      if (entry === undefined)
+        throw new SuiteError('internal', `default subcommand "${defaultKey}" of "${path}" is not in its subCommands`)
+      const defaultCmd = await resolveValue(entry)
+      const takesWords = Object.values(await argsOf(defaultCmd)).some((def) => def.type === 'positional')
+      // A stray word goes to the default subcommand only if it takes words at all; otherwise it is a mistyped command.
+      if (word !== undefined && !takesWords) throw await unknownCommand(subs, word, path)
+      cmd = defaultCmd
+      path = `${path} ${defaultKey}`
+      continue
     }
-    const { command, path, argv: own } = await resolveCommand(root, argv, options.name)
-    if (
-      own.includes('--help') ||
-      own.includes('-h') ||
-      (command.run === undefined && command.subCommands !== undefined)
-    ) {
-      io.out.write(await usageText(command, path))
-      return 0
-    }
-    const helpHint = `See '${path} --help' for usage.`
-    const args: SuiteArgs = { ...kubeArgs, ...(command.args ?? {}) }
-    const parsed = parseArgv(own, args, helpHint)
-    const positionalDefs = Object.entries(args).filter(([, d]) => d.type === 'positional')
-    const positional: Record<string, string | undefined> = {}
-    positionalDefs.forEach(([name, def], i) => {
-      positional[name] = parsed.positionals[i] ?? (def.default as string | undefined)
-      if (positional[name] === undefined && def.required === true) {
-        throw new SuiteError('usage', `missing required argument ${name.toUpperCase()}`, { hint: helpHint })
-      }
-    })
-    if (command.run === undefined) throw new SuiteError('usage', `"${path}" needs a subcommand`, { hint: helpHint })
-    const values = parsed.values
-    const ctx: SuiteContext = {
-      values,
-      positional,
-      positionals: parsed.positionals,
-      rest: parsed.rest,
-      dashDash: parsed.dashDash,
-      io,
-      log,
-      signal: controller.signal,
-      commandPath: path,
-      string: (name) => (typeof values[name] === 'string' ? (values[name] as string) : undefined),
-      flag: (name) => values[name] === true,
-      strings: (name) => {
-        const v = values[name]
-        return Array.isArray(v) ? v : typeof v === 'string' ? [v] : []
-      },
-      kube: async () => {
-        if (kube !== undefined) return kube
-        if (options.connect !== undefined) kube = await options.connect(values, io, log)
-        else {
-          const { connect } = await import('../kube/connect.ts')
-          kube = await connect(kubeFlagsFromArgs(values), {
-            env: io.env,
-            stdinIsTTY: io.inIsTTY,
-            ...(verbosity >= 6 ? { log: (line: string) => log.trace(line) } : {}),
-          })
-        }
-        log.debug(`using ${kube.describe()}`)
-        return kube
-      },
-    }
-    await command.run(ctx)
-    return 0
-  } catch (error) {
-    return report(error, io, log, verbosity, controller.signal.aborted)
-  } finally {
-    if (listening) process.off('SIGINT', onSigint)
-    await kube?.close().catch(() => {})
+    const takesWords = Object.values(defs).some((def) => def.type === 'positional')
+    if (word !== undefined && !(cmd.run !== undefined && takesWords)) throw await unknownCommand(subs, word, path)
+    return { cmd, path, argv: remaining, defs }
   }
 }
 
-function report(error: unknown, io: Io, log: Logger, verbosity: number, aborted: boolean): number {
+/**
+ * citty's renderUsage for the resolved command, under its full path, without hidden flags, with subcommands as
+ * stubs built from their meta: a LazyCommand's declared meta costs no import; other entries are loaded by citty's
+ * rule. citty colours by its own environment sniffing, so the result is stripped unless io wants colour.
+ */
+async function usageText(resolved: ResolvedCommand, version: string, io: Io): Promise<string> {
+  const meta = await resolveValue(resolved.cmd.meta ?? {})
+  const args: ArgsDef = {}
+  for (const [key, def] of Object.entries(resolved.defs)) {
+    if (def.type !== 'positional' && def.hidden === true) continue
+    const copy: Record<string, unknown> = { ...def }
+    if (def.type !== 'positional' && Array.isArray(def.alias)) copy.alias = [...def.alias]
+    if (def.type === 'enum') copy.options = [...def.options]
+    if (def.type === 'boolean' && def.negatable === true && def.negativeDescription === undefined)
+      copy.negativeDescription = `Turn --${key} off`
+    args[key] = copy as ArgsDef[string]
+  }
+  const subCommands: Record<string, CommandDef> = {}
+  const subs = resolved.cmd.subCommands === undefined ? {} : await resolveValue(resolved.cmd.subCommands)
+  for (const [key, entry] of Object.entries(subs)) subCommands[key] = { meta: await metaOf(entry) }
+  const text = await renderUsage({
+    meta: { ...meta, name: resolved.path, version, description: meta.description ?? '' },
+    args,
+    ...(Object.keys(subCommands).length > 0 ? { subCommands } : {}),
+  })
+  // citty pads every description to the widest one; trailing blanks only make copied help messy.
+  const lines = (io.color ? text : stripAnsi(text)).split('\n').map((line) => line.trimEnd())
+  return `${lines.join('\n')}\n`
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError'
+}
+
+/** Prints one failure the suite's way and returns its exit code. */
+function report(error: unknown, io: Io, verbosity: number, commandPath: string, interrupted: boolean): number {
   const debug = verbosity >= 6 || io.env.KUBECTL_SUITE_DEBUG === '1'
-  if (aborted || (error as { name?: string } | undefined)?.name === 'AbortError') {
-    io.err.write('error: interrupted\n')
+  if (interrupted) {
+    // Ctrl-C already said what happened: the AbortError (or a failure wrapping it) is only how the command stopped.
+    // Anything else, such as a helper pod that could not be removed, is still worth its line.
+    const cause = error instanceof Error ? error.cause : undefined
+    if (!isAbortError(error) && !isAbortError(cause)) report(error, io, verbosity, commandPath, false)
     return EXIT_CODES.interrupted
   }
   if (isSuiteError(error)) {
     io.err.write(`error: ${error.message}\n`)
     if (error.hint !== undefined) io.err.write(`hint: ${error.hint}\n`)
-    if (debug && error.cause instanceof Error && error.cause.stack !== undefined) log.error(error.cause.stack)
+    if (error.kind === 'usage' && !error.hint?.includes(`'${commandPath} --help'`))
+      io.err.write(`See '${commandPath} --help' for usage.\n`)
+    if (debug) {
+      if (error.kind === 'internal' && error.stack !== undefined) io.err.write(`${error.stack}\n`)
+      if (error.cause instanceof Error && error.cause.stack !== undefined)
+        io.err.write(`caused by: ${error.cause.stack}\n`)
+    }
     return error.exitCode
   }
   const message = error instanceof Error ? error.message : String(error)
   io.err.write(`error: ${message}\n`)
   if (debug && error instanceof Error && error.stack !== undefined) io.err.write(`${error.stack}\n`)
-  else io.err.write('hint: this is a bug; run again with -v 6 for details and report it\n')
+  else io.err.write('hint: this is a bug; run again with -v 6 (or KUBECTL_SUITE_DEBUG=1) and report what it prints\n')
   return EXIT_CODES.internal
+}
+
+/**
+ * Runs a plugin and returns its exit code; it never ends the process itself (the entry does
+ * `process.exitCode = await runPlugin(root, { name, version })`). Resolves the subcommand, answers --help and
+ * --version before parsing (and before any command module beyond the resolved path is imported), parses argv with
+ * kubectl's rules, runs the command with a {@link SuiteCommandContext}, and turns any failure into `error: ...`,
+ * an optional `hint: ...` and the exit code of its kind (EXIT_CODES). The first SIGINT aborts ctx.signal and the
+ * run returns 130 once the command has cleaned up; a second one re-raises SIGINT so the process dies at once.
+ */
+export async function runPlugin(root: CommandDef, options: RunPluginOptions): Promise<number> {
+  const io = options.io ?? processIo()
+  const argv = [...(options.argv ?? process.argv.slice(2))]
+  let verbosity = verbosityHint(argv)
+  let log = createLogger(io, verbosity)
+  let commandPath = options.name
+  const controller = new AbortController()
+  let interrupted = false
+  const source = options.interrupts ?? (options.io === undefined ? process : false)
+  const onInterrupt = (): void => {
+    if (interrupted) {
+      if (source === process) {
+        process.off('SIGINT', onInterrupt)
+        // Dying by the signal (not exit 130) tells a calling shell loop that the user pressed Ctrl-C.
+        if (process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT')
+        else process.exit(EXIT_CODES.interrupted)
+      }
+      return
+    }
+    interrupted = true
+    log.warn('interrupted: cleaning up (press Ctrl-C again to quit at once)')
+    controller.abort(new DOMException('interrupted', 'AbortError'))
+  }
+  if (source !== false) source.on('SIGINT', onInterrupt)
+  let kube: Kube | undefined
+  try {
+    const flagWords = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length)
+    if (flagWords.length === 1 && flagWords[0] === '--version') {
+      io.out.write(`${options.name} version v${options.version.replace(/^v/, '')}\n`)
+      return 0
+    }
+    const resolved = await resolveCommand(root, argv, options.name)
+    commandPath = resolved.path
+    const scan = scanArgv(resolved.argv, resolved.defs, { booleans: BUILTIN_BOOLEANS })
+    if (helpAsked(scan, resolved.defs) || resolved.cmd.run === undefined) {
+      io.out.write(await usageText(resolved, options.version, io))
+      return 0
+    }
+    if (asksFor(scan, resolved.defs, 'version')) {
+      io.out.write(`${options.name} version v${options.version.replace(/^v/, '')}\n`)
+      return 0
+    }
+    const parsed = parseArgv(resolved.argv, resolved.defs, { command: commandPath })
+    verbosity = verbosityFromArgs(parsed.args)
+    log = createLogger(io, verbosity)
+    const runLog = log
+    const context: SuiteCommandContext = {
+      args: parsed.args,
+      rawArgs: resolved.argv,
+      positionals: parsed.positionals,
+      rest: parsed.rest,
+      dashIndex: parsed.dashIndex,
+      changed: parsed.changed,
+      io,
+      log,
+      verbosity,
+      signal: controller.signal,
+      commandPath,
+      plugin: { name: options.name, version: options.version },
+      cmd: resolved.cmd,
+      kube: async () => {
+        if (kube !== undefined) return kube
+        const flags = kubeFlagsFromArgs(parsed.args as unknown as ParsedKubeArgs)
+        if (options.connect !== undefined) kube = await options.connect(flags, { io, log: runLog })
+        else {
+          const { connect } = await import('../kube/connect.ts')
+          kube = await connect(flags, { env: io.env, stdinIsTTY: io.inIsTTY, log: (line) => runLog.trace(line) })
+        }
+        runLog.debug(`using ${kube.describe()}`)
+        return kube
+      },
+    }
+    const run = resolved.cmd.run as unknown as (context: SuiteCommandContext) => unknown
+    await run(context)
+    return interrupted ? EXIT_CODES.interrupted : 0
+  } catch (error) {
+    return report(error, io, verbosity, commandPath, interrupted)
+  } finally {
+    if (source !== false) source.off('SIGINT', onInterrupt)
+    if (kube !== undefined) {
+      // A failed close must not hide the command's own result; it is only worth a line at -v 4.
+      await kube.close().catch((error: unknown) => log.debug(`closing the connection: ${String(error)}`))
+    }
+  }
 }
