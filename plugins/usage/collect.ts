@@ -149,3 +149,41 @@ export async function collectNodes(
     warnings,
   }
 }
+
+export interface PodsQuery {
+  namespace: string | undefined
+  labelSelector?: string | undefined
+  fieldSelector?: string | undefined
+  node?: string | undefined
+  includeFinished: boolean
+  metrics: boolean
+  chunkSize?: number | undefined
+  signal?: AbortSignal
+}
+
+/** Pods (non-terminated unless asked) and their metrics, listed concurrently, one paginated list each. */
+export async function collectPods(kube: Kube, query: PodsQuery): Promise<{ pods: V1Pod[]; metrics: Map<string, MetricsItem> | undefined; warnings: string[] }> {
+  const fields = [
+    ...(query.includeFinished ? [] : [NON_TERMINATED]),
+    ...(query.node === undefined ? [] : [`spec.nodeName=${query.node}`]),
+    ...(query.fieldSelector === undefined || query.fieldSelector === '' ? [] : [query.fieldSelector]),
+  ].join(',')
+  const [pods, metrics] = await Promise.all([
+    listAll<V1Pod>(kube.transport, {
+      path: resourcePath({ plural: 'pods', namespace: query.namespace }),
+      labelSelector: query.labelSelector,
+      fieldSelector: fields,
+      chunkSize: query.chunkSize,
+      context: { verb: 'list', resource: 'pods', namespace: query.namespace },
+      ...(query.signal === undefined ? {} : { signal: query.signal }),
+    }),
+    query.metrics ? collectPodMetrics(kube, query.namespace, query.labelSelector) : Promise.resolve({ value: undefined, warning: undefined }),
+  ])
+  return { pods: pods.items, metrics: metrics.value, warnings: metrics.warning === undefined ? [] : [metrics.warning] }
+}
+
+/** PodMetrics containers in exact nano-units, for the pods model. */
+export function containerMetricsOf(item: MetricsItem | undefined): { name: string; cpu: bigint; memory: bigint }[] | undefined {
+  if (item === undefined) return undefined
+  return (item.containers ?? []).map((c) => ({ name: c.name, ...usageNanos(c.usage) }))
+}

@@ -157,3 +157,55 @@ export function containerRows(
     return row
   })
 }
+
+/**
+ * --group-by: rows ordered by group, each group followed by a subtotal row (name `Σ <group>`), whose figures are
+ * the sums of the group's rows (percentages of the summed request and limit).
+ */
+export function groupPodRows(rows: PodRow[], by: 'node' | 'namespace' | 'owner'): PodRow[] {
+  const keyOf = (row: PodRow): string =>
+    by === 'node' ? (row.node ?? '<none>') : by === 'namespace' ? row.namespace : row.owner === null ? '<none>' : `${row.owner.kind}/${row.owner.name}`
+  const groups = new Map<string, PodRow[]>()
+  for (const row of rows) {
+    const key = keyOf(row)
+    const list = groups.get(key) ?? []
+    list.push(row)
+    groups.set(key, list)
+  }
+  const result: PodRow[] = []
+  for (const key of [...groups.keys()].sort()) {
+    const members = groups.get(key) as PodRow[]
+    result.push(...members)
+    const resources: Record<string, PodFigures> = {}
+    for (const name of Object.keys(members[0]?.resources ?? {})) {
+      let requests = 0
+      let limits = 0
+      let usage: number | null = 0
+      for (const m of members) {
+        const f = m.resources[name]
+        requests += f?.requests ?? 0
+        limits += f?.limits ?? 0
+        usage = usage === null || f?.usage === null || f?.usage === undefined ? null : usage + f.usage
+      }
+      resources[name] = {
+        requests,
+        limits,
+        usage,
+        usageOfRequestPercent: usage === null || requests === 0 ? null : Math.trunc((usage / requests) * 100),
+        usageOfLimitPercent: usage === null || limits === 0 ? null : Math.trunc((usage / limits) * 100),
+      }
+    }
+    result.push({
+      namespace: by === 'namespace' ? key : '',
+      name: `Σ ${key} (${members.length})`,
+      node: by === 'node' ? key : null,
+      phase: '',
+      qosClass: null,
+      owner: null,
+      labels: {},
+      createdAt: undefined,
+      resources,
+    })
+  }
+  return result
+}

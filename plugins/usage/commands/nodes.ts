@@ -1,0 +1,65 @@
+import { kubeArgs, outputArgs } from '../../../shared/cli/args.ts'
+import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { SuiteError } from '../../../shared/errors.ts'
+import { parseOutputFormat, printView, prefersAsciiBars } from '../../../shared/output/index.ts'
+import { collectNodes } from '../collect.ts'
+import { buildNodesReport, resourceNamesOf } from '../model.ts'
+import { parseResources, parseTop } from '../options.ts'
+import { renderNodes } from '../render-nodes.ts'
+import { parseSortKey, sortRows } from '../sort.ts'
+import { usageArgs } from './_shared.ts'
+
+const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
+
+export default defineSuiteCommand({
+  meta: { name: 'nodes', description: 'Allocatable, requests, limits and live usage per node, with a cluster total' },
+  args: {
+    name: { type: 'positional', required: false, description: 'Only this node' },
+    ...usageArgs,
+    selector: { type: 'string', alias: ['l', 'node-selector', 'node-labels'], description: 'Node label selector' },
+    'namespace-labels': { type: 'string', description: 'Count only pods in namespaces matching this label selector' },
+    'pod-selector': { type: 'string', description: 'Count only pods matching this label selector' },
+    available: { type: 'boolean', description: 'Show what is still available (allocatable − requests) per resource' },
+    bars: { type: 'boolean', description: 'Draw a bar per node: usage and requests against allocatable' },
+    ...outputArgs(FORMATS),
+    ...kubeArgs,
+  },
+  run: async ({ args, io, log, kube, signal }) => {
+    const format = parseOutputFormat(args.output, FORMATS)
+    const top = parseTop(args.top)
+    const chunkSize = args.chunkSize === undefined ? undefined : Number(args.chunkSize)
+    const cluster = await kube()
+    const { snapshot, warnings } = await collectNodes(cluster, {
+      nodeSelector: args.selector,
+      namespaceSelector: args.namespaceLabels,
+      podSelector: args.podSelector,
+      chunkSize,
+      metrics: args.noMetrics !== true,
+      signal,
+    })
+    for (const warning of warnings) log.warn(warning)
+    if (args.name !== undefined) {
+      snapshot.nodes = snapshot.nodes.filter((n) => n.metadata?.name === args.name)
+      if (snapshot.nodes.length === 0) {
+        throw new SuiteError('not-found', `node "${args.name}" not found`, { hint: 'list nodes with `kubectl get nodes`' })
+      }
+    }
+    const available = resourceNamesOf(snapshot.nodes)
+    const resources = parseResources(args.resources, available)
+    const report = buildNodesReport(snapshot, resources === undefined ? {} : { resources })
+    if (args.sortBy !== undefined) report.nodes = sortRows(report.nodes, parseSortKey(args.sortBy, report.resourceNames))
+    if (top !== undefined) report.nodes = report.nodes.slice(0, top)
+    if (report.nodes.length === 0) {
+      io.err.write('No resources found\n')
+      if (format !== 'json' && format !== 'yaml') return
+    }
+    const view = renderNodes(report, {
+      now: io.now(),
+      bars: args.bars === true && io.outIsTTY,
+      asciiBars: prefersAsciiBars(io),
+      showLabels: args.showLabels === true,
+      available: args.available === true,
+    })
+    printView(io, view, format, { noHeaders: args.noHeaders === true })
+  },
+})

@@ -1,0 +1,69 @@
+import { kubeArgs, namespaceArgs, outputArgs } from '../../../shared/cli/args.ts'
+import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { noResourcesMessage, parseOutputFormat, printView } from '../../../shared/output/index.ts'
+import { collectPods, containerMetricsOf } from '../collect.ts'
+import { parseGroupBy, parseResources, parseTop } from '../options.ts'
+import { containerRows, groupPodRows, podRow } from '../pods-model.ts'
+import { renderPods } from '../render-pods.ts'
+import { parseSortKey, sortRows } from '../sort.ts'
+import { usageArgs } from './_shared.ts'
+
+const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
+const POD_RESOURCES = ['cpu', 'memory', 'ephemeral-storage', 'nvidia.com/gpu', 'amd.com/gpu']
+
+export default defineSuiteCommand({
+  meta: { name: 'pods', description: 'Requests, limits, live usage and usage ÷ request per pod or container' },
+  args: {
+    name: { type: 'positional', required: false, description: 'Only this pod' },
+    ...usageArgs,
+    ...namespaceArgs,
+    selector: { type: 'string', alias: 'l', description: 'Pod label selector' },
+    'field-selector': { type: 'string', description: 'Pod field selector, e.g. status.phase=Running' },
+    node: { type: 'string', description: 'Only pods on this node' },
+    containers: { type: 'boolean', description: 'One row per container (init containers and sidecars marked)' },
+    'group-by': { type: 'string', description: 'Subtotals per node, namespace or owner (the controller, e.g. Deployment/x)' },
+    'include-finished': { type: 'boolean', description: 'Also show Succeeded and Failed pods' },
+    ...outputArgs(FORMATS),
+    ...kubeArgs,
+  },
+  run: async ({ args, io, log, kube, signal }) => {
+    const format = parseOutputFormat(args.output, FORMATS)
+    const top = parseTop(args.top)
+    const groupBy = parseGroupBy(args.groupBy)
+    const resources = parseResources(args.resources, POD_RESOURCES) ?? ['cpu', 'memory']
+    const cluster = await kube()
+    const all = args.allNamespaces === true
+    const namespace = all ? undefined : (args.namespace ?? cluster.namespace)
+    const { pods, metrics, warnings } = await collectPods(cluster, {
+      namespace,
+      labelSelector: args.selector,
+      fieldSelector: [args.fieldSelector, args.name === undefined ? undefined : `metadata.name=${args.name}`].filter((s) => s !== undefined).join(','),
+      node: args.node,
+      includeFinished: args.includeFinished === true,
+      metrics: args.noMetrics !== true,
+      chunkSize: args.chunkSize === undefined ? undefined : Number(args.chunkSize),
+      signal,
+    })
+    for (const warning of warnings) log.warn(warning)
+    let rows = pods.flatMap((pod) => {
+      const m = metrics === undefined ? undefined : (containerMetricsOf(metrics.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`)) ?? [])
+      return args.containers === true ? containerRows(pod, m, resources) : [podRow(pod, m, resources)]
+    })
+    if (args.sortBy !== undefined) rows = sortRows(rows, parseSortKey(args.sortBy, resources))
+    if (groupBy !== undefined) rows = groupPodRows(rows, groupBy)
+    if (top !== undefined) rows = rows.slice(0, top)
+    if (rows.length === 0) {
+      io.err.write(`${noResourcesMessage(namespace)}\n`)
+      if (format !== 'json' && format !== 'yaml') return
+    }
+    const view = renderPods(rows, {
+      now: io.now(),
+      allNamespaces: all,
+      containers: args.containers === true,
+      resources,
+      showLabels: args.showLabels === true,
+      metricsAvailable: metrics !== undefined,
+    })
+    printView(io, view, format, { noHeaders: args.noHeaders === true })
+  },
+})
