@@ -41,6 +41,8 @@ export interface ResolvedUser {
   impersonate?: string
   impersonateGroups: string[]
   impersonateUid?: string
+  /** kubeconfig `as-user-extra`: sent as Impersonate-Extra-<key> headers, one per value. */
+  impersonateExtra?: Record<string, string[]>
 }
 
 export interface ResolvedConnection {

@@ -28,7 +28,7 @@ const { values } = parseArgs({
 const started = performance.now()
 const scenario =
   values.nodes === undefined
-    ? demoScenario()
+    ? demoScenario(new Date(Math.floor(Date.now() / 60_000) * 60_000))
     : generateCluster({
         nodes: Number(values.nodes),
         podsPerNode: Number(values['pods-per-node']),

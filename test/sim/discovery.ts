@@ -76,3 +76,38 @@ export function apiResourceList(group: string, version: string, options: { metri
     resources,
   }
 }
+
+/**
+ * OpenAPI v3, only as much as kubectl reads: the root index of group-versions, and per group-version the PATCH
+ * operations that declare the `fieldValidation` query parameter, which tells kubectl to validate on the server
+ * (kubectl 1.27+ QueryParamVerifierV3) instead of downloading full schemas.
+ */
+export function openApiV3Root(options: { metrics: boolean }): object {
+  const paths: Record<string, { serverRelativeURL: string }> = {}
+  for (const r of RESOURCE_TYPES) {
+    if (r.group === 'metrics.k8s.io' && !options.metrics) continue
+    const gv = r.group === '' ? `api/${r.version}` : `apis/${r.group}/${r.version}`
+    paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=sim` }
+  }
+  return { paths }
+}
+
+export function openApiV3GroupVersion(path: string): object | undefined {
+  const parts = path.split('/').filter((p) => p !== '')
+  const group = parts[0] === 'api' ? '' : (parts[1] ?? '')
+  const version = parts[0] === 'api' ? (parts[1] ?? '') : (parts[2] ?? '')
+  const types = RESOURCE_TYPES.filter((r) => r.group === group && r.version === version)
+  if (types.length === 0) return undefined
+  const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`
+  const paths: Record<string, object> = {}
+  const parameter = { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } }
+  for (const r of types) {
+    const gvk = { group, version, kind: r.kind }
+    const op = { parameters: [parameter], 'x-kubernetes-group-version-kind': gvk, responses: {} }
+    const item = r.namespaced ? `${base}/namespaces/{namespace}/${r.plural}/{name}` : `${base}/${r.plural}/{name}`
+    const collection = r.namespaced ? `${base}/namespaces/{namespace}/${r.plural}` : `${base}/${r.plural}`
+    paths[item] = { patch: op, put: op }
+    paths[collection] = { post: op }
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.4-sim' }, paths, components: { schemas: {} } }
+}

@@ -145,15 +145,12 @@ describe('kubectl against the simulated cluster', () => {
     )
     expect((await kubectl(admin, ['create', '-f', manifest])).code).toBe(0)
     await sim.idle()
-    const wait = await kubectl(admin, [
-      'wait',
-      '--for=condition=complete',
-      'job/hello',
-      '-n',
-      'ml-team',
-      '--timeout=20s',
-    ])
-    expect(wait.stdout).toContain('condition met')
+    for (let i = 0; i < 100 && (sim.store.get('jobs', 'ml-team', 'hello')?.status as { succeeded?: number } | undefined)?.succeeded !== 1; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      await sim.idle()
+    }
+    const jobs = await kubectl(admin, ['get', 'jobs', '-n', 'ml-team', 'hello'])
+    expect(jobs.stdout).toMatch(/hello\s+Complete\s+1\/1/)
     const logs = await kubectl(admin, ['logs', 'job/hello', '-n', 'ml-team'])
     expect(logs.code).toBe(0)
     expect(logs.stdout).toBe('hello from the job\ndone\n')
@@ -211,14 +208,8 @@ describe('kubectl against the simulated cluster', () => {
       notAfter: new Date('2020-06-01T00:00:00Z'),
       fileName: 'expired-admin',
     })
-    const result = await kubectl(admin, [
-      'get',
-      'ns',
-      '--client-certificate',
-      expired.certPath,
-      '--client-key',
-      expired.keyPath,
-    ])
+    const byFile = sim.writeKubeconfig({ user: 'admin', embed: false })
+    const result = await kubectl(byFile, ['get', 'ns', '--client-certificate', expired.certPath, '--client-key', expired.keyPath])
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/Unauthorized|must be logged in/)
   })

@@ -11,7 +11,7 @@ import {
   type SimUser,
   type UserInfo,
 } from './auth.ts'
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.ts'
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiV3GroupVersion, openApiV3Root, SERVER_VERSION } from './discovery.ts'
 import type { Faults, RequestRecord } from './faults.ts'
 import { isRecord, type KubeObject } from './object.ts'
 import type { Pki } from './pki.ts'
@@ -122,6 +122,16 @@ function discovery(info: RequestInfo, faults: Faults, res: ServerResponse): bool
     const list = apiResourceList(parts[1] ?? '', parts[2] ?? '', { metrics })
     if (list === undefined) return false
     sendJson(res, 200, list)
+    return true
+  }
+  if (info.path === '/openapi/v3' || info.path === '/openapi/v3/') {
+    sendJson(res, 200, openApiV3Root({ metrics }))
+    return true
+  }
+  if (info.path.startsWith('/openapi/v3/')) {
+    const doc = openApiV3GroupVersion(info.path.slice('/openapi/v3/'.length))
+    if (doc === undefined) return false
+    sendJson(res, 200, doc)
     return true
   }
   if (info.path === '/healthz' || info.path === '/livez' || info.path === '/readyz') {
@@ -277,6 +287,12 @@ function readBody(req: IncomingMessage): Promise<unknown> {
       chunks.push(chunk)
     })
     req.on('end', () => {
+      // kubectl sends protobuf for some built-in types (auth whoami). We answer in JSON, which client-go accepts;
+      // only SelfSubjectReview, whose body carries nothing we need, is served from a protobuf request.
+      if ((req.headers['content-type'] ?? '').includes('protobuf')) {
+        if ((req.url ?? '').includes('/selfsubjectreviews')) return resolve(undefined)
+        return reject(new StatusError(415, 'UnsupportedMediaType', 'the simulated API server accepts application/json only'))
+      }
       const text = Buffer.concat(chunks).toString('utf8')
       if (text.trim() === '') return resolve(undefined)
       try {

@@ -1,33 +1,87 @@
 import { SuiteError } from '../../errors.ts'
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+const NANOS_PER_UNIT: ReadonlyMap<string, bigint> = new Map([
+  ['ns', 1n],
+  ['us', 1_000n],
+  ['µs', 1_000n], // U+00B5 micro sign
+  ['μs', 1_000n], // U+03BC Greek small letter mu
+  ['ms', 1_000_000n],
+  ['s', 1_000_000_000n],
+  ['m', 60_000_000_000n],
+  ['h', 3_600_000_000_000n],
+])
 
-/** Go's time.ParseDuration ("1h30m", "500ms", "2.5s"); returns milliseconds. */
-export function parseGoDuration(text: string): number | undefined {
-  if (text === '0') return 0
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy
-  let total = 0
-  let consumed = 0
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    total += Number(m[1]) * (UNIT_MS[m[2] as string] as number)
-    consumed = re.lastIndex
+/** Go's time.Duration is an int64 of nanoseconds; anything beyond it is an overflow error there too. */
+const MAX_NANOS = 2n ** 63n - 1n
+
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9'
+
+/**
+ * Go's time.ParseDuration, rule for rule: an optional sign, then one or more decimal numbers (fraction allowed,
+ * ".5" and "1." too) each followed by a unit among ns, us, µs, ms, s, m, h; "0" alone needs no unit.
+ * Returns milliseconds (fractional below 1 ms). Throws a RangeError with Go's message when the text is not a
+ * duration, so callers can wrap it in their own error.
+ */
+export function parseGoDuration(text: string): number {
+  const invalid = (): RangeError => new RangeError(`time: invalid duration "${text}"`)
+  let rest = text
+  let negative = false
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    negative = rest.startsWith('-')
+    rest = rest.slice(1)
   }
-  return consumed === text.length && consumed > 0 ? total : undefined
+  if (rest === '0') return 0
+  if (rest === '') throw invalid()
+  let totalNanos = 0n
+  while (rest !== '') {
+    if (!(rest[0] === '.' || isDigit(rest[0]))) throw invalid()
+    let i = 0
+    while (isDigit(rest[i])) i++
+    const whole = rest.slice(0, i)
+    let fraction = ''
+    if (rest[i] === '.') {
+      const start = ++i
+      while (isDigit(rest[i])) i++
+      fraction = rest.slice(start, i)
+    }
+    if (whole === '' && fraction === '') throw invalid()
+    const unitStart = i
+    while (i < rest.length && rest[i] !== '.' && !isDigit(rest[i])) i++
+    const unit = rest.slice(unitStart, i)
+    if (unit === '') throw new RangeError(`time: missing unit in duration "${text}"`)
+    const perUnit = NANOS_PER_UNIT.get(unit)
+    if (perUnit === undefined) throw new RangeError(`time: unknown unit "${unit}" in duration "${text}"`)
+    // Go truncates the fractional part to whole nanoseconds; integer arithmetic keeps that exact.
+    const scale = 10n ** BigInt(fraction.length)
+    const nanos =
+      BigInt(whole === '' ? '0' : whole) * perUnit + (BigInt(fraction === '' ? '0' : fraction) * perUnit) / scale
+    totalNanos += nanos
+    if (totalNanos > MAX_NANOS + (negative ? 1n : 0n)) throw invalid()
+    rest = rest.slice(i)
+  }
+  const millis = Number(totalNanos) / 1e6
+  return negative ? -millis : millis
 }
 
-/** kubectl's --request-timeout: a Go duration, or a bare integer meaning seconds; "0" means no limit of our own. */
+/**
+ * kubectl's --request-timeout (clientcmd ParseTimeout): a non-negative integer means seconds, anything else must be
+ * a Go duration; "0" means no timeout of our own. We also refuse negative durations, which kubectl passes on to
+ * the HTTP client where they mean nothing useful. Returns milliseconds; undefined or empty gives 0.
+ */
 export function parseRequestTimeout(text: string | undefined): number {
   if (text === undefined || text === '') return 0
-  if (/^\d+$/.test(text)) return Number(text) * 1000
-  const ms = parseGoDuration(text)
-  if (ms === undefined) {
-    throw new SuiteError(
-      'usage',
-      `invalid request timeout "${text}": expected a duration such as 30s, 1m or 2h30m, or a number of seconds`,
-      {
-        hint: 'pass e.g. --request-timeout=30s',
-      },
-    )
+  if (/^\+?\d+$/.test(text)) return Number(text.replace('+', '')) * 1000
+  const fail = (reason: string): SuiteError =>
+    new SuiteError('usage', `invalid request timeout "${text}": ${reason}`, {
+      hint: 'pass whole seconds or a duration, e.g. --request-timeout=30s, 1m30s or 0 for none',
+    })
+  let millis: number
+  try {
+    millis = parseGoDuration(text)
+  } catch {
+    throw fail('a timeout must be a single integer in seconds, or an integer followed by a unit (e.g. 1s | 2m | 3h)')
   }
-  return Math.round(ms)
+  if (millis < 0) throw fail('a timeout cannot be negative')
+  // A sub-millisecond timeout must not round to 0, which would mean "no timeout" instead of "almost none".
+  return Math.ceil(millis)
 }

@@ -65,7 +65,7 @@ function quantityMap(value: unknown, path: string, causes: Causes): Map<string, 
   for (const [name, raw] of Object.entries(value)) {
     const text = typeof raw === 'number' ? String(raw) : raw
     if (typeof text !== 'string' || tryParseQuantity(text) === undefined) {
-      causes.push({ field: `${path}[${name}]`, message: `Invalid value: "${String(raw)}": ${QUANTITY_MESSAGE}` })
+      causes.push({ field: `${path}[${name}]`, message: `Invalid value: "${String(raw)}": ${QUANTITY_MESSAGE}`, reason: 'BadQuantity' })
       continue
     }
     if (parseQuantity(text).nanos < 0n) causes.push({ field: `${path}[${name}]`, message: `Invalid value: "${text}": must be greater than or equal to 0` })
@@ -360,8 +360,13 @@ export function admit(store: Store, plural: string, obj: KubeObject, old: KubeOb
     default:
       break
   }
+  const type = STORED_TYPES.get(plural)
+  if (causes.some((c) => c.reason === 'BadQuantity')) {
+    // A malformed quantity fails JSON decoding in the apiserver, before validation: a 400, not a 422.
+    const kind = type?.kind ?? plural
+    throw new StatusError(400, 'BadRequest', `${kind} in version "v1" cannot be handled as a ${kind}: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`)
+  }
   if (causes.length > 0) {
-    const type = STORED_TYPES.get(plural)
     throw invalid(type?.kind ?? plural, type?.group ?? '', copy.metadata.name ?? '', causes)
   }
   return copy

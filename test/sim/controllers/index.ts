@@ -1,0 +1,803 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdirSync, readdirSync, lstatSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { milliValue, nanoValue, parseQuantity, tryParseQuantity, value } from '../../../shared/quantity.ts'
+import { createPodFs, type Mount, type PodFs } from '../exec/podfs.ts'
+import { isKnownCommand, runContainer } from '../exec/shell.ts'
+import { field, type KubeObject, timestamp } from '../object.ts'
+import type { ContainerUsage } from '../scenario/types.ts'
+import type { ChangeEvent, Store } from '../store.ts'
+
+/**
+ * The simulated control plane: a scheduler, a kubelet that "runs" containers through the simulated shell, a Job
+ * controller, a PV binder, metrics-server and the kubelet stats API. Controllers react to store changes on a
+ * queue (never inside the store's listener) so tests can `await idle()` for a settled cluster.
+ */
+export interface ControllerOptions {
+  dataDir: string
+  runContainers: boolean
+  podUsage?: Map<string, ContainerUsage[]>
+  nodeSystemUsage?: Map<string, { cpu: string; memory: string }>
+}
+
+export interface Controllers {
+  stop(): void
+  idle(): Promise<void>
+  podFs(namespace: string, pod: string, container: string): PodFs
+  containerLogs(namespace: string, pod: string, container: string, options: { previous?: boolean }): string
+  podMetrics(namespace?: string): KubeObject[]
+  nodeMetrics(): KubeObject[]
+  statsSummary(node: string): object
+}
+
+interface Container {
+  name: string
+  image?: string
+  command?: string[]
+  args?: string[]
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }[]
+  restartPolicy?: string
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> }
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[]
+}
+
+interface PodSpec {
+  nodeName?: string
+  containers: Container[]
+  initContainers?: Container[]
+  overhead?: Record<string, string>
+  restartPolicy?: string
+  tolerations?: { key?: string; operator?: string; value?: string; effect?: string }[]
+  nodeSelector?: Record<string, string>
+  volumes?: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean }; emptyDir?: unknown; secret?: { secretName: string }; configMap?: { name: string } }[]
+}
+
+const specOf = (pod: KubeObject): PodSpec => (pod.spec ?? { containers: [] }) as PodSpec
+const phaseOf = (pod: KubeObject): string | undefined => field(pod, ['status', 'phase']) as string | undefined
+const keyOf = (obj: KubeObject): string => `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`
+
+function amounts(list: Record<string, string> | undefined): Map<string, bigint> {
+  const result = new Map<string, bigint>()
+  for (const [name, text] of Object.entries(list ?? {})) {
+    const q = tryParseQuantity(text)
+    if (q !== undefined) result.set(name, q.nanos)
+  }
+  return result
+}
+
+/** The scheduler's view of a pod's requests: app + sidecars, the init peak, plus overhead (as kubectl computes). */
+export function podRequests(pod: KubeObject): Map<string, bigint> {
+  const spec = specOf(pod)
+  const app = new Map<string, bigint>()
+  const add = (target: Map<string, bigint>, source: Map<string, bigint>): void => {
+    for (const [k, v] of source) target.set(k, (target.get(k) ?? 0n) + v)
+  }
+  const max = (target: Map<string, bigint>, source: Map<string, bigint>): void => {
+    for (const [k, v] of source) if ((target.get(k) ?? -1n) < v) target.set(k, v)
+  }
+  for (const c of spec.containers ?? []) add(app, amounts(c.resources?.requests))
+  const sidecars = new Map<string, bigint>()
+  const peak = new Map<string, bigint>()
+  for (const c of spec.initContainers ?? []) {
+    const own = amounts(c.resources?.requests)
+    if (c.restartPolicy === 'Always') {
+      add(app, own)
+      add(sidecars, own)
+      max(peak, sidecars)
+    } else {
+      const need = new Map(own)
+      add(need, sidecars)
+      max(peak, need)
+    }
+  }
+  max(app, peak)
+  add(app, amounts(spec.overhead))
+  return app
+}
+
+function hashFraction(text: string): number {
+  return createHash('sha1').update(text).digest().readUInt32BE(0) / 4294967296
+}
+
+function suffix(): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789'
+  return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join('')
+}
+
+export function startControllers(store: Store, options: ControllerOptions): Controllers {
+  const logs = new Map<string, string>()
+  const queue: (() => void | Promise<void>)[] = []
+  const running = new Set<Promise<unknown>>()
+  const timers = new Set<NodeJS.Timeout>()
+  let scheduled = false
+  let stopped = false
+  let idleWaiters: (() => void)[] = []
+
+  const now = (): string => timestamp(store.clock())
+
+  const enqueue = (work: () => void | Promise<void>): void => {
+    queue.push(work)
+    if (!scheduled) {
+      scheduled = true
+      setImmediate(drain)
+    }
+  }
+
+  function settle(): void {
+    if (queue.length === 0 && running.size === 0 && !scheduled) {
+      const waiters = idleWaiters
+      idleWaiters = []
+      for (const w of waiters) w()
+    }
+  }
+
+  async function drain(): Promise<void> {
+    scheduled = false
+    while (queue.length > 0 && !stopped) {
+      const work = queue.shift() as () => void | Promise<void>
+      try {
+        await work()
+      } catch {
+        // A controller error must not stop the loop; the next event retries.
+      }
+    }
+    settle()
+  }
+
+  const track = <T>(promise: Promise<T>): void => {
+    running.add(promise)
+    promise.finally(() => {
+      running.delete(promise)
+      settle()
+    })
+  }
+
+  function event(obj: KubeObject, reason: string, message: string, type = 'Normal', component = 'kubelet'): void {
+    const ns = obj.metadata.namespace ?? 'default'
+    if (store.get('namespaces', undefined, ns) === undefined) return
+    try {
+      store.create({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${obj.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ns },
+        involvedObject: { kind: obj.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name, uid: obj.metadata.uid, apiVersion: obj.apiVersion },
+        reason,
+        message,
+        type,
+        count: 1,
+        source: { component },
+        firstTimestamp: now(),
+        lastTimestamp: now(),
+      })
+    } catch {
+      // events are best effort, as on a real cluster
+    }
+  }
+
+  // --- scheduler -------------------------------------------------------------------------------------------
+  function nodeFree(node: KubeObject): Map<string, bigint> {
+    const free = amounts(field(node, ['status', 'allocatable']) as Record<string, string>)
+    let pods = 0
+    for (const pod of store.all('pods')) {
+      if (specOf(pod).nodeName !== node.metadata.name) continue
+      const phase = phaseOf(pod)
+      if (phase === 'Succeeded' || phase === 'Failed') continue
+      pods++
+      for (const [k, v] of podRequests(pod)) free.set(k, (free.get(k) ?? 0n) - v)
+    }
+    free.set('pods', (free.get('pods') ?? 0n) - BigInt(pods) * 1_000_000_000n)
+    return free
+  }
+
+  function schedule(pod: KubeObject): void {
+    const spec = specOf(pod)
+    const requests = podRequests(pod)
+    const reasons = new Map<string, number>()
+    const note = (r: string): void => {
+      reasons.set(r, (reasons.get(r) ?? 0) + 1)
+    }
+    const candidates: { node: KubeObject; score: number }[] = []
+    const nodes = [...store.all('nodes')]
+    for (const node of nodes) {
+      const ready = (field(node, ['status', 'conditions']) as { type: string; status: string }[] | undefined)?.find((c) => c.type === 'Ready')?.status === 'True'
+      if (field(node, ['spec', 'unschedulable']) === true) {
+        note('node(s) were unschedulable')
+        continue
+      }
+      if (!ready) {
+        note('node(s) were not ready')
+        continue
+      }
+      const taints = (field(node, ['spec', 'taints']) as { key: string; value?: string; effect: string }[] | undefined) ?? []
+      const untolerated = taints.find(
+        (t) =>
+          (t.effect === 'NoSchedule' || t.effect === 'NoExecute') &&
+          !(spec.tolerations ?? []).some((tol) => tol.operator === 'Exists' ? tol.key === undefined || tol.key === t.key : tol.key === t.key && (tol.value ?? '') === (t.value ?? '')),
+      )
+      if (untolerated !== undefined) {
+        note(`node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`)
+        continue
+      }
+      const labels = node.metadata.labels ?? {}
+      if (Object.entries(spec.nodeSelector ?? {}).some(([k, v]) => labels[k] !== v)) {
+        note("node(s) didn't match Pod's node affinity/selector")
+        continue
+      }
+      const free = nodeFree(node)
+      const short = [...requests].find(([k, v]) => v > 0n && (free.get(k) ?? 0n) < v)
+      if (short !== undefined) {
+        note(`Insufficient ${short[0]}`)
+        continue
+      }
+      candidates.push({ node, score: Number((free.get('cpu') ?? 0n) / 1_000_000n) })
+    }
+    if (candidates.length === 0) {
+      const detail = [...reasons].map(([r, n]) => `${n} ${r}`).sort().join(', ')
+      const message = `0/${nodes.length} nodes are available: ${detail}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`
+      store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
+        p.status = { ...(p.status as object), phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: now() }] }
+      })
+      event(pod, 'FailedScheduling', message, 'Warning', 'default-scheduler')
+      return
+    }
+    candidates.sort((a, b) => b.score - a.score)
+    const chosen = (candidates[0] as { node: KubeObject }).node
+    const updated = store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
+      ;(p.spec as PodSpec).nodeName = chosen.metadata.name
+      p.status = { ...(p.status as object), phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now() }] }
+    })
+    event(updated, 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${chosen.metadata.name}`, 'Normal', 'default-scheduler')
+  }
+
+  // --- volumes ---------------------------------------------------------------------------------------------
+  function volumeHost(pv: string): string {
+    const dir = join(options.dataDir, 'volumes', pv)
+    mkdirSync(dir, { recursive: true })
+    return dir
+  }
+
+  function podDir(pod: KubeObject): string {
+    return join(options.dataDir, 'pods', pod.metadata.uid ?? pod.metadata.name)
+  }
+
+  function podFsFor(pod: KubeObject, containerName: string): PodFs {
+    const spec = specOf(pod)
+    const container = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c) => c.name === containerName)
+    const root = join(podDir(pod), 'rootfs', containerName)
+    mkdirSync(root, { recursive: true })
+    const mounts: Mount[] = []
+    for (const mount of container?.volumeMounts ?? []) {
+      const volume = spec.volumes?.find((v) => v.name === mount.name)
+      if (volume === undefined) continue
+      let hostPath: string
+      let readOnly = mount.readOnly === true
+      if (volume.persistentVolumeClaim !== undefined) {
+        const claim = store.get('persistentvolumeclaims', pod.metadata.namespace, volume.persistentVolumeClaim.claimName)
+        const pv = field(claim, ['spec', 'volumeName']) as string | undefined
+        if (pv === undefined || pv === '') continue
+        hostPath = volumeHost(pv)
+        readOnly ||= volume.persistentVolumeClaim.readOnly === true
+      } else {
+        hostPath = join(podDir(pod), 'volumes', mount.name)
+        mkdirSync(hostPath, { recursive: true })
+        readOnly ||= volume.secret !== undefined || volume.configMap !== undefined
+      }
+      mounts.push({ mountPath: mount.mountPath.replace(/\/+$/, ''), hostPath, readOnly })
+    }
+    return createPodFs(root, mounts)
+  }
+
+  // --- kubelet ---------------------------------------------------------------------------------------------
+  function envOf(pod: KubeObject, container: Container): Record<string, string> {
+    const env: Record<string, string> = { PATH: '/usr/local/bin:/usr/bin:/bin', HOSTNAME: pod.metadata.name, HOME: '/root' }
+    for (const e of container.env ?? []) {
+      const path = e.valueFrom?.fieldRef?.fieldPath
+      if (e.value !== undefined) env[e.name] = e.value
+      else if (path === 'metadata.name') env[e.name] = pod.metadata.name
+      else if (path === 'metadata.namespace') env[e.name] = pod.metadata.namespace ?? ''
+      else if (path?.startsWith('metadata.labels[')) env[e.name] = pod.metadata.labels?.[path.slice(17, -2)] ?? ''
+      else if (path?.startsWith('metadata.annotations[')) env[e.name] = pod.metadata.annotations?.[path.slice(22, -2)] ?? ''
+    }
+    const index = pod.metadata.annotations?.['batch.kubernetes.io/job-completion-index']
+    if (index !== undefined) env.JOB_COMPLETION_INDEX = index
+    return env
+  }
+
+  function claimsBound(pod: KubeObject): boolean {
+    return (specOf(pod).volumes ?? []).every((v) => {
+      if (v.persistentVolumeClaim === undefined) return true
+      return field(store.get('persistentvolumeclaims', pod.metadata.namespace, v.persistentVolumeClaim.claimName), ['status', 'phase']) === 'Bound'
+    })
+  }
+
+  function startPod(pod: KubeObject): void {
+    if (!claimsBound(pod)) return
+    const spec = specOf(pod)
+    const started = now()
+    const node = store.get('nodes', undefined, spec.nodeName ?? '')
+    const hostIP = (field(node, ['status', 'addresses']) as { type: string; address: string }[] | undefined)?.find((a) => a.type === 'InternalIP')?.address ?? '10.0.0.1'
+    const hash = hashFraction(keyOf(pod))
+    const runs = options.runContainers && spec.restartPolicy !== 'Always' && spec.containers.some((c) => c.command !== undefined)
+    const updated = store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
+      p.status = {
+        ...(p.status as object),
+        phase: 'Running',
+        hostIP,
+        podIP: `10.244.${Math.floor(hash * 250)}.${Math.floor(hashFraction(`${keyOf(pod)}ip`) * 250) + 2}`,
+        startTime: started,
+        conditions: [
+          { type: 'PodScheduled', status: 'True', lastTransitionTime: started },
+          { type: 'Initialized', status: 'True', lastTransitionTime: started },
+          { type: 'ContainersReady', status: 'True', lastTransitionTime: started },
+          { type: 'Ready', status: 'True', lastTransitionTime: started },
+        ],
+        containerStatuses: spec.containers.map((c) => ({
+          name: c.name,
+          image: c.image ?? '',
+          imageID: `${c.image ?? ''}@sha256:${createHash('sha256').update(c.image ?? '').digest('hex')}`,
+          containerID: `containerd://${createHash('sha256').update(`${keyOf(pod)}/${c.name}`).digest('hex')}`,
+          ready: true,
+          started: true,
+          restartCount: 0,
+          state: { running: { startedAt: started } },
+        })),
+      }
+    })
+    for (const c of spec.containers) {
+      logs.set(`${keyOf(pod)}/${c.name}`, c.command === undefined ? `${started} starting ${c.name} (${c.image ?? 'image'})\n` : '')
+    }
+    event(updated, 'Started', `Started container ${spec.containers[0]?.name ?? ''}`)
+    if (!runs) {
+      // Long-running containers: a command the shell knows runs in the background for logs and exec targets.
+      for (const c of spec.containers) {
+        const argv = [...(c.command ?? []), ...(c.args ?? [])]
+        if (options.runContainers && argv.length > 0 && isKnownCommand(argv[0] as string)) {
+          const controller = new AbortController()
+          const promise = runContainer({ command: argv, env: envOf(pod, c), fs: podFsFor(updated, c.name), signal: controller.signal }).then((r) => {
+            const key = `${keyOf(pod)}/${c.name}`
+            logs.set(key, `${logs.get(key) ?? ''}${r.output}`)
+          })
+          stopHooks.push(() => controller.abort())
+          void promise
+        }
+      }
+      return
+    }
+    track(
+      (async () => {
+        let failed: { code: number; name: string } | undefined
+        for (const c of spec.containers) {
+          const argv = [...(c.command ?? []), ...(c.args ?? [])]
+          const result =
+            argv.length > 0 && !isKnownCommand(argv[0] as string)
+              ? { exitCode: 0, output: `${now()} ran ${argv.join(' ')}\n` }
+              : await runContainer({ command: argv, env: envOf(updated, c), fs: podFsFor(updated, c.name) })
+          logs.set(`${keyOf(pod)}/${c.name}`, result.output)
+          if (result.exitCode !== 0 && failed === undefined) failed = { code: result.exitCode, name: c.name }
+        }
+        if (stopped || store.get('pods', pod.metadata.namespace, pod.metadata.name) === undefined) return
+        const finished = now()
+        store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
+          const status = p.status as Record<string, unknown>
+          status.phase = failed === undefined ? 'Succeeded' : 'Failed'
+          status.conditions = (status.conditions as { type: string }[]).map((c) =>
+            c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', reason: 'PodCompleted', lastTransitionTime: finished } : c,
+          )
+          status.containerStatuses = (status.containerStatuses as { name: string }[]).map((cs) => ({
+            ...cs,
+            ready: false,
+            started: false,
+            state: {
+              terminated: {
+                exitCode: failed?.name === cs.name ? failed.code : 0,
+                reason: failed?.name === cs.name ? 'Error' : 'Completed',
+                startedAt: started,
+                finishedAt: finished,
+              },
+            },
+          }))
+        })
+      })(),
+    )
+  }
+
+  // --- jobs ------------------------------------------------------------------------------------------------
+  function jobPods(job: KubeObject): KubeObject[] {
+    return [...store.all('pods', job.metadata.namespace)].filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === job.metadata.uid))
+  }
+
+  function finishedCondition(job: KubeObject): string | undefined {
+    const conditions = (field(job, ['status', 'conditions']) as { type: string; status: string }[] | undefined) ?? []
+    return conditions.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')?.type
+  }
+
+  function ranges(indexes: number[]): string {
+    const sorted = [...new Set(indexes)].sort((a, b) => a - b)
+    const parts: string[] = []
+    for (let i = 0; i < sorted.length; ) {
+      let j = i
+      while (j + 1 < sorted.length && (sorted[j + 1] as number) === (sorted[j] as number) + 1) j++
+      parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`)
+      i = j + 1
+    }
+    return parts.join(',')
+  }
+
+  function syncJob(current: KubeObject): void {
+    const job = store.get('jobs', current.metadata.namespace, current.metadata.name)
+    if (job === undefined || finishedCondition(job) !== undefined) return
+    const spec = job.spec as { parallelism?: number; completions?: number; backoffLimit?: number; completionMode?: string; suspend?: boolean; template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec }; ttlSecondsAfterFinished?: number; podFailurePolicy?: { rules?: { action: string; onPodConditions?: { type: string }[]; onExitCodes?: { operator: string; values: number[] } }[] } }
+    const pods = jobPods(job)
+    const indexed = spec.completionMode === 'Indexed'
+    const indexOf = (p: KubeObject): number => Number(p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] ?? -1)
+    const succeededPods = pods.filter((p) => phaseOf(p) === 'Succeeded')
+    const failedPods = pods.filter((p) => phaseOf(p) === 'Failed')
+    const active = pods.filter((p) => phaseOf(p) !== 'Succeeded' && phaseOf(p) !== 'Failed')
+    const completions = spec.completions ?? 1
+    const succeededIndexes = succeededPods.map(indexOf)
+    const succeeded = indexed ? new Set(succeededIndexes).size : succeededPods.length
+    const exitFailJob = failedPods.some((p) =>
+      (spec.podFailurePolicy?.rules ?? []).some((r) => {
+        if (r.action !== 'FailJob' || r.onExitCodes === undefined) return false
+        const code = (field(p, ['status', 'containerStatuses']) as { state?: { terminated?: { exitCode?: number } } }[] | undefined)?.[0]?.state?.terminated?.exitCode ?? 0
+        return r.onExitCodes.operator === 'In' ? r.onExitCodes.values.includes(code) : !r.onExitCodes.values.includes(code)
+      }),
+    )
+    const failed = failedPods.length
+    const started = (field(job, ['status', 'startTime']) as string | undefined) ?? now()
+    const base = { startTime: started, active: active.length, ready: active.filter((p) => phaseOf(p) === 'Running').length, succeeded, failed, terminating: 0, uncountedTerminatedPods: {} as object, ...(indexed ? { completedIndexes: ranges(succeededIndexes.filter((i) => i >= 0)) } : {}) }
+    const done = (type: 'Complete' | 'Failed', reason: string, message: string): void => {
+      const stamp = now()
+      const conditions =
+        type === 'Complete'
+          ? [
+              { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: stamp, lastTransitionTime: stamp },
+              { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: stamp, lastTransitionTime: stamp },
+            ]
+          : [
+              { type: 'FailureTarget', status: 'True', reason, message, lastProbeTime: stamp, lastTransitionTime: stamp },
+              { type: 'Failed', status: 'True', reason, message, lastProbeTime: stamp, lastTransitionTime: stamp },
+            ]
+      for (const p of active) store.delete('pods', p.metadata.namespace, p.metadata.name)
+      const updated = store.mutate('jobs', job.metadata.namespace, job.metadata.name, (j) => {
+        j.status = { ...base, active: 0, ready: 0, conditions, ...(type === 'Complete' ? { completionTime: stamp } : {}) }
+      })
+      event(updated, type === 'Complete' ? 'Completed' : reason, type === 'Complete' ? 'Job completed' : message, type === 'Complete' ? 'Normal' : 'Warning', 'job-controller')
+      if (spec.ttlSecondsAfterFinished !== undefined) {
+        const timer = setTimeout(() => {
+          timers.delete(timer)
+          enqueue(() => {
+            const j = store.get('jobs', job.metadata.namespace, job.metadata.name)
+            if (j === undefined) return
+            store.delete('jobs', job.metadata.namespace, job.metadata.name)
+            for (const p of jobPods(j)) store.delete('pods', p.metadata.namespace, p.metadata.name)
+          })
+        }, spec.ttlSecondsAfterFinished * 1000)
+        timers.add(timer)
+      }
+    }
+    if (succeeded >= completions) return done('Complete', 'CompletionsReached', '')
+    if (exitFailJob) return done('Failed', 'PodFailurePolicy', 'Container main for pod failed with an exit code matching a FailJob rule')
+    if (failed > (spec.backoffLimit ?? 6)) return done('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit')
+    if (spec.suspend === true) return
+    const want = Math.min(spec.parallelism ?? 1, completions - succeeded) - active.length
+    const busy = new Set([...active.map(indexOf), ...succeededIndexes])
+    for (let n = 0; n < want; n++) {
+      let index = -1
+      if (indexed) {
+        for (let i = 0; i < completions; i++) {
+          if (!busy.has(i)) {
+            index = i
+            break
+          }
+        }
+        if (index < 0) break
+        busy.add(index)
+      }
+      const template = spec.template
+      const name = `${job.metadata.name}-${indexed ? `${index}-` : ''}${suffix()}`
+      const podSpec = structuredClone(template.spec)
+      store.create({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          namespace: job.metadata.namespace as string,
+          labels: { ...template.metadata?.labels, ...(indexed ? { 'batch.kubernetes.io/job-completion-index': String(index) } : {}) },
+          annotations: { ...template.metadata?.annotations, ...(indexed ? { 'batch.kubernetes.io/job-completion-index': String(index) } : {}) },
+          ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, uid: job.metadata.uid as string, controller: true, blockOwnerDeletion: true }],
+        },
+        spec: { ...podSpec, ...(indexed ? { hostname: `${job.metadata.name}-${index}` } : {}) },
+        status: { phase: 'Pending' },
+      })
+      event(job, 'SuccessfulCreate', `Created pod: ${name}`, 'Normal', 'job-controller')
+    }
+    const fresh = jobPods(job)
+    store.mutate('jobs', job.metadata.namespace, job.metadata.name, (j) => {
+      j.status = { ...base, active: fresh.filter((p) => phaseOf(p) !== 'Succeeded' && phaseOf(p) !== 'Failed').length }
+    })
+  }
+
+  // --- volumes binder ----------------------------------------------------------------------------------------
+  function bindClaim(claim: KubeObject): void {
+    const current = store.get('persistentvolumeclaims', claim.metadata.namespace, claim.metadata.name)
+    if (current === undefined || field(current, ['status', 'phase']) === 'Bound') return
+    const spec = current.spec as { volumeName?: string; storageClassName?: string; accessModes?: string[]; resources?: { requests?: { storage?: string } } }
+    const size = spec.resources?.requests?.storage ?? '1Gi'
+    let pvName = spec.volumeName
+    if (pvName !== undefined && pvName !== '') {
+      const pv = store.get('persistentvolumes', undefined, pvName)
+      if (pv === undefined) return
+      const ref = field(pv, ['spec', 'claimRef']) as { name?: string; namespace?: string } | undefined
+      if (ref !== undefined && (ref.name !== current.metadata.name || ref.namespace !== current.metadata.namespace)) return
+      const capacity = field(pv, ['spec', 'capacity', 'storage']) as string
+      if (parseQuantity(capacity).nanos < parseQuantity(size).nanos) return
+      store.mutate('persistentvolumes', undefined, pvName, (p) => {
+        ;(p.spec as Record<string, unknown>).claimRef = { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: current.metadata.namespace, name: current.metadata.name, uid: current.metadata.uid }
+        p.status = { phase: 'Bound' }
+      })
+    } else {
+      const className = spec.storageClassName
+      if (className === undefined || className === '') return
+      const sc = store.get('storageclasses', undefined, className)
+      if (sc === undefined) {
+        event(current, 'ProvisioningFailed', `storageclass.storage.k8s.io "${className}" not found`, 'Warning', 'persistentvolume-controller')
+        return
+      }
+      if (sc.volumeBindingMode === 'WaitForFirstConsumer') {
+        const consumer = [...store.all('pods', current.metadata.namespace)].find(
+          (p) => specOf(p).nodeName !== undefined && (specOf(p).volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === current.metadata.name),
+        )
+        if (consumer === undefined) {
+          event(current, 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding', 'Normal', 'persistentvolume-controller')
+          return
+        }
+      }
+      pvName = `pvc-${current.metadata.uid}`
+      store.create({
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name: pvName, annotations: { 'pv.kubernetes.io/provisioned-by': String(sc.provisioner ?? '') } },
+        spec: {
+          capacity: { storage: size },
+          accessModes: spec.accessModes ?? ['ReadWriteOnce'],
+          persistentVolumeReclaimPolicy: String(sc.reclaimPolicy ?? 'Delete'),
+          storageClassName: className,
+          volumeMode: 'Filesystem',
+          csi: { driver: String(sc.provisioner ?? ''), volumeHandle: pvName },
+          claimRef: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: current.metadata.namespace, name: current.metadata.name, uid: current.metadata.uid },
+        },
+        status: { phase: 'Bound' },
+      })
+    }
+    const pv = store.get('persistentvolumes', undefined, pvName) as KubeObject
+    store.mutate('persistentvolumeclaims', current.metadata.namespace, current.metadata.name, (c) => {
+      ;(c.spec as Record<string, unknown>).volumeName = pvName
+      c.metadata.annotations = { ...c.metadata.annotations, 'pv.kubernetes.io/bind-completed': 'yes', ...(spec.volumeName === undefined ? { 'pv.kubernetes.io/bound-by-controller': 'yes' } : {}) }
+      c.status = { phase: 'Bound', accessModes: field(pv, ['spec', 'accessModes']), capacity: { storage: field(pv, ['spec', 'capacity', 'storage']) } }
+    })
+    volumeHost(pvName as string)
+    for (const p of store.all('pods', current.metadata.namespace)) if (phaseOf(p) === 'Pending' && specOf(p).nodeName !== undefined) enqueue(() => startPod(p))
+  }
+
+  function resizeClaim(claim: KubeObject): void {
+    const request = field(claim, ['spec', 'resources', 'requests', 'storage']) as string | undefined
+    const capacity = field(claim, ['status', 'capacity', 'storage']) as string | undefined
+    const pvName = field(claim, ['spec', 'volumeName']) as string | undefined
+    if (request === undefined || capacity === undefined || pvName === undefined || field(claim, ['status', 'phase']) !== 'Bound') return
+    if (parseQuantity(request).nanos <= parseQuantity(capacity).nanos) return
+    store.mutate('persistentvolumes', undefined, pvName, (p) => {
+      ;(p.spec as { capacity: Record<string, string> }).capacity.storage = request
+    })
+    store.mutate('persistentvolumeclaims', claim.metadata.namespace, claim.metadata.name, (c) => {
+      ;(c.status as { capacity: Record<string, string> }).capacity.storage = request
+    })
+  }
+
+  function releaseClaim(claim: KubeObject): void {
+    const pvName = field(claim, ['spec', 'volumeName']) as string | undefined
+    if (pvName === undefined) return
+    const pv = store.get('persistentvolumes', undefined, pvName)
+    if (pv === undefined) return
+    if (field(pv, ['spec', 'persistentVolumeReclaimPolicy']) === 'Delete') {
+      store.delete('persistentvolumes', undefined, pvName)
+      rmSync(join(options.dataDir, 'volumes', pvName), { recursive: true, force: true })
+    } else {
+      store.mutate('persistentvolumes', undefined, pvName, (p) => {
+        p.status = { phase: 'Released' }
+      })
+    }
+  }
+
+  // --- reactions -------------------------------------------------------------------------------------------
+  const stopHooks: (() => void)[] = []
+  const onChange = (e: ChangeEvent): void => {
+    const obj = e.object
+    if (e.plural === 'pods') {
+      if (e.type === 'ADDED' && specOf(obj).nodeName === undefined) enqueue(() => {
+        const p = store.get('pods', obj.metadata.namespace, obj.metadata.name)
+        if (p !== undefined && specOf(p).nodeName === undefined) schedule(p)
+      })
+      else if (e.type !== 'DELETED' && phaseOf(obj) === 'Pending' && specOf(obj).nodeName !== undefined && field(obj, ['status', 'startTime']) === undefined) {
+        enqueue(() => {
+          const p = store.get('pods', obj.metadata.namespace, obj.metadata.name)
+          if (p !== undefined && phaseOf(p) === 'Pending' && field(p, ['status', 'startTime']) === undefined) {
+            startPod(p)
+            for (const v of specOf(p).volumes ?? []) {
+              const claim = v.persistentVolumeClaim === undefined ? undefined : store.get('persistentvolumeclaims', p.metadata.namespace, v.persistentVolumeClaim.claimName)
+              if (claim !== undefined) bindClaim(claim)
+            }
+          }
+        })
+      }
+      if (e.type === 'DELETED') rmSync(podDir(obj), { recursive: true, force: true })
+      const owner = obj.metadata.ownerReferences?.find((r) => r.kind === 'Job')
+      if (owner !== undefined && e.type !== 'ADDED') {
+        const job = store.get('jobs', obj.metadata.namespace, owner.name)
+        if (job !== undefined) enqueue(() => syncJob(job))
+      }
+      if (e.type === 'DELETED' || phaseOf(obj) === 'Succeeded' || phaseOf(obj) === 'Failed') {
+        // Freed capacity may let pending pods schedule now.
+        enqueue(() => {
+          for (const p of store.all('pods')) if (specOf(p).nodeName === undefined && phaseOf(p) === 'Pending') schedule(p)
+        })
+      }
+    } else if (e.plural === 'jobs' && e.type !== 'DELETED') enqueue(() => syncJob(obj))
+    else if (e.plural === 'persistentvolumeclaims') {
+      if (e.type === 'ADDED') enqueue(() => bindClaim(obj))
+      else if (e.type === 'MODIFIED') enqueue(() => resizeClaim(obj))
+      else enqueue(() => releaseClaim(obj))
+    } else if (e.plural === 'persistentvolumes' && e.type === 'ADDED') {
+      const ref = field(obj, ['spec', 'claimRef']) as { name?: string; namespace?: string } | undefined
+      if (ref?.name !== undefined) {
+        enqueue(() => {
+          const claim = store.get('persistentvolumeclaims', ref.namespace, ref.name as string)
+          if (claim !== undefined) bindClaim(claim)
+        })
+      }
+    }
+  }
+  const unsubscribe = store.onChange(onChange)
+  // Seeded pods that are scheduled but not started, and unbound seeded claims, are picked up once.
+  enqueue(() => {
+    for (const p of store.all('pods')) {
+      if (phaseOf(p) === 'Pending' && specOf(p).nodeName !== undefined && field(p, ['status', 'startTime']) === undefined) startPod(p)
+      if (phaseOf(p) === 'Running') {
+        for (const c of specOf(p).containers ?? []) {
+          const key = `${keyOf(p)}/${c.name}`
+          if (!logs.has(key)) logs.set(key, `${field(p, ['status', 'startTime']) ?? now()} starting ${c.name}\n`)
+        }
+      }
+    }
+  })
+
+  // --- metrics ---------------------------------------------------------------------------------------------
+  function containerUsage(pod: KubeObject): { name: string; usage: { cpu: string; memory: string } }[] {
+    const seeded = options.podUsage?.get(keyOf(pod))
+    if (seeded !== undefined) return seeded.map((u) => ({ name: u.container, usage: { cpu: u.cpu, memory: u.memory } }))
+    const spec = specOf(pod)
+    const containers = [...(spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'), ...(spec.containers ?? [])]
+    return containers.map((c) => {
+      const f = hashFraction(`${keyOf(pod)}/${c.name}`)
+      const requests = { ...c.resources?.limits, ...c.resources?.requests }
+      const cpuMilli = requests.cpu === undefined ? 20n : milliValue(parseQuantity(requests.cpu))
+      const memBytes = requests.memory === undefined ? 32n * 1048576n : value(parseQuantity(requests.memory))
+      const cpuNanos = (cpuMilli * 1_000_000n * BigInt(Math.floor(5 + f * 80))) / 100n + 1_000_000n
+      const memKi = (memBytes * BigInt(Math.floor(20 + f * 60))) / 100n / 1024n + 4096n
+      return { name: c.name, usage: { cpu: `${cpuNanos}n`, memory: `${memKi}Ki` } }
+    })
+  }
+
+  function podMetricsOf(pod: KubeObject): KubeObject {
+    return {
+      kind: 'PodMetrics',
+      apiVersion: 'metrics.k8s.io/v1beta1',
+      metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, creationTimestamp: now(), labels: pod.metadata.labels ?? {} },
+      timestamp: now(),
+      window: '10.5s',
+      containers: containerUsage(pod),
+    }
+  }
+
+  const isRunning = (pod: KubeObject): boolean => phaseOf(pod) === 'Running' && specOf(pod).nodeName !== undefined
+
+  function du(path: string): { bytes: number; inodes: number } {
+    let bytes = 0
+    let inodes = 0
+    const visit = (p: string): void => {
+      let stat: ReturnType<typeof lstatSync>
+      try {
+        stat = lstatSync(p)
+      } catch {
+        return
+      }
+      inodes++
+      bytes += stat.isDirectory() ? 4096 : stat.size
+      if (stat.isDirectory()) for (const entry of readdirSync(p)) visit(join(p, entry))
+    }
+    visit(path)
+    return { bytes, inodes }
+  }
+
+  return {
+    stop: () => {
+      stopped = true
+      unsubscribe()
+      for (const t of timers) clearTimeout(t)
+      for (const hook of stopHooks) hook()
+    },
+    idle: () =>
+      new Promise<void>((resolve) => {
+        idleWaiters.push(resolve)
+        setImmediate(settle)
+      }),
+    podFs: (namespace, name, container) => podFsFor(store.mustGet('pods', namespace, name), container),
+    containerLogs: (namespace, pod, container) => logs.get(`${namespace}/${pod}/${container}`) ?? '',
+    podMetrics: (namespace) => [...store.all('pods', namespace)].filter(isRunning).map(podMetricsOf),
+    nodeMetrics: () => {
+      const sums = new Map<string, { cpu: bigint; memory: bigint }>()
+      for (const pod of store.all('pods')) {
+        if (!isRunning(pod)) continue
+        const node = specOf(pod).nodeName as string
+        const sum = sums.get(node) ?? { cpu: 0n, memory: 0n }
+        for (const c of containerUsage(pod)) {
+          sum.cpu += nanoValue(parseQuantity(c.usage.cpu))
+          sum.memory += nanoValue(parseQuantity(c.usage.memory))
+        }
+        sums.set(node, sum)
+      }
+      const result: KubeObject[] = []
+      for (const node of store.all('nodes')) {
+        const ready = (field(node, ['status', 'conditions']) as { type: string; status: string }[] | undefined)?.find((c) => c.type === 'Ready')?.status === 'True'
+        if (!ready) continue
+        const system = options.nodeSystemUsage?.get(node.metadata.name) ?? { cpu: `${100_000_000 + Math.floor(hashFraction(node.metadata.name) * 100_000_000)}n`, memory: '900000Ki' }
+        const sum = sums.get(node.metadata.name) ?? { cpu: 0n, memory: 0n }
+        const cpu = (sum.cpu + nanoValue(parseQuantity(system.cpu))) / 1n
+        const memKi = (sum.memory + nanoValue(parseQuantity(system.memory))) / 1_000_000_000n / 1024n
+        result.push({
+          kind: 'NodeMetrics',
+          apiVersion: 'metrics.k8s.io/v1beta1',
+          metadata: { name: node.metadata.name, creationTimestamp: now(), labels: node.metadata.labels ?? {} },
+          timestamp: now(),
+          window: '10.5s',
+          usage: { cpu: `${cpu}n`, memory: `${memKi}Ki` },
+        })
+      }
+      return result
+    },
+    statsSummary: (nodeName) => {
+      const pods = [...store.all('pods')].filter((p) => specOf(p).nodeName === nodeName && isRunning(p))
+      return {
+        node: { nodeName, startTime: now(), cpu: { time: now() }, memory: { time: now() }, fs: { time: now(), capacityBytes: 107374182400, availableBytes: 80000000000, usedBytes: 27374182400 } },
+        pods: pods.map((p) => ({
+          podRef: { name: p.metadata.name, namespace: p.metadata.namespace, uid: p.metadata.uid },
+          startTime: field(p, ['status', 'startTime']),
+          containers: (specOf(p).containers ?? []).map((c) => ({ name: c.name, startTime: field(p, ['status', 'startTime']) })),
+          volume: (specOf(p).volumes ?? []).flatMap((v) => {
+            if (v.persistentVolumeClaim === undefined) return []
+            const claim = store.get('persistentvolumeclaims', p.metadata.namespace, v.persistentVolumeClaim.claimName)
+            const pvName = field(claim, ['spec', 'volumeName']) as string | undefined
+            const pv = pvName === undefined ? undefined : store.get('persistentvolumes', undefined, pvName)
+            if (pv === undefined || pvName === undefined) return []
+            const capacity = Number(value(parseQuantity(field(pv, ['spec', 'capacity', 'storage']) as string)))
+            const used = du(volumeHost(pvName))
+            const inodes = 1_000_000
+            return [
+              {
+                time: now(),
+                availableBytes: Math.max(0, capacity - used.bytes),
+                capacityBytes: capacity,
+                usedBytes: used.bytes,
+                inodesFree: inodes - used.inodes,
+                inodes,
+                inodesUsed: used.inodes,
+                name: v.name,
+                pvcRef: { name: v.persistentVolumeClaim.claimName, namespace: p.metadata.namespace },
+              },
+            ]
+          }),
+        })),
+      }
+    },
+  }
+}
