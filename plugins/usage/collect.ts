@@ -162,7 +162,10 @@ export interface PodsQuery {
 }
 
 /** Pods (non-terminated unless asked) and their metrics, listed concurrently, one paginated list each. */
-export async function collectPods(kube: Kube, query: PodsQuery): Promise<{ pods: V1Pod[]; metrics: Map<string, MetricsItem> | undefined; warnings: string[] }> {
+export async function collectPods(
+  kube: Kube,
+  query: PodsQuery,
+): Promise<{ pods: V1Pod[]; metrics: Map<string, MetricsItem> | undefined; warnings: string[] }> {
   const fields = [
     ...(query.includeFinished ? [] : [NON_TERMINATED]),
     ...(query.node === undefined ? [] : [`spec.nodeName=${query.node}`]),
@@ -177,13 +180,17 @@ export async function collectPods(kube: Kube, query: PodsQuery): Promise<{ pods:
       context: { verb: 'list', resource: 'pods', namespace: query.namespace },
       ...(query.signal === undefined ? {} : { signal: query.signal }),
     }),
-    query.metrics ? collectPodMetrics(kube, query.namespace, query.labelSelector) : Promise.resolve({ value: undefined, warning: undefined }),
+    query.metrics
+      ? collectPodMetrics(kube, query.namespace, query.labelSelector)
+      : Promise.resolve({ value: undefined, warning: undefined }),
   ])
   return { pods: pods.items, metrics: metrics.value, warnings: metrics.warning === undefined ? [] : [metrics.warning] }
 }
 
 /** PodMetrics containers in exact nano-units, for the pods model. */
-export function containerMetricsOf(item: MetricsItem | undefined): { name: string; cpu: bigint; memory: bigint }[] | undefined {
+export function containerMetricsOf(
+  item: MetricsItem | undefined,
+): { name: string; cpu: bigint; memory: bigint }[] | undefined {
   if (item === undefined) return undefined
   return (item.containers ?? []).map((c) => ({ name: c.name, ...usageNanos(c.usage) }))
 }

@@ -8,9 +8,7 @@ export function formatAmount(unit: ResourceUnit, amount: number | null): string 
   if (amount === null) return '-'
   if (unit === 'millicores') return `${amount}m`
   if (unit === 'bytes') {
-    const mi = Math.floor(amount / 1048576)
-    if (mi >= 10 * 1024 && mi % 1024 === 0) return `${mi / 1024}Gi`
-    return `${mi}Mi`
+    return `${Math.floor(amount / 1048576)}Mi`
   }
   return String(amount)
 }
@@ -22,6 +20,8 @@ export function formatPct(percent: number | null): string {
 /** `1250m (31%)`: an amount with its share of allocatable, the way describe node prints Allocated resources. */
 export function amountWithPercent(unit: ResourceUnit, amount: number | null, percent: number | null): string {
   if (amount === null) return '-'
+  // Like describe node, extended resources without a base to compare against carry no percentage.
+  if (percent === null) return formatAmount(unit, amount)
   return `${formatAmount(unit, amount)} (${formatPct(percent)})`
 }
 

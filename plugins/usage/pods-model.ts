@@ -164,7 +164,13 @@ export function containerRows(
  */
 export function groupPodRows(rows: PodRow[], by: 'node' | 'namespace' | 'owner'): PodRow[] {
   const keyOf = (row: PodRow): string =>
-    by === 'node' ? (row.node ?? '<none>') : by === 'namespace' ? row.namespace : row.owner === null ? '<none>' : `${row.owner.kind}/${row.owner.name}`
+    by === 'node'
+      ? (row.node ?? '<none>')
+      : by === 'namespace'
+        ? row.namespace
+        : row.owner === null
+          ? '<none>'
+          : `${row.owner.kind}/${row.owner.name}`
   const groups = new Map<string, PodRow[]>()
   for (const row of rows) {
     const key = keyOf(row)

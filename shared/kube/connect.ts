@@ -1,7 +1,6 @@
 import { homedir } from 'node:os'
 import { resolveConnection } from './config/index.ts'
 import { credentialSource } from './credentials.ts'
-import { openSshTunnel } from './ssh-tunnel.ts'
 import { Transport } from './transport.ts'
 import type { KubeFlags, ResolvedConnection } from './types.ts'
 
@@ -59,6 +58,8 @@ export async function connect(
  */
 async function connectViaSsh(target: string, flags: KubeFlags, options: ConnectOptions): Promise<Kube> {
   const remoteArgs = flags.context === undefined ? [] : ['--context', flags.context]
+  // Loaded only in SSH mode, so ordinary runs never pay for it.
+  const { openSshTunnel } = await import('./ssh-tunnel.ts')
   const tunnel = await openSshTunnel({
     target,
     ...(options.env.KUBECTL_SUITE_SSH_COMMAND === undefined

@@ -145,7 +145,12 @@ describe('kubectl against the simulated cluster', () => {
     )
     expect((await kubectl(admin, ['create', '-f', manifest])).code).toBe(0)
     await sim.idle()
-    for (let i = 0; i < 100 && (sim.store.get('jobs', 'ml-team', 'hello')?.status as { succeeded?: number } | undefined)?.succeeded !== 1; i++) {
+    for (
+      let i = 0;
+      i < 100 &&
+      (sim.store.get('jobs', 'ml-team', 'hello')?.status as { succeeded?: number } | undefined)?.succeeded !== 1;
+      i++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 50))
       await sim.idle()
     }
@@ -209,7 +214,14 @@ describe('kubectl against the simulated cluster', () => {
       fileName: 'expired-admin',
     })
     const byFile = sim.writeKubeconfig({ user: 'admin', embed: false })
-    const result = await kubectl(byFile, ['get', 'ns', '--client-certificate', expired.certPath, '--client-key', expired.keyPath])
+    const result = await kubectl(byFile, [
+      'get',
+      'ns',
+      '--client-certificate',
+      expired.certPath,
+      '--client-key',
+      expired.keyPath,
+    ])
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/Unauthorized|must be logged in/)
   })

@@ -11,7 +11,15 @@ import {
   type SimUser,
   type UserInfo,
 } from './auth.ts'
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiV3GroupVersion, openApiV3Root, SERVER_VERSION } from './discovery.ts'
+import {
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  openApiV3GroupVersion,
+  openApiV3Root,
+  SERVER_VERSION,
+} from './discovery.ts'
 import type { Faults, RequestRecord } from './faults.ts'
 import { isRecord, type KubeObject } from './object.ts'
 import type { Pki } from './pki.ts'
@@ -291,7 +299,9 @@ function readBody(req: IncomingMessage): Promise<unknown> {
       // only SelfSubjectReview, whose body carries nothing we need, is served from a protobuf request.
       if ((req.headers['content-type'] ?? '').includes('protobuf')) {
         if ((req.url ?? '').includes('/selfsubjectreviews')) return resolve(undefined)
-        return reject(new StatusError(415, 'UnsupportedMediaType', 'the simulated API server accepts application/json only'))
+        return reject(
+          new StatusError(415, 'UnsupportedMediaType', 'the simulated API server accepts application/json only'),
+        )
       }
       const text = Buffer.concat(chunks).toString('utf8')
       if (text.trim() === '') return resolve(undefined)

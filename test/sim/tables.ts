@@ -58,14 +58,23 @@ interface ContainerStatus {
   name: string
   ready?: boolean
   restartCount?: number
-  state?: { waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number; signal?: number; finishedAt?: string }; running?: unknown }
+  state?: {
+    waiting?: { reason?: string }
+    terminated?: { reason?: string; exitCode?: number; signal?: number; finishedAt?: string }
+    running?: unknown
+  }
   lastState?: { terminated?: { finishedAt?: string } }
 }
 
 /** The pod STATUS column, in the printer's order of precedence. */
 function podStatus(pod: KubeObject): { status: string; ready: string; restarts: string } {
   const spec = (pod.spec ?? {}) as { containers?: unknown[]; initContainers?: { restartPolicy?: string }[] }
-  const status = (pod.status ?? {}) as { phase?: string; reason?: string; containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] }
+  const status = (pod.status ?? {}) as {
+    phase?: string
+    reason?: string
+    containerStatuses?: ContainerStatus[]
+    initContainerStatuses?: ContainerStatus[]
+  }
   let reason = status.reason ?? status.phase ?? 'Unknown'
   let restarts = 0
   let lastRestart: string | undefined
@@ -95,7 +104,8 @@ function podStatus(pod: KubeObject): { status: string; ready: string; restarts: 
       restarts += c.restartCount ?? 0
       if (c.lastState?.terminated?.finishedAt !== undefined) lastRestart = c.lastState.terminated.finishedAt
       if (c.state?.waiting?.reason !== undefined && c.state.waiting.reason !== '') reason = c.state.waiting.reason
-      else if (c.state?.terminated?.reason !== undefined && c.state.terminated.reason !== '') reason = c.state.terminated.reason
+      else if (c.state?.terminated?.reason !== undefined && c.state.terminated.reason !== '')
+        reason = c.state.terminated.reason
       else if (c.state?.terminated !== undefined) reason = `ExitCode:${c.state.terminated.exitCode}`
       else if (c.ready === true && c.state?.running !== undefined) {
         hasRunning = true
@@ -184,7 +194,11 @@ const PRINTERS: Record<string, Printer> = {
       ['Status', 'string', 0],
       ['Age', 'string', 0],
     ],
-    cells: (ns, now) => [ns.metadata.name, (field(ns, ['status', 'phase']) as string | undefined) ?? 'Active', age(ns, now)],
+    cells: (ns, now) => [
+      ns.metadata.name,
+      (field(ns, ['status', 'phase']) as string | undefined) ?? 'Active',
+      age(ns, now),
+    ],
   },
   secrets: {
     columns: [
@@ -193,7 +207,12 @@ const PRINTERS: Record<string, Printer> = {
       ['Data', 'string', 0],
       ['Age', 'string', 0],
     ],
-    cells: (s, now) => [s.metadata.name, (s.type as string | undefined) ?? 'Opaque', String(Object.keys((s.data as object | undefined) ?? {}).length), age(s, now)],
+    cells: (s, now) => [
+      s.metadata.name,
+      (s.type as string | undefined) ?? 'Opaque',
+      String(Object.keys((s.data as object | undefined) ?? {}).length),
+      age(s, now),
+    ],
   },
   configmaps: {
     columns: [
@@ -201,7 +220,11 @@ const PRINTERS: Record<string, Printer> = {
       ['Data', 'string', 0],
       ['Age', 'string', 0],
     ],
-    cells: (c, now) => [c.metadata.name, String(Object.keys({ ...(c.data as object | undefined), ...(c.binaryData as object | undefined) }).length), age(c, now)],
+    cells: (c, now) => [
+      c.metadata.name,
+      String(Object.keys({ ...(c.data as object | undefined), ...(c.binaryData as object | undefined) }).length),
+      age(c, now),
+    ],
   },
   serviceaccounts: {
     columns: [
@@ -303,21 +326,32 @@ const PRINTERS: Record<string, Printer> = {
     cells(j, now) {
       const conditions = (field(j, ['status', 'conditions']) as { type: string; status: string }[] | undefined) ?? []
       const done = (t: string): boolean => conditions.some((c) => c.type === t && c.status === 'True')
-      const status = done('Complete') ? 'Complete' : done('Failed') ? 'Failed' : field(j, ['spec', 'suspend']) === true ? 'Suspended' : 'Running'
+      const status = done('Complete')
+        ? 'Complete'
+        : done('Failed')
+          ? 'Failed'
+          : field(j, ['spec', 'suspend']) === true
+            ? 'Suspended'
+            : 'Running'
       const completions = (field(j, ['spec', 'completions']) as number | undefined) ?? 1
       const succeeded = (field(j, ['status', 'succeeded']) as number | undefined) ?? 0
       const start = field(j, ['status', 'startTime']) as string | undefined
       const end = (field(j, ['status', 'completionTime']) as string | undefined) ?? undefined
-      const containers = (field(j, ['spec', 'template', 'spec', 'containers']) as { name: string; image: string }[] | undefined) ?? []
+      const containers =
+        (field(j, ['spec', 'template', 'spec', 'containers']) as { name: string; image: string }[] | undefined) ?? []
       return [
         j.metadata.name,
         status,
         `${succeeded}/${completions}`,
-        start === undefined ? '' : humanDuration((end === undefined ? now.getTime() : Date.parse(end)) - Date.parse(start)),
+        start === undefined
+          ? ''
+          : humanDuration((end === undefined ? now.getTime() : Date.parse(end)) - Date.parse(start)),
         age(j, now),
         containers.map((c) => c.name).join(','),
         containers.map((c) => c.image).join(','),
-        Object.entries((field(j, ['spec', 'selector', 'matchLabels']) as Record<string, string> | undefined) ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+        Object.entries((field(j, ['spec', 'selector', 'matchLabels']) as Record<string, string> | undefined) ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
       ]
     },
   },
@@ -345,7 +379,12 @@ const PRINTERS: Record<string, Printer> = {
 }
 
 function accessModes(value: unknown): string {
-  const short: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' }
+  const short: Record<string, string> = {
+    ReadWriteOnce: 'RWO',
+    ReadOnlyMany: 'ROX',
+    ReadWriteMany: 'RWX',
+    ReadWriteOncePod: 'RWOP',
+  }
   return Array.isArray(value) ? value.map((m) => short[m as string] ?? m).join(',') : ''
 }
 
@@ -364,7 +403,11 @@ function partialMetadata(obj: KubeObject): object {
 export function toTable(
   resource: string,
   items: KubeObject[],
-  options: { now: Date; includeObject?: 'None' | 'Metadata' | 'Object'; listMeta?: { resourceVersion?: string; continue?: string; remainingItemCount?: number } },
+  options: {
+    now: Date
+    includeObject?: 'None' | 'Metadata' | 'Object'
+    listMeta?: { resourceVersion?: string; continue?: string; remainingItemCount?: number }
+  },
 ): object {
   const printer = PRINTERS[resource] ?? DEFAULT_PRINTER
   const columnDefinitions: ColumnDefinition[] = printer.columns.map(([name, type, priority, format]) => ({

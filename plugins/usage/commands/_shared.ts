@@ -2,8 +2,14 @@ import type { SuiteArgsDef } from '../../../shared/cli/args.ts'
 
 /** Flags both usage commands take. */
 export const usageArgs = {
-  resources: { type: 'string', description: 'Resources to show, e.g. cpu,memory,nvidia.com/gpu (aliases mem, gpu, eph)' },
-  'sort-by': { type: 'string', description: 'Sort by a column: name, pods, cpu.req, mem.use%, gpu.req … (+ ascending, - descending)' },
+  resources: {
+    type: 'string',
+    description: 'Resources to show, e.g. cpu,memory,nvidia.com/gpu (aliases mem, gpu, eph)',
+  },
+  'sort-by': {
+    type: 'string',
+    description: 'Sort by a column: name, pods, cpu.req, mem.use%, gpu.req … (+ ascending, - descending)',
+  },
   top: { type: 'string', description: 'Show only the first N rows after sorting' },
   'no-metrics': { type: 'boolean', description: 'Do not read the metrics API (usage columns show -)' },
   'show-labels': { type: 'boolean', description: 'Show labels as the last column' },

@@ -1,7 +1,7 @@
 import { kubeArgs, outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { parseOutputFormat, printView, prefersAsciiBars } from '../../../shared/output/index.ts'
+import { parseOutputFormat, prefersAsciiBars, printView } from '../../../shared/output/index.ts'
 import { collectNodes } from '../collect.ts'
 import { buildNodesReport, resourceNamesOf } from '../model.ts'
 import { parseResources, parseTop } from '../options.ts'
@@ -41,13 +41,16 @@ export default defineSuiteCommand({
     if (args.name !== undefined) {
       snapshot.nodes = snapshot.nodes.filter((n) => n.metadata?.name === args.name)
       if (snapshot.nodes.length === 0) {
-        throw new SuiteError('not-found', `node "${args.name}" not found`, { hint: 'list nodes with `kubectl get nodes`' })
+        throw new SuiteError('not-found', `node "${args.name}" not found`, {
+          hint: 'list nodes with `kubectl get nodes`',
+        })
       }
     }
     const available = resourceNamesOf(snapshot.nodes)
     const resources = parseResources(args.resources, available)
     const report = buildNodesReport(snapshot, resources === undefined ? {} : { resources })
-    if (args.sortBy !== undefined) report.nodes = sortRows(report.nodes, parseSortKey(args.sortBy, report.resourceNames))
+    if (args.sortBy !== undefined)
+      report.nodes = sortRows(report.nodes, parseSortKey(args.sortBy, report.resourceNames))
     if (top !== undefined) report.nodes = report.nodes.slice(0, top)
     if (report.nodes.length === 0) {
       io.err.write('No resources found\n')

@@ -21,7 +21,10 @@ export default defineSuiteCommand({
     'field-selector': { type: 'string', description: 'Pod field selector, e.g. status.phase=Running' },
     node: { type: 'string', description: 'Only pods on this node' },
     containers: { type: 'boolean', description: 'One row per container (init containers and sidecars marked)' },
-    'group-by': { type: 'string', description: 'Subtotals per node, namespace or owner (the controller, e.g. Deployment/x)' },
+    'group-by': {
+      type: 'string',
+      description: 'Subtotals per node, namespace or owner (the controller, e.g. Deployment/x)',
+    },
     'include-finished': { type: 'boolean', description: 'Also show Succeeded and Failed pods' },
     ...outputArgs(FORMATS),
     ...kubeArgs,
@@ -37,7 +40,9 @@ export default defineSuiteCommand({
     const { pods, metrics, warnings } = await collectPods(cluster, {
       namespace,
       labelSelector: args.selector,
-      fieldSelector: [args.fieldSelector, args.name === undefined ? undefined : `metadata.name=${args.name}`].filter((s) => s !== undefined).join(','),
+      fieldSelector: [args.fieldSelector, args.name === undefined ? undefined : `metadata.name=${args.name}`]
+        .filter((s) => s !== undefined)
+        .join(','),
       node: args.node,
       includeFinished: args.includeFinished === true,
       metrics: args.noMetrics !== true,
@@ -46,7 +51,10 @@ export default defineSuiteCommand({
     })
     for (const warning of warnings) log.warn(warning)
     let rows = pods.flatMap((pod) => {
-      const m = metrics === undefined ? undefined : (containerMetricsOf(metrics.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`)) ?? [])
+      const m =
+        metrics === undefined
+          ? undefined
+          : (containerMetricsOf(metrics.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`)) ?? [])
       return args.containers === true ? containerRows(pod, m, resources) : [podRow(pod, m, resources)]
     })
     if (args.sortBy !== undefined) rows = sortRows(rows, parseSortKey(args.sortBy, resources))

@@ -9,8 +9,8 @@ import { run } from '../../../test/support/run.ts'
 import { clearExecCredentialCache, getExecCredential } from '../exec-credential.ts'
 import type { KubeFlags, ResolvedConnection } from '../types.ts'
 import { certificateCommonName } from './identity.ts'
-import type { Kubeconfig } from './load.ts'
 import { loadKubeconfig, resolveConnection } from './index.ts'
+import type { Kubeconfig } from './load.ts'
 
 /**
  * Our kubeconfig handling against the real kubectl: the merged view (`kubectl config view --flatten`, which
@@ -160,7 +160,7 @@ function startRecordingServer(pki: Pki): Promise<void> {
           authorization: req.headers.authorization,
           impersonateUser: req.headers['impersonate-user'] as string | undefined,
           impersonateGroups: req.headersDistinct['impersonate-group'] ?? [],
-          sni: socket.servername,
+          sni: socket.servername ?? false,
           clientCertCN: peer === undefined ? undefined : certificateCommonName(peer.toString()),
         })
         return reply({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] })
@@ -317,17 +317,26 @@ describe('merging KUBECONFIG files matches kubectl config view --flatten', () =>
     {
       name: 'first file wins per name, a missing file and a repeated file are skipped',
       kubeconfig: () =>
-        list(join(root, 'a/config'), join(root, 'missing/config'), join(root, 'b/sub/config'), join(root, 'c/config'), join(root, 'a/config')),
+        list(
+          join(root, 'a/config'),
+          join(root, 'missing/config'),
+          join(root, 'b/sub/config'),
+          join(root, 'c/config'),
+          join(root, 'a/config'),
+        ),
     },
     {
-      name: 'reversed order: the other duplicates win and the first non-empty current-context is c\'s',
+      name: "reversed order: the other duplicates win and the first non-empty current-context is c's",
       kubeconfig: () => list(join(root, 'c/config'), join(root, 'b/sub/config'), join(root, 'a/config')),
     },
     {
       name: 'empty entries are ignored',
       kubeconfig: () => list('', join(root, 'b/sub/config'), '', join(root, 'a/config'), ''),
     },
-    { name: 'relative entries are relative to the working directory', kubeconfig: () => list('b/sub/config', 'a/config') },
+    {
+      name: 'relative entries are relative to the working directory',
+      kubeconfig: () => list('b/sub/config', 'a/config'),
+    },
   ]
   it.each(cases)('$name', async ({ kubeconfig }) => {
     const kubectlView = JSON.parse(await kubectl(kubeconfig(), ['config', 'view', '--flatten', '-o', 'json']))
@@ -335,28 +344,30 @@ describe('merging KUBECONFIG files matches kubectl config view --flatten', () =>
     expect(normaliseOurs(ours)).toEqual(normaliseKubectlView(kubectlView))
   })
 
-  it.each([
-    { context: 'ctx-a' },
-    { context: 'shared-ctx' },
-    { context: 'ctx-b' },
-  ])('--minify --context $context picks the same context, cluster and user', async ({ context }) => {
-    const kubeconfig = list(join(root, 'a/config'), join(root, 'b/sub/config'), join(root, 'c/config'))
-    const view = JSON.parse(
-      await kubectl(kubeconfig, ['config', 'view', '--minify', '--raw', '-o', 'json', '--context', context]),
-    )
-    const conn = resolveConnection({ context }, { env: { KUBECONFIG: kubeconfig }, homeDir: join(root, 'home'), cwd: root })
-    expect({
-      context: conn.contextName,
-      cluster: conn.cluster.name,
-      user: conn.user.name,
-      namespace: conn.namespace,
-    }).toEqual({
-      context: view['current-context'],
-      cluster: view.clusters[0].name,
-      user: view.users[0].name,
-      namespace: view.contexts[0].context.namespace ?? 'default',
-    })
-  })
+  it.each([{ context: 'ctx-a' }, { context: 'shared-ctx' }, { context: 'ctx-b' }])(
+    '--minify --context $context picks the same context, cluster and user',
+    async ({ context }) => {
+      const kubeconfig = list(join(root, 'a/config'), join(root, 'b/sub/config'), join(root, 'c/config'))
+      const view = JSON.parse(
+        await kubectl(kubeconfig, ['config', 'view', '--minify', '--raw', '-o', 'json', '--context', context]),
+      )
+      const conn = resolveConnection(
+        { context },
+        { env: { KUBECONFIG: kubeconfig }, homeDir: join(root, 'home'), cwd: root },
+      )
+      expect({
+        context: conn.contextName,
+        cluster: conn.cluster.name,
+        user: conn.user.name,
+        namespace: conn.namespace,
+      }).toEqual({
+        context: view['current-context'],
+        cluster: view.clusters[0].name,
+        user: view.users[0].name,
+        namespace: view.contexts[0].context.namespace ?? 'default',
+      })
+    },
+  )
 
   it('a relative exec command is resolved against its own file, a bare one is left to PATH', () => {
     const ours = loadKubeconfig({
@@ -400,80 +411,90 @@ describe('flags and contexts: what kubectl sends equals what our resolved connec
     }
   }
 
-  const cases: { name: string; flags: KubeFlags; args: string[] }[] = [
-    { name: 'current-context from the second file', flags: {}, args: [] },
-    { name: '--context with a context namespace and a relative client certificate', flags: { context: 'ctx-a' }, args: ['--context', 'ctx-a'] },
+  /** The same overrides as kubectl arguments (genericclioptions flag names). */
+  function kubectlArgs(flags: KubeFlags): string[] {
+    const args: string[] = []
+    const pairs: [keyof KubeFlags, string][] = [
+      ['context', '--context'],
+      ['cluster', '--cluster'],
+      ['user', '--user'],
+      ['namespace', '--namespace'],
+      ['server', '--server'],
+      ['token', '--token'],
+      ['certificateAuthority', '--certificate-authority'],
+      ['tlsServerName', '--tls-server-name'],
+      ['username', '--username'],
+      ['password', '--password'],
+      ['as', '--as'],
+      ['asUid', '--as-uid'],
+    ]
+    for (const [field, flag] of pairs) {
+      const value = flags[field]
+      if (typeof value === 'string') args.push(flag, value)
+    }
+    for (const group of flags.asGroup ?? []) args.push('--as-group', group)
+    if (flags.insecureSkipTlsVerify === true) args.push('--insecure-skip-tls-verify')
+    return args
+  }
+
+  const cases: { name: string; flags: () => KubeFlags }[] = [
+    { name: 'current-context from the second file', flags: () => ({}) },
+    {
+      name: '--context with a context namespace and a relative client certificate',
+      flags: () => ({ context: 'ctx-a' }),
+    },
     {
       name: 'a context defined twice comes from the first file, with token and impersonation',
-      flags: { context: 'shared-ctx' },
-      args: ['--context', 'shared-ctx'],
+      flags: () => ({ context: 'shared-ctx' }),
     },
-    { name: '--user with a relative tokenFile', flags: { context: 'ctx-a', user: 'file-user' }, args: ['--context', 'ctx-a', '--user', 'file-user'] },
-    { name: '--cluster replaces the context cluster', flags: { context: 'ctx-a', cluster: 'other' }, args: ['--context', 'ctx-a', '--cluster', 'other'] },
+    { name: '--user with a relative tokenFile', flags: () => ({ context: 'ctx-a', user: 'file-user' }) },
+    { name: '--cluster replaces the context cluster', flags: () => ({ context: 'ctx-a', cluster: 'other' }) },
     {
-      name: '--cluster with a path prefix and embedded CA',
-      flags: { context: 'ctx-a', cluster: 'shared' },
-      args: ['--context', 'ctx-a', '--cluster', 'shared'],
+      name: '--cluster with a path prefix, embedded CA and tls-server-name',
+      flags: () => ({ context: 'ctx-a', cluster: 'shared' }),
     },
-    { name: '-n beats the context namespace', flags: { context: 'ctx-a', namespace: 'flag-ns' }, args: ['--context', 'ctx-a', '-n', 'flag-ns'] },
+    { name: '-n beats the context namespace', flags: () => ({ context: 'ctx-a', namespace: 'flag-ns' }) },
     {
       name: '--as and --as-group replace the user impersonation',
-      flags: { context: 'shared-ctx', as: 'someone', asGroup: ['x', 'y'] },
-      args: ['--context', 'shared-ctx', '--as', 'someone', '--as-group', 'x', '--as-group', 'y'],
+      flags: () => ({ context: 'shared-ctx', as: 'someone', asGroup: ['x', 'y'] }),
     },
-    {
-      name: '--as-group alone keeps the kubeconfig as',
-      flags: { context: 'shared-ctx', asGroup: ['only'] },
-      args: ['--context', 'shared-ctx', '--as-group', 'only'],
-    },
-    {
-      name: '--token replaces the user token',
-      flags: { context: 'shared-ctx', token: 'flag-token' },
-      args: ['--context', 'shared-ctx', '--token', 'flag-token'],
-    },
-    {
-      name: '--token next to a client certificate sends both',
-      flags: { token: 'flag-token' },
-      args: ['--token', 'flag-token'],
-    },
+    { name: '--as-group alone keeps the kubeconfig as', flags: () => ({ context: 'shared-ctx', asGroup: ['only'] }) },
+    { name: '--token replaces the user token', flags: () => ({ context: 'shared-ctx', token: 'flag-token' }) },
+    { name: '--token next to a client certificate sends both', flags: () => ({ token: 'flag-token' }) },
     {
       name: '--token does not beat a tokenFile (client-go reads the file)',
-      flags: { context: 'ctx-a', user: 'file-user', token: 'flag-token' },
-      args: ['--context', 'ctx-a', '--user', 'file-user', '--token', 'flag-token'],
+      flags: () => ({ context: 'ctx-a', user: 'file-user', token: 'flag-token' }),
     },
+    { name: '--server clears the kubeconfig tls-server-name', flags: () => ({ server: `https://127.0.0.1:${port}` }) },
     {
-      name: '--server clears the kubeconfig tls-server-name',
-      flags: { server: `https://localhost:${0}` },
-      args: [],
+      name: '--server with --tls-server-name',
+      flags: () => ({ server: `https://127.0.0.1:${port}`, tlsServerName: 'localhost' }),
     },
     {
       name: '--insecure-skip-tls-verify drops the kubeconfig CA',
-      flags: { context: 'ctx-a', insecureSkipTlsVerify: true },
-      args: ['--context', 'ctx-a', '--insecure-skip-tls-verify'],
+      flags: () => ({ context: 'ctx-a', insecureSkipTlsVerify: true }),
     },
     {
       name: '--username replaces one field of basic auth',
-      flags: { context: 'ctx-a', user: 'shared-user', cluster: 'other' },
-      args: ['--context', 'ctx-a', '--user', 'shared-user', '--cluster', 'other'],
+      flags: () => ({ context: 'ctx-a', user: 'basic-user', username: 'override' }),
     },
     {
       name: 'an exec plugin with a relative command, env and args',
-      flags: { context: 'ctx-b', user: 'exec-user' },
-      args: ['--context', 'ctx-b', '--user', 'exec-user'],
+      flags: () => ({ context: 'ctx-b', user: 'exec-user' }),
     },
   ]
 
-  it.each(cases)('$name', async ({ flags, args }) => {
-    const kubeconfig = list(join(root, 'b/sub/config'), join(root, 'a/config'))
-    // The --server case needs the port, known only once the server listens.
-    const serverFlag = flags.server === undefined ? {} : { server: `https://localhost:${port}` }
-    const allArgs = flags.server === undefined ? args : ['--server', `https://localhost:${port}`]
-    if (flags.username !== undefined) allArgs.push('--username', flags.username)
+  it.each(cases)('$name', async ({ flags }) => {
+    const kubeconfig = list(join(root, 'a/config'), join(root, 'b/sub/config'))
     requests.length = 0
-    await kubectl(kubeconfig, ['get', 'pods', '--request-timeout=10s', ...allArgs])
+    await kubectl(kubeconfig, ['get', 'pods', '--request-timeout=10s', ...kubectlArgs(flags())])
     const sent = requests.at(-1)
     expect(sent).toBeDefined()
-    const conn = resolveConnection({ ...flags, ...serverFlag }, { env: { KUBECONFIG: kubeconfig }, homeDir: join(root, 'home'), cwd: root })
+    const conn = resolveConnection(flags(), {
+      env: { KUBECONFIG: kubeconfig },
+      homeDir: join(root, 'home'),
+      cwd: root,
+    })
     const { path, ...rest } = sent as RecordedRequest
     expect({ ...rest, pathPrefix: path.replace(/\/api\/v1\/.*$/, '') }).toEqual(await predicted(conn))
   })

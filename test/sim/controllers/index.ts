@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, readdirSync, lstatSync, rmSync } from 'node:fs'
+import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { milliValue, nanoValue, parseQuantity, tryParseQuantity, value } from '../../../shared/quantity.ts'
 import { createPodFs, type Mount, type PodFs } from '../exec/podfs.ts'
@@ -49,7 +49,13 @@ interface PodSpec {
   restartPolicy?: string
   tolerations?: { key?: string; operator?: string; value?: string; effect?: string }[]
   nodeSelector?: Record<string, string>
-  volumes?: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean }; emptyDir?: unknown; secret?: { secretName: string }; configMap?: { name: string } }[]
+  volumes?: {
+    name: string
+    persistentVolumeClaim?: { claimName: string; readOnly?: boolean }
+    emptyDir?: unknown
+    secret?: { secretName: string }
+    configMap?: { name: string }
+  }[]
 }
 
 const specOf = (pod: KubeObject): PodSpec => (pod.spec ?? { containers: [] }) as PodSpec
@@ -160,7 +166,13 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         apiVersion: 'v1',
         kind: 'Event',
         metadata: { name: `${obj.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ns },
-        involvedObject: { kind: obj.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name, uid: obj.metadata.uid, apiVersion: obj.apiVersion },
+        involvedObject: {
+          kind: obj.kind,
+          namespace: obj.metadata.namespace ?? '',
+          name: obj.metadata.name,
+          uid: obj.metadata.uid,
+          apiVersion: obj.apiVersion,
+        },
         reason,
         message,
         type,
@@ -199,7 +211,10 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
     const candidates: { node: KubeObject; score: number }[] = []
     const nodes = [...store.all('nodes')]
     for (const node of nodes) {
-      const ready = (field(node, ['status', 'conditions']) as { type: string; status: string }[] | undefined)?.find((c) => c.type === 'Ready')?.status === 'True'
+      const ready =
+        (field(node, ['status', 'conditions']) as { type: string; status: string }[] | undefined)?.find(
+          (c) => c.type === 'Ready',
+        )?.status === 'True'
       if (field(node, ['spec', 'unschedulable']) === true) {
         note('node(s) were unschedulable')
         continue
@@ -208,11 +223,16 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         note('node(s) were not ready')
         continue
       }
-      const taints = (field(node, ['spec', 'taints']) as { key: string; value?: string; effect: string }[] | undefined) ?? []
+      const taints =
+        (field(node, ['spec', 'taints']) as { key: string; value?: string; effect: string }[] | undefined) ?? []
       const untolerated = taints.find(
         (t) =>
           (t.effect === 'NoSchedule' || t.effect === 'NoExecute') &&
-          !(spec.tolerations ?? []).some((tol) => tol.operator === 'Exists' ? tol.key === undefined || tol.key === t.key : tol.key === t.key && (tol.value ?? '') === (t.value ?? '')),
+          !(spec.tolerations ?? []).some((tol) =>
+            tol.operator === 'Exists'
+              ? tol.key === undefined || tol.key === t.key
+              : tol.key === t.key && (tol.value ?? '') === (t.value ?? ''),
+          ),
       )
       if (untolerated !== undefined) {
         note(`node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`)
@@ -232,10 +252,19 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       candidates.push({ node, score: Number((free.get('cpu') ?? 0n) / 1_000_000n) })
     }
     if (candidates.length === 0) {
-      const detail = [...reasons].map(([r, n]) => `${n} ${r}`).sort().join(', ')
+      const detail = [...reasons]
+        .map(([r, n]) => `${n} ${r}`)
+        .sort()
+        .join(', ')
       const message = `0/${nodes.length} nodes are available: ${detail}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`
       store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
-        p.status = { ...(p.status as object), phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: now() }] }
+        p.status = {
+          ...(p.status as object),
+          phase: 'Pending',
+          conditions: [
+            { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: now() },
+          ],
+        }
       })
       event(pod, 'FailedScheduling', message, 'Warning', 'default-scheduler')
       return
@@ -244,9 +273,19 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
     const chosen = (candidates[0] as { node: KubeObject }).node
     const updated = store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
       ;(p.spec as PodSpec).nodeName = chosen.metadata.name
-      p.status = { ...(p.status as object), phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now() }] }
+      p.status = {
+        ...(p.status as object),
+        phase: 'Pending',
+        conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now() }],
+      }
     })
-    event(updated, 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${chosen.metadata.name}`, 'Normal', 'default-scheduler')
+    event(
+      updated,
+      'Scheduled',
+      `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${chosen.metadata.name}`,
+      'Normal',
+      'default-scheduler',
+    )
   }
 
   // --- volumes ---------------------------------------------------------------------------------------------
@@ -272,7 +311,11 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       let hostPath: string
       let readOnly = mount.readOnly === true
       if (volume.persistentVolumeClaim !== undefined) {
-        const claim = store.get('persistentvolumeclaims', pod.metadata.namespace, volume.persistentVolumeClaim.claimName)
+        const claim = store.get(
+          'persistentvolumeclaims',
+          pod.metadata.namespace,
+          volume.persistentVolumeClaim.claimName,
+        )
         const pv = field(claim, ['spec', 'volumeName']) as string | undefined
         if (pv === undefined || pv === '') continue
         hostPath = volumeHost(pv)
@@ -289,14 +332,19 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
 
   // --- kubelet ---------------------------------------------------------------------------------------------
   function envOf(pod: KubeObject, container: Container): Record<string, string> {
-    const env: Record<string, string> = { PATH: '/usr/local/bin:/usr/bin:/bin', HOSTNAME: pod.metadata.name, HOME: '/root' }
+    const env: Record<string, string> = {
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      HOSTNAME: pod.metadata.name,
+      HOME: '/root',
+    }
     for (const e of container.env ?? []) {
       const path = e.valueFrom?.fieldRef?.fieldPath
       if (e.value !== undefined) env[e.name] = e.value
       else if (path === 'metadata.name') env[e.name] = pod.metadata.name
       else if (path === 'metadata.namespace') env[e.name] = pod.metadata.namespace ?? ''
       else if (path?.startsWith('metadata.labels[')) env[e.name] = pod.metadata.labels?.[path.slice(17, -2)] ?? ''
-      else if (path?.startsWith('metadata.annotations[')) env[e.name] = pod.metadata.annotations?.[path.slice(22, -2)] ?? ''
+      else if (path?.startsWith('metadata.annotations['))
+        env[e.name] = pod.metadata.annotations?.[path.slice(22, -2)] ?? ''
     }
     const index = pod.metadata.annotations?.['batch.kubernetes.io/job-completion-index']
     if (index !== undefined) env.JOB_COMPLETION_INDEX = index
@@ -306,7 +354,12 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
   function claimsBound(pod: KubeObject): boolean {
     return (specOf(pod).volumes ?? []).every((v) => {
       if (v.persistentVolumeClaim === undefined) return true
-      return field(store.get('persistentvolumeclaims', pod.metadata.namespace, v.persistentVolumeClaim.claimName), ['status', 'phase']) === 'Bound'
+      return (
+        field(store.get('persistentvolumeclaims', pod.metadata.namespace, v.persistentVolumeClaim.claimName), [
+          'status',
+          'phase',
+        ]) === 'Bound'
+      )
     })
   }
 
@@ -315,9 +368,13 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
     const spec = specOf(pod)
     const started = now()
     const node = store.get('nodes', undefined, spec.nodeName ?? '')
-    const hostIP = (field(node, ['status', 'addresses']) as { type: string; address: string }[] | undefined)?.find((a) => a.type === 'InternalIP')?.address ?? '10.0.0.1'
+    const hostIP =
+      (field(node, ['status', 'addresses']) as { type: string; address: string }[] | undefined)?.find(
+        (a) => a.type === 'InternalIP',
+      )?.address ?? '10.0.0.1'
     const hash = hashFraction(keyOf(pod))
-    const runs = options.runContainers && spec.restartPolicy !== 'Always' && spec.containers.some((c) => c.command !== undefined)
+    const runs =
+      options.runContainers && spec.restartPolicy !== 'Always' && spec.containers.some((c) => c.command !== undefined)
     const updated = store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
       p.status = {
         ...(p.status as object),
@@ -334,8 +391,12 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         containerStatuses: spec.containers.map((c) => ({
           name: c.name,
           image: c.image ?? '',
-          imageID: `${c.image ?? ''}@sha256:${createHash('sha256').update(c.image ?? '').digest('hex')}`,
-          containerID: `containerd://${createHash('sha256').update(`${keyOf(pod)}/${c.name}`).digest('hex')}`,
+          imageID: `${c.image ?? ''}@sha256:${createHash('sha256')
+            .update(c.image ?? '')
+            .digest('hex')}`,
+          containerID: `containerd://${createHash('sha256')
+            .update(`${keyOf(pod)}/${c.name}`)
+            .digest('hex')}`,
           ready: true,
           started: true,
           restartCount: 0,
@@ -344,7 +405,10 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       }
     })
     for (const c of spec.containers) {
-      logs.set(`${keyOf(pod)}/${c.name}`, c.command === undefined ? `${started} starting ${c.name} (${c.image ?? 'image'})\n` : '')
+      logs.set(
+        `${keyOf(pod)}/${c.name}`,
+        c.command === undefined ? `${started} starting ${c.name} (${c.image ?? 'image'})\n` : '',
+      )
     }
     event(updated, 'Started', `Started container ${spec.containers[0]?.name ?? ''}`)
     if (!runs) {
@@ -353,7 +417,12 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         const argv = [...(c.command ?? []), ...(c.args ?? [])]
         if (options.runContainers && argv.length > 0 && isKnownCommand(argv[0] as string)) {
           const controller = new AbortController()
-          const promise = runContainer({ command: argv, env: envOf(pod, c), fs: podFsFor(updated, c.name), signal: controller.signal }).then((r) => {
+          const promise = runContainer({
+            command: argv,
+            env: envOf(pod, c),
+            fs: podFsFor(updated, c.name),
+            signal: controller.signal,
+          }).then((r) => {
             const key = `${keyOf(pod)}/${c.name}`
             logs.set(key, `${logs.get(key) ?? ''}${r.output}`)
           })
@@ -381,7 +450,9 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
           const status = p.status as Record<string, unknown>
           status.phase = failed === undefined ? 'Succeeded' : 'Failed'
           status.conditions = (status.conditions as { type: string }[]).map((c) =>
-            c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', reason: 'PodCompleted', lastTransitionTime: finished } : c,
+            c.type === 'Ready' || c.type === 'ContainersReady'
+              ? { ...c, status: 'False', reason: 'PodCompleted', lastTransitionTime: finished }
+              : c,
           )
           status.containerStatuses = (status.containerStatuses as { name: string }[]).map((cs) => ({
             ...cs,
@@ -403,7 +474,9 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
 
   // --- jobs ------------------------------------------------------------------------------------------------
   function jobPods(job: KubeObject): KubeObject[] {
-    return [...store.all('pods', job.metadata.namespace)].filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === job.metadata.uid))
+    return [...store.all('pods', job.metadata.namespace)].filter((p) =>
+      p.metadata.ownerReferences?.some((r) => r.uid === job.metadata.uid),
+    )
   }
 
   function finishedCondition(job: KubeObject): string | undefined {
@@ -426,10 +499,26 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
   function syncJob(current: KubeObject): void {
     const job = store.get('jobs', current.metadata.namespace, current.metadata.name)
     if (job === undefined || finishedCondition(job) !== undefined) return
-    const spec = job.spec as { parallelism?: number; completions?: number; backoffLimit?: number; completionMode?: string; suspend?: boolean; template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec }; ttlSecondsAfterFinished?: number; podFailurePolicy?: { rules?: { action: string; onPodConditions?: { type: string }[]; onExitCodes?: { operator: string; values: number[] } }[] } }
+    const spec = job.spec as {
+      parallelism?: number
+      completions?: number
+      backoffLimit?: number
+      completionMode?: string
+      suspend?: boolean
+      template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec }
+      ttlSecondsAfterFinished?: number
+      podFailurePolicy?: {
+        rules?: {
+          action: string
+          onPodConditions?: { type: string }[]
+          onExitCodes?: { operator: string; values: number[] }
+        }[]
+      }
+    }
     const pods = jobPods(job)
     const indexed = spec.completionMode === 'Indexed'
-    const indexOf = (p: KubeObject): number => Number(p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] ?? -1)
+    const indexOf = (p: KubeObject): number =>
+      Number(p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] ?? -1)
     const succeededPods = pods.filter((p) => phaseOf(p) === 'Succeeded')
     const failedPods = pods.filter((p) => phaseOf(p) === 'Failed')
     const active = pods.filter((p) => phaseOf(p) !== 'Succeeded' && phaseOf(p) !== 'Failed')
@@ -439,30 +528,79 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
     const exitFailJob = failedPods.some((p) =>
       (spec.podFailurePolicy?.rules ?? []).some((r) => {
         if (r.action !== 'FailJob' || r.onExitCodes === undefined) return false
-        const code = (field(p, ['status', 'containerStatuses']) as { state?: { terminated?: { exitCode?: number } } }[] | undefined)?.[0]?.state?.terminated?.exitCode ?? 0
-        return r.onExitCodes.operator === 'In' ? r.onExitCodes.values.includes(code) : !r.onExitCodes.values.includes(code)
+        const code =
+          (
+            field(p, ['status', 'containerStatuses']) as
+              | { state?: { terminated?: { exitCode?: number } } }[]
+              | undefined
+          )?.[0]?.state?.terminated?.exitCode ?? 0
+        return r.onExitCodes.operator === 'In'
+          ? r.onExitCodes.values.includes(code)
+          : !r.onExitCodes.values.includes(code)
       }),
     )
     const failed = failedPods.length
     const started = (field(job, ['status', 'startTime']) as string | undefined) ?? now()
-    const base = { startTime: started, active: active.length, ready: active.filter((p) => phaseOf(p) === 'Running').length, succeeded, failed, terminating: 0, uncountedTerminatedPods: {} as object, ...(indexed ? { completedIndexes: ranges(succeededIndexes.filter((i) => i >= 0)) } : {}) }
+    const base = {
+      startTime: started,
+      active: active.length,
+      ready: active.filter((p) => phaseOf(p) === 'Running').length,
+      succeeded,
+      failed,
+      terminating: 0,
+      uncountedTerminatedPods: {} as object,
+      ...(indexed ? { completedIndexes: ranges(succeededIndexes.filter((i) => i >= 0)) } : {}),
+    }
     const done = (type: 'Complete' | 'Failed', reason: string, message: string): void => {
       const stamp = now()
       const conditions =
         type === 'Complete'
           ? [
-              { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: stamp, lastTransitionTime: stamp },
-              { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: stamp, lastTransitionTime: stamp },
+              {
+                type: 'SuccessCriteriaMet',
+                status: 'True',
+                reason: 'CompletionsReached',
+                message: 'Reached expected number of succeeded pods',
+                lastProbeTime: stamp,
+                lastTransitionTime: stamp,
+              },
+              {
+                type: 'Complete',
+                status: 'True',
+                reason: 'CompletionsReached',
+                message: 'Reached expected number of succeeded pods',
+                lastProbeTime: stamp,
+                lastTransitionTime: stamp,
+              },
             ]
           : [
-              { type: 'FailureTarget', status: 'True', reason, message, lastProbeTime: stamp, lastTransitionTime: stamp },
+              {
+                type: 'FailureTarget',
+                status: 'True',
+                reason,
+                message,
+                lastProbeTime: stamp,
+                lastTransitionTime: stamp,
+              },
               { type: 'Failed', status: 'True', reason, message, lastProbeTime: stamp, lastTransitionTime: stamp },
             ]
       for (const p of active) store.delete('pods', p.metadata.namespace, p.metadata.name)
       const updated = store.mutate('jobs', job.metadata.namespace, job.metadata.name, (j) => {
-        j.status = { ...base, active: 0, ready: 0, conditions, ...(type === 'Complete' ? { completionTime: stamp } : {}) }
+        j.status = {
+          ...base,
+          active: 0,
+          ready: 0,
+          conditions,
+          ...(type === 'Complete' ? { completionTime: stamp } : {}),
+        }
       })
-      event(updated, type === 'Complete' ? 'Completed' : reason, type === 'Complete' ? 'Job completed' : message, type === 'Complete' ? 'Normal' : 'Warning', 'job-controller')
+      event(
+        updated,
+        type === 'Complete' ? 'Completed' : reason,
+        type === 'Complete' ? 'Job completed' : message,
+        type === 'Complete' ? 'Normal' : 'Warning',
+        'job-controller',
+      )
       if (spec.ttlSecondsAfterFinished !== undefined) {
         const timer = setTimeout(() => {
           timers.delete(timer)
@@ -477,8 +615,14 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       }
     }
     if (succeeded >= completions) return done('Complete', 'CompletionsReached', '')
-    if (exitFailJob) return done('Failed', 'PodFailurePolicy', 'Container main for pod failed with an exit code matching a FailJob rule')
-    if (failed > (spec.backoffLimit ?? 6)) return done('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit')
+    if (exitFailJob)
+      return done(
+        'Failed',
+        'PodFailurePolicy',
+        'Container main for pod failed with an exit code matching a FailJob rule',
+      )
+    if (failed > (spec.backoffLimit ?? 6))
+      return done('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit')
     if (spec.suspend === true) return
     const want = Math.min(spec.parallelism ?? 1, completions - succeeded) - active.length
     const busy = new Set([...active.map(indexOf), ...succeededIndexes])
@@ -503,9 +647,24 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         metadata: {
           name,
           namespace: job.metadata.namespace as string,
-          labels: { ...template.metadata?.labels, ...(indexed ? { 'batch.kubernetes.io/job-completion-index': String(index) } : {}) },
-          annotations: { ...template.metadata?.annotations, ...(indexed ? { 'batch.kubernetes.io/job-completion-index': String(index) } : {}) },
-          ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, uid: job.metadata.uid as string, controller: true, blockOwnerDeletion: true }],
+          labels: {
+            ...template.metadata?.labels,
+            ...(indexed ? { 'batch.kubernetes.io/job-completion-index': String(index) } : {}),
+          },
+          annotations: {
+            ...template.metadata?.annotations,
+            ...(indexed ? { 'batch.kubernetes.io/job-completion-index': String(index) } : {}),
+          },
+          ownerReferences: [
+            {
+              apiVersion: 'batch/v1',
+              kind: 'Job',
+              name: job.metadata.name,
+              uid: job.metadata.uid as string,
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
         },
         spec: { ...podSpec, ...(indexed ? { hostname: `${job.metadata.name}-${index}` } : {}) },
         status: { phase: 'Pending' },
@@ -522,18 +681,30 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
   function bindClaim(claim: KubeObject): void {
     const current = store.get('persistentvolumeclaims', claim.metadata.namespace, claim.metadata.name)
     if (current === undefined || field(current, ['status', 'phase']) === 'Bound') return
-    const spec = current.spec as { volumeName?: string; storageClassName?: string; accessModes?: string[]; resources?: { requests?: { storage?: string } } }
+    const spec = current.spec as {
+      volumeName?: string
+      storageClassName?: string
+      accessModes?: string[]
+      resources?: { requests?: { storage?: string } }
+    }
     const size = spec.resources?.requests?.storage ?? '1Gi'
     let pvName = spec.volumeName
     if (pvName !== undefined && pvName !== '') {
       const pv = store.get('persistentvolumes', undefined, pvName)
       if (pv === undefined) return
       const ref = field(pv, ['spec', 'claimRef']) as { name?: string; namespace?: string } | undefined
-      if (ref !== undefined && (ref.name !== current.metadata.name || ref.namespace !== current.metadata.namespace)) return
+      if (ref !== undefined && (ref.name !== current.metadata.name || ref.namespace !== current.metadata.namespace))
+        return
       const capacity = field(pv, ['spec', 'capacity', 'storage']) as string
       if (parseQuantity(capacity).nanos < parseQuantity(size).nanos) return
       store.mutate('persistentvolumes', undefined, pvName, (p) => {
-        ;(p.spec as Record<string, unknown>).claimRef = { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: current.metadata.namespace, name: current.metadata.name, uid: current.metadata.uid }
+        ;(p.spec as Record<string, unknown>).claimRef = {
+          kind: 'PersistentVolumeClaim',
+          apiVersion: 'v1',
+          namespace: current.metadata.namespace,
+          name: current.metadata.name,
+          uid: current.metadata.uid,
+        }
         p.status = { phase: 'Bound' }
       })
     } else {
@@ -541,15 +712,29 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       if (className === undefined || className === '') return
       const sc = store.get('storageclasses', undefined, className)
       if (sc === undefined) {
-        event(current, 'ProvisioningFailed', `storageclass.storage.k8s.io "${className}" not found`, 'Warning', 'persistentvolume-controller')
+        event(
+          current,
+          'ProvisioningFailed',
+          `storageclass.storage.k8s.io "${className}" not found`,
+          'Warning',
+          'persistentvolume-controller',
+        )
         return
       }
       if (sc.volumeBindingMode === 'WaitForFirstConsumer') {
         const consumer = [...store.all('pods', current.metadata.namespace)].find(
-          (p) => specOf(p).nodeName !== undefined && (specOf(p).volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === current.metadata.name),
+          (p) =>
+            specOf(p).nodeName !== undefined &&
+            (specOf(p).volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === current.metadata.name),
         )
         if (consumer === undefined) {
-          event(current, 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding', 'Normal', 'persistentvolume-controller')
+          event(
+            current,
+            'WaitForFirstConsumer',
+            'waiting for first consumer to be created before binding',
+            'Normal',
+            'persistentvolume-controller',
+          )
           return
         }
       }
@@ -565,7 +750,13 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
           storageClassName: className,
           volumeMode: 'Filesystem',
           csi: { driver: String(sc.provisioner ?? ''), volumeHandle: pvName },
-          claimRef: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: current.metadata.namespace, name: current.metadata.name, uid: current.metadata.uid },
+          claimRef: {
+            kind: 'PersistentVolumeClaim',
+            apiVersion: 'v1',
+            namespace: current.metadata.namespace,
+            name: current.metadata.name,
+            uid: current.metadata.uid,
+          },
         },
         status: { phase: 'Bound' },
       })
@@ -573,18 +764,33 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
     const pv = store.get('persistentvolumes', undefined, pvName) as KubeObject
     store.mutate('persistentvolumeclaims', current.metadata.namespace, current.metadata.name, (c) => {
       ;(c.spec as Record<string, unknown>).volumeName = pvName
-      c.metadata.annotations = { ...c.metadata.annotations, 'pv.kubernetes.io/bind-completed': 'yes', ...(spec.volumeName === undefined ? { 'pv.kubernetes.io/bound-by-controller': 'yes' } : {}) }
-      c.status = { phase: 'Bound', accessModes: field(pv, ['spec', 'accessModes']), capacity: { storage: field(pv, ['spec', 'capacity', 'storage']) } }
+      c.metadata.annotations = {
+        ...c.metadata.annotations,
+        'pv.kubernetes.io/bind-completed': 'yes',
+        ...(spec.volumeName === undefined ? { 'pv.kubernetes.io/bound-by-controller': 'yes' } : {}),
+      }
+      c.status = {
+        phase: 'Bound',
+        accessModes: field(pv, ['spec', 'accessModes']),
+        capacity: { storage: field(pv, ['spec', 'capacity', 'storage']) },
+      }
     })
     volumeHost(pvName as string)
-    for (const p of store.all('pods', current.metadata.namespace)) if (phaseOf(p) === 'Pending' && specOf(p).nodeName !== undefined) enqueue(() => startPod(p))
+    for (const p of store.all('pods', current.metadata.namespace))
+      if (phaseOf(p) === 'Pending' && specOf(p).nodeName !== undefined) enqueue(() => startPod(p))
   }
 
   function resizeClaim(claim: KubeObject): void {
     const request = field(claim, ['spec', 'resources', 'requests', 'storage']) as string | undefined
     const capacity = field(claim, ['status', 'capacity', 'storage']) as string | undefined
     const pvName = field(claim, ['spec', 'volumeName']) as string | undefined
-    if (request === undefined || capacity === undefined || pvName === undefined || field(claim, ['status', 'phase']) !== 'Bound') return
+    if (
+      request === undefined ||
+      capacity === undefined ||
+      pvName === undefined ||
+      field(claim, ['status', 'phase']) !== 'Bound'
+    )
+      return
     if (parseQuantity(request).nanos <= parseQuantity(capacity).nanos) return
     store.mutate('persistentvolumes', undefined, pvName, (p) => {
       ;(p.spec as { capacity: Record<string, string> }).capacity.storage = request
@@ -614,17 +820,26 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
   const onChange = (e: ChangeEvent): void => {
     const obj = e.object
     if (e.plural === 'pods') {
-      if (e.type === 'ADDED' && specOf(obj).nodeName === undefined) enqueue(() => {
-        const p = store.get('pods', obj.metadata.namespace, obj.metadata.name)
-        if (p !== undefined && specOf(p).nodeName === undefined) schedule(p)
-      })
-      else if (e.type !== 'DELETED' && phaseOf(obj) === 'Pending' && specOf(obj).nodeName !== undefined && field(obj, ['status', 'startTime']) === undefined) {
+      if (e.type === 'ADDED' && specOf(obj).nodeName === undefined)
+        enqueue(() => {
+          const p = store.get('pods', obj.metadata.namespace, obj.metadata.name)
+          if (p !== undefined && specOf(p).nodeName === undefined) schedule(p)
+        })
+      else if (
+        e.type !== 'DELETED' &&
+        phaseOf(obj) === 'Pending' &&
+        specOf(obj).nodeName !== undefined &&
+        field(obj, ['status', 'startTime']) === undefined
+      ) {
         enqueue(() => {
           const p = store.get('pods', obj.metadata.namespace, obj.metadata.name)
           if (p !== undefined && phaseOf(p) === 'Pending' && field(p, ['status', 'startTime']) === undefined) {
             startPod(p)
             for (const v of specOf(p).volumes ?? []) {
-              const claim = v.persistentVolumeClaim === undefined ? undefined : store.get('persistentvolumeclaims', p.metadata.namespace, v.persistentVolumeClaim.claimName)
+              const claim =
+                v.persistentVolumeClaim === undefined
+                  ? undefined
+                  : store.get('persistentvolumeclaims', p.metadata.namespace, v.persistentVolumeClaim.claimName)
               if (claim !== undefined) bindClaim(claim)
             }
           }
@@ -639,7 +854,8 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       if (e.type === 'DELETED' || phaseOf(obj) === 'Succeeded' || phaseOf(obj) === 'Failed') {
         // Freed capacity may let pending pods schedule now.
         enqueue(() => {
-          for (const p of store.all('pods')) if (specOf(p).nodeName === undefined && phaseOf(p) === 'Pending') schedule(p)
+          for (const p of store.all('pods'))
+            if (specOf(p).nodeName === undefined && phaseOf(p) === 'Pending') schedule(p)
         })
       }
     } else if (e.plural === 'jobs' && e.type !== 'DELETED') enqueue(() => syncJob(obj))
@@ -661,7 +877,12 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
   // Seeded pods that are scheduled but not started, and unbound seeded claims, are picked up once.
   enqueue(() => {
     for (const p of store.all('pods')) {
-      if (phaseOf(p) === 'Pending' && specOf(p).nodeName !== undefined && field(p, ['status', 'startTime']) === undefined) startPod(p)
+      if (
+        phaseOf(p) === 'Pending' &&
+        specOf(p).nodeName !== undefined &&
+        field(p, ['status', 'startTime']) === undefined
+      )
+        startPod(p)
       if (phaseOf(p) === 'Running') {
         for (const c of specOf(p).containers ?? []) {
           const key = `${keyOf(p)}/${c.name}`
@@ -676,7 +897,10 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
     const seeded = options.podUsage?.get(keyOf(pod))
     if (seeded !== undefined) return seeded.map((u) => ({ name: u.container, usage: { cpu: u.cpu, memory: u.memory } }))
     const spec = specOf(pod)
-    const containers = [...(spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'), ...(spec.containers ?? [])]
+    const containers = [
+      ...(spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'),
+      ...(spec.containers ?? []),
+    ]
     return containers.map((c) => {
       const f = hashFraction(`${keyOf(pod)}/${c.name}`)
       const requests = { ...c.resources?.limits, ...c.resources?.requests }
@@ -692,7 +916,12 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
     return {
       kind: 'PodMetrics',
       apiVersion: 'metrics.k8s.io/v1beta1',
-      metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, creationTimestamp: now(), labels: pod.metadata.labels ?? {} },
+      metadata: {
+        name: pod.metadata.name,
+        namespace: pod.metadata.namespace,
+        creationTimestamp: now(),
+        labels: pod.metadata.labels ?? {},
+      },
       timestamp: now(),
       window: '10.5s',
       containers: containerUsage(pod),
@@ -748,9 +977,15 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       }
       const result: KubeObject[] = []
       for (const node of store.all('nodes')) {
-        const ready = (field(node, ['status', 'conditions']) as { type: string; status: string }[] | undefined)?.find((c) => c.type === 'Ready')?.status === 'True'
+        const ready =
+          (field(node, ['status', 'conditions']) as { type: string; status: string }[] | undefined)?.find(
+            (c) => c.type === 'Ready',
+          )?.status === 'True'
         if (!ready) continue
-        const system = options.nodeSystemUsage?.get(node.metadata.name) ?? { cpu: `${100_000_000 + Math.floor(hashFraction(node.metadata.name) * 100_000_000)}n`, memory: '900000Ki' }
+        const system = options.nodeSystemUsage?.get(node.metadata.name) ?? {
+          cpu: `${100_000_000 + Math.floor(hashFraction(node.metadata.name) * 100_000_000)}n`,
+          memory: '900000Ki',
+        }
         const sum = sums.get(node.metadata.name) ?? { cpu: 0n, memory: 0n }
         const cpu = (sum.cpu + nanoValue(parseQuantity(system.cpu))) / 1n
         const memKi = (sum.memory + nanoValue(parseQuantity(system.memory))) / 1_000_000_000n / 1024n
@@ -768,11 +1003,20 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
     statsSummary: (nodeName) => {
       const pods = [...store.all('pods')].filter((p) => specOf(p).nodeName === nodeName && isRunning(p))
       return {
-        node: { nodeName, startTime: now(), cpu: { time: now() }, memory: { time: now() }, fs: { time: now(), capacityBytes: 107374182400, availableBytes: 80000000000, usedBytes: 27374182400 } },
+        node: {
+          nodeName,
+          startTime: now(),
+          cpu: { time: now() },
+          memory: { time: now() },
+          fs: { time: now(), capacityBytes: 107374182400, availableBytes: 80000000000, usedBytes: 27374182400 },
+        },
         pods: pods.map((p) => ({
           podRef: { name: p.metadata.name, namespace: p.metadata.namespace, uid: p.metadata.uid },
           startTime: field(p, ['status', 'startTime']),
-          containers: (specOf(p).containers ?? []).map((c) => ({ name: c.name, startTime: field(p, ['status', 'startTime']) })),
+          containers: (specOf(p).containers ?? []).map((c) => ({
+            name: c.name,
+            startTime: field(p, ['status', 'startTime']),
+          })),
           volume: (specOf(p).volumes ?? []).flatMap((v) => {
             if (v.persistentVolumeClaim === undefined) return []
             const claim = store.get('persistentvolumeclaims', p.metadata.namespace, v.persistentVolumeClaim.claimName)

@@ -20,12 +20,16 @@ export interface PodFs {
 }
 
 export function createPodFs(root: string, mounts: readonly Mount[]): PodFs {
-  const table: Mount[] = [...mounts, { mountPath: '/', hostPath: root, readOnly: false }].sort((a, b) => b.mountPath.length - a.mountPath.length)
+  const table: Mount[] = [...mounts, { mountPath: '/', hostPath: root, readOnly: false }].sort(
+    (a, b) => b.mountPath.length - a.mountPath.length,
+  )
   return {
     mounts: table,
     resolve(podPath, cwd, options = {}) {
       const absolute = posix.resolve(cwd, podPath)
-      const mount = table.find((m) => m.mountPath === '/' || absolute === m.mountPath || absolute.startsWith(`${m.mountPath}/`)) as Mount
+      const mount = table.find(
+        (m) => m.mountPath === '/' || absolute === m.mountPath || absolute.startsWith(`${m.mountPath}/`),
+      ) as Mount
       const inside = mount.mountPath === '/' ? absolute.slice(1) : absolute.slice(mount.mountPath.length + 1)
       const host = resolve(mount.hostPath, inside)
       // Symlinks inside a volume must not lead out of it.

@@ -6,7 +6,13 @@ import type { WebSocket } from 'ws'
  * binary frame (0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize, 255 close), a metav1.Status on channel 3 at
  * the end, and with v5 a CLOSE frame that half-closes stdin so the command sees EOF.
  */
-const PREFERENCE = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io']
+const PREFERENCE = [
+  'v5.channel.k8s.io',
+  'v4.channel.k8s.io',
+  'v3.channel.k8s.io',
+  'v2.channel.k8s.io',
+  'channel.k8s.io',
+]
 
 export function negotiateExecProtocol(offered: string[]): string | undefined {
   return PREFERENCE.find((p) => offered.includes(p))
@@ -77,7 +83,9 @@ export async function serveExec(ws: WebSocket, protocol: string, run: (io: ExecI
           }
     ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]), { binary: true })
   } else if (code !== 0) {
-    ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(`command terminated with non-zero exit code: ${code}`)]), { binary: true })
+    ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(`command terminated with non-zero exit code: ${code}`)]), {
+      binary: true,
+    })
   }
   ws.close(1000)
 }

@@ -63,15 +63,26 @@ function errno(error: unknown): string {
   return (error as Error).message
 }
 
-async function walk(hostPath: string, name: string, visit: (host: string, name: string, stat: import('node:fs').Stats) => Promise<void>): Promise<void> {
+async function walk(
+  hostPath: string,
+  name: string,
+  visit: (host: string, name: string, stat: import('node:fs').Stats) => Promise<void>,
+): Promise<void> {
   const stat = await fsp.lstat(hostPath)
   await visit(hostPath, name, stat)
   if (stat.isDirectory()) {
-    for (const entry of (await fsp.readdir(hostPath)).sort()) await walk(join(hostPath, entry), `${name}/${entry}`, visit)
+    for (const entry of (await fsp.readdir(hostPath)).sort())
+      await walk(join(hostPath, entry), `${name}/${entry}`, visit)
   }
 }
 
-async function tarCreate(ctx: CommandContext, paths: string[], dir: string | undefined, gzip: boolean, verbose: boolean): Promise<number> {
+async function tarCreate(
+  ctx: CommandContext,
+  paths: string[],
+  dir: string | undefined,
+  gzip: boolean,
+  verbose: boolean,
+): Promise<number> {
   const pack = tar.pack()
   const output = gzip ? pack.pipe(createGzip()) : pack
   const done = pipeline(output, ctx.stdout, { end: false })
@@ -97,10 +108,14 @@ async function tarCreate(ctx: CommandContext, paths: string[], dir: string | und
         if (verbose) await write(ctx.stderr, `${name}\n`)
         const header = { name, mode: stat.mode & 0o7777, mtime: stat.mtime, uid: 0, gid: 0 }
         if (stat.isDirectory()) {
-          await new Promise<void>((resolve, reject) => pack.entry({ ...header, type: 'directory' }, (e) => (e ? reject(e) : resolve())))
+          await new Promise<void>((resolve, reject) =>
+            pack.entry({ ...header, type: 'directory' }, (e) => (e ? reject(e) : resolve())),
+          )
         } else if (stat.isSymbolicLink()) {
           const target = await fsp.readlink(file)
-          await new Promise<void>((resolve, reject) => pack.entry({ ...header, type: 'symlink', linkname: target }, (e) => (e ? reject(e) : resolve())))
+          await new Promise<void>((resolve, reject) =>
+            pack.entry({ ...header, type: 'symlink', linkname: target }, (e) => (e ? reject(e) : resolve())),
+          )
         } else if (stat.isFile()) {
           const entry = pack.entry({ ...header, type: 'file', size: stat.size })
           await pipeline(createReadStream(file), entry)
@@ -197,7 +212,7 @@ const tarCommand: Builtin = async (args, ctx) => {
   if (dir !== undefined) dir = ctx.fs.mounts.length > 0 ? dir : dir
   if (mode === 'c') return tarCreate(ctx, paths, dir === undefined ? undefined : dir, gzip, verbose)
   if (mode === 'x' || mode === 't') return tarExtract(ctx, dir, gzip, mode === 't')
-  return fail(ctx, 'tar', 'You must specify one of the \'-Acdtrux\' options', 2)
+  return fail(ctx, 'tar', "You must specify one of the '-Acdtrux' options", 2)
 }
 
 const BUILTINS: Record<string, Builtin> = {
@@ -212,12 +227,20 @@ const BUILTINS: Record<string, Builtin> = {
   printf: async (args, ctx) => {
     const [format = '', ...rest] = args
     let i = 0
-    const text = format.replace(/%[sd%]|\\n|\\t/g, (m) => (m === '\\n' ? '\n' : m === '\\t' ? '\t' : m === '%%' ? '%' : (rest[i++] ?? '')))
+    const text = format.replace(/%[sd%]|\\n|\\t/g, (m) =>
+      m === '\\n' ? '\n' : m === '\\t' ? '\t' : m === '%%' ? '%' : (rest[i++] ?? ''),
+    )
     await write(ctx.stdout, text)
     return 0
   },
   pwd: async (_args, ctx) => write(ctx.stdout, `${ctx.cwd}\n`).then(() => 0),
-  env: async (_args, ctx) => write(ctx.stdout, Object.entries(ctx.env).map(([k, v]) => `${k}=${v}\n`).join('')).then(() => 0),
+  env: async (_args, ctx) =>
+    write(
+      ctx.stdout,
+      Object.entries(ctx.env)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+    ).then(() => 0),
   cat: async (args, ctx) => {
     if (args.length === 0 || (args.length === 1 && args[0] === '-')) {
       await pipeline(ctx.stdin, ctx.stdout, { end: false })
@@ -241,7 +264,9 @@ const BUILTINS: Record<string, Builtin> = {
       try {
         const h = host(ctx, path)
         const stat = await fsp.stat(h)
-        const names = stat.isDirectory() ? (await fsp.readdir(h)).filter((n) => all || !n.startsWith('.')).sort() : [path]
+        const names = stat.isDirectory()
+          ? (await fsp.readdir(h)).filter((n) => all || !n.startsWith('.')).sort()
+          : [path]
         await write(ctx.stdout, names.map((n) => `${n}\n`).join(''))
       } catch (error) {
         status = await fail(ctx, 'ls', `cannot access '${path}': ${errno(error)}`, 2)
@@ -270,7 +295,11 @@ const BUILTINS: Record<string, Builtin> = {
       try {
         await fsp.mkdir(host(ctx, path, true), { recursive: parents })
       } catch (error) {
-        return fail(ctx, 'mkdir', `cannot create directory '${path}': ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'File exists' : errno(error)}`)
+        return fail(
+          ctx,
+          'mkdir',
+          `cannot create directory '${path}': ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'File exists' : errno(error)}`,
+        )
       }
     }
     return 0
@@ -524,7 +553,10 @@ async function runSimple(cmd: Simple, ctx: CommandContext): Promise<number> {
   }
   if (cmd.stdinFile !== undefined) {
     try {
-      stdin = cmd.stdinFile === '/dev/null' ? (new PassThrough().end() as PassThrough) : createReadStream(host(ctx, cmd.stdinFile))
+      stdin =
+        cmd.stdinFile === '/dev/null'
+          ? (new PassThrough().end() as PassThrough)
+          : createReadStream(host(ctx, cmd.stdinFile))
     } catch (error) {
       return fail(ctx, 'sh', `can't open ${cmd.stdinFile}: ${errno(error)}`, 2)
     }
@@ -566,7 +598,8 @@ export async function runScript(script: string, ctx: CommandContext): Promise<nu
   let skip: 'and' | 'or' | undefined
   while (i < tokens.length) {
     const segment: string[] = []
-    while (i < tokens.length && ![';', '&&', '||', '&'].includes(tokens[i] as string)) segment.push(tokens[i++] as string)
+    while (i < tokens.length && ![';', '&&', '||', '&'].includes(tokens[i] as string))
+      segment.push(tokens[i++] as string)
     const op = tokens[i++]
     if (segment.length > 0 && skip === undefined) {
       const pipeline: Simple[] = []
@@ -621,7 +654,13 @@ export function isKnownCommand(name: string): boolean {
 }
 
 /** Runs a simulated container's command to completion and returns its exit code and combined output. */
-export async function runContainer(options: { command: string[]; env: Record<string, string>; fs: PodFs; cwd?: string; signal?: AbortSignal }): Promise<{ exitCode: number; output: string }> {
+export async function runContainer(options: {
+  command: string[]
+  env: Record<string, string>
+  fs: PodFs
+  cwd?: string
+  signal?: AbortSignal
+}): Promise<{ exitCode: number; output: string }> {
   const out = new PassThrough()
   const chunks: Buffer[] = []
   out.on('data', (c: Buffer) => {
@@ -631,7 +670,15 @@ export async function runContainer(options: { command: string[]; env: Record<str
   stdin.end()
   let exitCode: number
   try {
-    exitCode = await runCommand(options.command, { fs: options.fs, cwd: options.cwd ?? '/', env: options.env, stdin, stdout: out, stderr: out, ...(options.signal === undefined ? {} : { signal: options.signal }) })
+    exitCode = await runCommand(options.command, {
+      fs: options.fs,
+      cwd: options.cwd ?? '/',
+      env: options.env,
+      stdin,
+      stdout: out,
+      stderr: out,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    })
   } catch (error) {
     exitCode = error instanceof ExitError ? error.code : 1
   }

@@ -69,9 +69,27 @@ export function node(spec: NodeSpec): KubeObject {
       capacity,
       allocatable,
       conditions: [
-        { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', lastHeartbeatTime: timestamp(spec.created), lastTransitionTime: timestamp(spec.created) },
-        { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', lastHeartbeatTime: timestamp(spec.created), lastTransitionTime: timestamp(spec.created) },
-        { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', lastHeartbeatTime: timestamp(spec.created), lastTransitionTime: timestamp(spec.created) },
+        {
+          type: 'MemoryPressure',
+          status: 'False',
+          reason: 'KubeletHasSufficientMemory',
+          lastHeartbeatTime: timestamp(spec.created),
+          lastTransitionTime: timestamp(spec.created),
+        },
+        {
+          type: 'DiskPressure',
+          status: 'False',
+          reason: 'KubeletHasNoDiskPressure',
+          lastHeartbeatTime: timestamp(spec.created),
+          lastTransitionTime: timestamp(spec.created),
+        },
+        {
+          type: 'PIDPressure',
+          status: 'False',
+          reason: 'KubeletHasSufficientPID',
+          lastHeartbeatTime: timestamp(spec.created),
+          lastTransitionTime: timestamp(spec.created),
+        },
         {
           type: 'Ready',
           status: ready,
@@ -180,14 +198,23 @@ export function pod(spec: PodSpec): KubeObject {
     let state: Record<string, unknown>
     if (finished) {
       const code = spec.exit?.code ?? (phase === 'Succeeded' ? 0 : 1)
-      state = { terminated: { exitCode: code, reason: spec.exit?.reason ?? (code === 0 ? 'Completed' : 'Error'), startedAt: started, finishedAt: started } }
+      state = {
+        terminated: {
+          exitCode: code,
+          reason: spec.exit?.reason ?? (code === 0 ? 'Completed' : 'Error'),
+          startedAt: started,
+          finishedAt: started,
+        },
+      }
     } else if (running && spec.waiting === undefined) state = { running: { startedAt: started } }
     else if (spec.waiting !== undefined) state = { waiting: spec.waiting }
     else state = { waiting: { reason: 'ContainerCreating' } }
     return {
       name: c.name,
       image: c.image ?? 'registry.example.com/app:1.0',
-      imageID: `registry.example.com/app@sha256:${uidFor('img', '', c.image ?? 'app').replaceAll('-', '').padEnd(64, '0')}`,
+      imageID: `registry.example.com/app@sha256:${uidFor('img', '', c.image ?? 'app')
+        .replaceAll('-', '')
+        .padEnd(64, '0')}`,
       containerID: `containerd://${uidFor('ctr', spec.name, c.name).replaceAll('-', '').padEnd(64, '0')}`,
       ready: running && spec.waiting === undefined,
       started: running,
@@ -199,8 +226,16 @@ export function pod(spec: PodSpec): KubeObject {
     ? [
         { type: 'PodScheduled', status: 'True', lastTransitionTime: created },
         { type: 'Initialized', status: running || finished ? 'True' : 'False', lastTransitionTime: started },
-        { type: 'ContainersReady', status: running && spec.waiting === undefined ? 'True' : 'False', lastTransitionTime: started },
-        { type: 'Ready', status: running && spec.waiting === undefined ? 'True' : 'False', lastTransitionTime: started },
+        {
+          type: 'ContainersReady',
+          status: running && spec.waiting === undefined ? 'True' : 'False',
+          lastTransitionTime: started,
+        },
+        {
+          type: 'Ready',
+          status: running && spec.waiting === undefined ? 'True' : 'False',
+          lastTransitionTime: started,
+        },
       ]
     : [
         {
@@ -245,7 +280,9 @@ export function pod(spec: PodSpec): KubeObject {
       schedulerName: 'default-scheduler',
       serviceAccountName: 'default',
       terminationGracePeriodSeconds: 30,
-      ...(spec.overhead === undefined ? {} : { overhead: spec.overhead, runtimeClassName: spec.runtimeClassName ?? 'kata' }),
+      ...(spec.overhead === undefined
+        ? {}
+        : { overhead: spec.overhead, runtimeClassName: spec.runtimeClassName ?? 'kata' }),
       ...(spec.volumes === undefined ? {} : { volumes: spec.volumes }),
       ...(spec.tolerations === undefined ? {} : { tolerations: spec.tolerations }),
       ...(spec.nodeSelector === undefined ? {} : { nodeSelector: spec.nodeSelector }),
@@ -285,18 +322,35 @@ export function namespace(name: string, created: Date, labels: Record<string, st
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name, uid: uidFor('Namespace', '', name), creationTimestamp: timestamp(created), labels: { 'kubernetes.io/metadata.name': name, ...labels } },
+    metadata: {
+      name,
+      uid: uidFor('Namespace', '', name),
+      creationTimestamp: timestamp(created),
+      labels: { 'kubernetes.io/metadata.name': name, ...labels },
+    },
     spec: { finalizers: ['kubernetes'] },
     status: { phase: 'Active' },
   }
 }
 
 export function serviceAccount(ns: string, created: Date): KubeObject {
-  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns, uid: uidFor('SA', ns, 'default'), creationTimestamp: timestamp(created) } }
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {
+      name: 'default',
+      namespace: ns,
+      uid: uidFor('SA', ns, 'default'),
+      creationTimestamp: timestamp(created),
+    },
+  }
 }
 
 /** Deterministic metrics-server style usage: a share of the container's request (or a small default). */
-export function usageFor(random: () => number, requests: Record<string, string> | undefined): { cpu: string; memory: string } {
+export function usageFor(
+  random: () => number,
+  requests: Record<string, string> | undefined,
+): { cpu: string; memory: string } {
   const cpuMilli = parseCpuMilli(requests?.cpu) || 50
   const memMi = parseMemMi(requests?.memory) || 64
   const cpuNanos = Math.max(1_000_000, Math.floor(cpuMilli * 1_000_000 * (0.05 + random() * 0.9)))

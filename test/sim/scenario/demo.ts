@@ -2,7 +2,17 @@ import { createHmac } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import type { KubeObject } from '../object.ts'
 import { timestamp } from '../object.ts'
-import { type ContainerSpec, namespace, node, type PodSpec, pod, seededRandom, serviceAccount, uidFor, usageFor } from './builders.ts'
+import {
+  type ContainerSpec,
+  namespace,
+  node,
+  type PodSpec,
+  pod,
+  seededRandom,
+  serviceAccount,
+  uidFor,
+  usageFor,
+} from './builders.ts'
 import type { ContainerUsage, Scenario } from './types.ts'
 
 /**
@@ -38,7 +48,14 @@ function jwt(claims: Record<string, unknown>): string {
   return `${body}.${createHmac('sha256', 'simulated-signing-key').update(body).digest('base64url')}`
 }
 
-function secret(ns: string, name: string, type: string, data: Record<string, string | Uint8Array>, created: Date, extra: Partial<KubeObject['metadata']> = {}): KubeObject {
+function secret(
+  ns: string,
+  name: string,
+  type: string,
+  data: Record<string, string | Uint8Array>,
+  created: Date,
+  extra: Partial<KubeObject['metadata']> = {},
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -56,9 +73,31 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
   const podUsage = new Map<string, ContainerUsage[]>()
 
   const nodes = [
-    node({ name: 'cp-1', cpu: '4', memory: '8148072Ki', created: days(120), ip: '10.0.0.10', labels: { 'node-role.kubernetes.io/control-plane': '' }, taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] }),
-    node({ name: 'worker-1', cpu: '8', memory: '32844884Ki', created: days(90), ip: '10.0.0.11', labels: { 'node-role.kubernetes.io/worker': '' } }),
-    node({ name: 'worker-2', cpu: '8', memory: '32844884Ki', created: days(90), ip: '10.0.0.12', labels: { 'node-role.kubernetes.io/worker': '' } }),
+    node({
+      name: 'cp-1',
+      cpu: '4',
+      memory: '8148072Ki',
+      created: days(120),
+      ip: '10.0.0.10',
+      labels: { 'node-role.kubernetes.io/control-plane': '' },
+      taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+    }),
+    node({
+      name: 'worker-1',
+      cpu: '8',
+      memory: '32844884Ki',
+      created: days(90),
+      ip: '10.0.0.11',
+      labels: { 'node-role.kubernetes.io/worker': '' },
+    }),
+    node({
+      name: 'worker-2',
+      cpu: '8',
+      memory: '32844884Ki',
+      created: days(90),
+      ip: '10.0.0.12',
+      labels: { 'node-role.kubernetes.io/worker': '' },
+    }),
     node({
       name: 'gpu-1',
       cpu: '32',
@@ -69,11 +108,30 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
       labels: { 'node-role.kubernetes.io/worker': '', 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-40GB' },
       taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }],
     }),
-    node({ name: 'worker-3', cpu: '8', memory: '32844884Ki', created: days(60), ip: '10.0.0.13', ready: 'Unknown', unschedulable: true, labels: { 'node-role.kubernetes.io/worker': '' }, taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }] }),
+    node({
+      name: 'worker-3',
+      cpu: '8',
+      memory: '32844884Ki',
+      created: days(60),
+      ip: '10.0.0.13',
+      ready: 'Unknown',
+      unschedulable: true,
+      labels: { 'node-role.kubernetes.io/worker': '' },
+      taints: [
+        { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
+        { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' },
+      ],
+    }),
   ]
   objects.push(...nodes)
   for (const ns of ['default', 'kube-system', ML, AE5, 'data']) {
-    objects.push(namespace(ns, days(120), ns === AE5 ? { 'app.kubernetes.io/part-of': 'anaconda-enterprise' } : ns === ML ? { team: 'ml' } : {}))
+    objects.push(
+      namespace(
+        ns,
+        days(120),
+        ns === AE5 ? { 'app.kubernetes.io/part-of': 'anaconda-enterprise' } : ns === ML ? { team: 'ml' } : {},
+      ),
+    )
     objects.push(serviceAccount(ns, days(120)))
   }
 
@@ -81,9 +139,19 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
   const add = (spec: PodSpec, usage = true): void => {
     const built = pod({ ...spec, podIP: `10.244.1.${ip++}` })
     objects.push(built)
-    if (usage && (spec.phase ?? (spec.node === undefined ? 'Pending' : 'Running')) === 'Running' && spec.waiting === undefined) {
-      const containers: ContainerSpec[] = [...(spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'), ...spec.containers]
-      podUsage.set(`${spec.namespace}/${spec.name}`, containers.map((c) => ({ container: c.name, ...usageFor(random, { ...c.limits, ...c.requests }) })))
+    if (
+      usage &&
+      (spec.phase ?? (spec.node === undefined ? 'Pending' : 'Running')) === 'Running' &&
+      spec.waiting === undefined
+    ) {
+      const containers: ContainerSpec[] = [
+        ...(spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'),
+        ...spec.containers,
+      ]
+      podUsage.set(
+        `${spec.namespace}/${spec.name}`,
+        containers.map((c) => ({ container: c.name, ...usageFor(random, { ...c.limits, ...c.requests }) })),
+      )
     }
   }
 
@@ -96,11 +164,16 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
       created: days(30),
       owner: { kind: 'DaemonSet', name: 'kube-proxy' },
       labels: { 'k8s-app': 'kube-proxy' },
-      containers: [{ name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.32.4', requests: { cpu: '100m', memory: '64Mi' } }],
+      containers: [
+        { name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.32.4', requests: { cpu: '100m', memory: '64Mi' } },
+      ],
       tolerations: [{ operator: 'Exists' }],
     })
   }
-  for (const [name, n] of [['coredns-6f6b679f8f-x2k9p', 'cp-1'], ['coredns-6f6b679f8f-q8z4m', 'worker-1']] as const) {
+  for (const [name, n] of [
+    ['coredns-6f6b679f8f-x2k9p', 'cp-1'],
+    ['coredns-6f6b679f8f-q8z4m', 'worker-1'],
+  ] as const) {
     add({
       namespace: 'kube-system',
       name,
@@ -108,7 +181,14 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
       created: days(30),
       owner: { kind: 'ReplicaSet', name: 'coredns-6f6b679f8f' },
       labels: { 'k8s-app': 'kube-dns', 'pod-template-hash': '6f6b679f8f' },
-      containers: [{ name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.11.3', requests: { cpu: '100m', memory: '70Mi' }, limits: { memory: '170Mi' } }],
+      containers: [
+        {
+          name: 'coredns',
+          image: 'registry.k8s.io/coredns/coredns:v1.11.3',
+          requests: { cpu: '100m', memory: '70Mi' },
+          limits: { memory: '170Mi' },
+        },
+      ],
     })
   }
   add({
@@ -118,11 +198,20 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
     created: days(30),
     owner: { kind: 'ReplicaSet', name: 'metrics-server-5985cbc9d7' },
     labels: { 'k8s-app': 'metrics-server', 'pod-template-hash': '5985cbc9d7' },
-    containers: [{ name: 'metrics-server', image: 'registry.k8s.io/metrics-server/metrics-server:v0.7.2', requests: { cpu: '100m', memory: '200Mi' } }],
+    containers: [
+      {
+        name: 'metrics-server',
+        image: 'registry.k8s.io/metrics-server/metrics-server:v0.7.2',
+        requests: { cpu: '100m', memory: '200Mi' },
+      },
+    ],
   })
 
   // ml-team: the cases kubectl's Allocated resources formula must get right.
-  for (const [i, n] of [[0, 'worker-1'], [1, 'worker-2']] as const) {
+  for (const [i, n] of [
+    [0, 'worker-1'],
+    [1, 'worker-2'],
+  ] as const) {
     add({
       namespace: ML,
       name: `trainer-api-7c9d5b8f4-${['k2x8w', 'p9m4t'][i]}`,
@@ -130,7 +219,14 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
       created: days(3),
       owner: { kind: 'ReplicaSet', name: 'trainer-api-7c9d5b8f4' },
       labels: { app: 'trainer-api', 'pod-template-hash': '7c9d5b8f4' },
-      initContainers: [{ name: 'log-shipper', restartPolicy: 'Always', requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '100m', memory: '128Mi' } }],
+      initContainers: [
+        {
+          name: 'log-shipper',
+          restartPolicy: 'Always',
+          requests: { cpu: '50m', memory: '64Mi' },
+          limits: { cpu: '100m', memory: '128Mi' },
+        },
+      ],
       containers: [{ name: 'api', requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } }],
     })
   }
@@ -150,7 +246,7 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
     node: 'worker-2',
     created: days(1),
     labels: { app: 'notebook' },
-    containers: [{ name: 'jupyter', limits: { cpu: '2', memory: '4Gi' } }],
+    containers: [{ name: 'jupyter', limits: { cpu: '1', memory: '4Gi' } }],
   })
   add({
     namespace: ML,
@@ -171,7 +267,13 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
     labels: { 'job-name': 'gpu-finetune', 'batch.kubernetes.io/job-name': 'gpu-finetune' },
     restartPolicy: 'Never',
     tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
-    containers: [{ name: 'train', requests: { cpu: '8', memory: '64Gi' }, limits: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '2' } }],
+    containers: [
+      {
+        name: 'train',
+        requests: { cpu: '8', memory: '64Gi' },
+        limits: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '2' },
+      },
+    ],
   })
   add({
     namespace: ML,
@@ -180,7 +282,15 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
     created: days(5),
     labels: { app: 'results-browser' },
     volumes: [{ name: 'results', persistentVolumeClaim: { claimName: 'results' } }],
-    containers: [{ name: 'browser', image: 'busybox:1.36', command: ['sleep', 'infinity'], requests: { cpu: '10m', memory: '16Mi' }, volumeMounts: [{ name: 'results', mountPath: '/data' }] }],
+    containers: [
+      {
+        name: 'browser',
+        image: 'busybox:1.36',
+        command: ['sleep', 'infinity'],
+        requests: { cpu: '10m', memory: '16Mi' },
+        volumeMounts: [{ name: 'results', mountPath: '/data' }],
+      },
+    ],
   })
   add({
     namespace: ML,
@@ -248,7 +358,11 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
   const sessionContainers = (sync: string): ContainerSpec[] => [
     { name: 'editor', requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } },
     { name: `tool-proxy-${sync}`, requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
-    { name: `tool-anaconda-platform-sync-${sync}`, requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '100m', memory: '256Mi' } },
+    {
+      name: `tool-anaconda-platform-sync-${sync}`,
+      requests: { cpu: '50m', memory: '128Mi' },
+      limits: { cpu: '100m', memory: '256Mi' },
+    },
   ]
   const owners: [string, 'label' | 'annotation' | 'none'][] = [
     ['alice', 'label'],
@@ -257,7 +371,11 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
     ['carol', 'label'],
   ]
   const ownerMeta = (owner: string, where: 'label' | 'annotation' | 'none'): Pick<PodSpec, 'labels' | 'annotations'> =>
-    where === 'label' ? { labels: { 'anaconda-owner': owner } } : where === 'annotation' ? { annotations: { 'anaconda.com/owner': owner } } : {}
+    where === 'label'
+      ? { labels: { 'anaconda-owner': owner } }
+      : where === 'annotation'
+        ? { annotations: { 'anaconda.com/owner': owner } }
+        : {}
   owners.forEach(([owner, where], i) => {
     const slug = hex(random)
     const hash = suffix(random, 9)
@@ -281,7 +399,8 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
     created: minutes(12),
     labels: { 'anaconda-session-id': pendingSlug, 'anaconda-owner': 'bob', 'pod-template-hash': '5d8f7c9b6' },
     owner: { kind: 'ReplicaSet', name: `anaconda-session-${pendingSlug}-5d8f7c9b6` },
-    unschedulableMessage: '0/5 nodes are available: 3 Insufficient memory, 2 node(s) had untolerated taint. preemption: 0/5 nodes are available: 5 Preemption is not helpful for scheduling.',
+    unschedulableMessage:
+      '0/5 nodes are available: 3 Insufficient memory, 2 node(s) had untolerated taint. preemption: 0/5 nodes are available: 5 Preemption is not helpful for scheduling.',
     containers: [{ name: 'editor', requests: { cpu: '4', memory: '60Gi' }, limits: { cpu: '4', memory: '60Gi' } }],
   })
   const startingSlug = hex(random)
@@ -319,7 +438,10 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
       ],
     })
   }
-  for (const [owner, newStyle, phase] of [['alice', false, 'Running'], ['bob', true, 'Succeeded']] as const) {
+  for (const [owner, newStyle, phase] of [
+    ['alice', false, 'Running'],
+    ['bob', true, 'Succeeded'],
+  ] as const) {
     const slug = hex(random)
     add({
       namespace: AE5,
@@ -339,7 +461,12 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
     {
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
-      metadata: { name: 'standard', uid: uidFor('SC', '', 'standard'), creationTimestamp: timestamp(days(120)), annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+      metadata: {
+        name: 'standard',
+        uid: uidFor('SC', '', 'standard'),
+        creationTimestamp: timestamp(days(120)),
+        annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+      },
       provisioner: 'csi.sim.kubectl-suite.dev',
       reclaimPolicy: 'Delete',
       volumeBindingMode: 'Immediate',
@@ -355,22 +482,46 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
       allowVolumeExpansion: false,
     },
   )
-  const pv = (name: string, claim: [string, string], size: string, extra: Record<string, unknown>, className: string, policy: string): KubeObject => ({
+  const pv = (
+    name: string,
+    claim: [string, string],
+    size: string,
+    extra: Record<string, unknown>,
+    className: string,
+    policy: string,
+  ): KubeObject => ({
     apiVersion: 'v1',
     kind: 'PersistentVolume',
-    metadata: { name, uid: uidFor('PV', '', name), creationTimestamp: timestamp(days(5)), annotations: { 'pv.kubernetes.io/bound-by-controller': 'yes' } },
+    metadata: {
+      name,
+      uid: uidFor('PV', '', name),
+      creationTimestamp: timestamp(days(5)),
+      annotations: { 'pv.kubernetes.io/bound-by-controller': 'yes' },
+    },
     spec: {
       capacity: { storage: size },
       accessModes: ['ReadWriteOnce'],
       persistentVolumeReclaimPolicy: policy,
       storageClassName: className,
       volumeMode: 'Filesystem',
-      claimRef: { kind: 'PersistentVolumeClaim', namespace: claim[0], name: claim[1], uid: uidFor('PVC', claim[0], claim[1]), apiVersion: 'v1' },
+      claimRef: {
+        kind: 'PersistentVolumeClaim',
+        namespace: claim[0],
+        name: claim[1],
+        uid: uidFor('PVC', claim[0], claim[1]),
+        apiVersion: 'v1',
+      },
       ...extra,
     },
     status: { phase: 'Bound' },
   })
-  const pvc = (ns: string, name: string, size: string, className: string, volumeName: string | undefined): KubeObject => ({
+  const pvc = (
+    ns: string,
+    name: string,
+    size: string,
+    className: string,
+    volumeName: string | undefined,
+  ): KubeObject => ({
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: { name, namespace: ns, uid: uidFor('PVC', ns, name), creationTimestamp: timestamp(days(5)) },
@@ -381,13 +532,30 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
       volumeMode: 'Filesystem',
       ...(volumeName === undefined ? {} : { volumeName }),
     },
-    status: volumeName === undefined ? { phase: 'Pending' } : { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: size } },
+    status:
+      volumeName === undefined
+        ? { phase: 'Pending' }
+        : { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: size } },
   })
   objects.push(
-    pv('pvc-results', [ML, 'results'], '10Gi', { csi: { driver: 'csi.sim.kubectl-suite.dev', volumeHandle: 'vol-results' } }, 'standard', 'Delete'),
+    pv(
+      'pvc-results',
+      [ML, 'results'],
+      '10Gi',
+      { csi: { driver: 'csi.sim.kubectl-suite.dev', volumeHandle: 'vol-results' } },
+      'standard',
+      'Delete',
+    ),
     pvc(ML, 'results', '10Gi', 'standard', 'pvc-results'),
     pvc(ML, 'scratch', '50Gi', 'fast', undefined),
-    pv('datasets-nfs', ['data', 'datasets'], '10Ti', { nfs: { server: '10.0.0.50', path: '/exports/datasets' } }, '', 'Retain'),
+    pv(
+      'datasets-nfs',
+      ['data', 'datasets'],
+      '10Ti',
+      { nfs: { server: '10.0.0.50', path: '/exports/datasets' } },
+      '',
+      'Retain',
+    ),
     pvc('data', 'datasets', '10Ti', '', 'datasets-nfs'),
   )
 
@@ -396,29 +564,108 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
     name: 'trainer',
     namespace: ML,
     version: 3,
-    info: { status: 'deployed', first_deployed: timestamp(days(10)), last_deployed: timestamp(days(3)), description: 'Upgrade complete' },
-    chart: { metadata: { name: 'trainer-api', version: '1.4.2', appVersion: '2.1.0' }, values: { replicas: 2, image: { tag: '2.1.0' } } },
+    info: {
+      status: 'deployed',
+      first_deployed: timestamp(days(10)),
+      last_deployed: timestamp(days(3)),
+      description: 'Upgrade complete',
+    },
+    chart: {
+      metadata: { name: 'trainer-api', version: '1.4.2', appVersion: '2.1.0' },
+      values: { replicas: 2, image: { tag: '2.1.0' } },
+    },
     config: { replicas: 2, resources: { limits: { cpu: '1' } } },
     manifest: '---\n# Source: trainer-api/templates/deployment.yaml\n',
   })
   objects.push(
-    secret(ML, 'db-credentials', 'Opaque', { username: 'trainer', password: 'S3cr3t-p@ss', 'greeting.txt': 'grüße, 世界\n', 'blob.bin': new Uint8Array([0, 159, 146, 150, 255, 1, 2]), empty: '' }, days(20)),
-    secret(ML, 'registry-pull', 'kubernetes.io/dockerconfigjson', { '.dockerconfigjson': JSON.stringify({ auths: { 'registry.example.com': { username: 'robot', password: 'rob0t-token', auth: b64('robot:rob0t-token') } } }) }, days(20)),
+    secret(
+      ML,
+      'db-credentials',
+      'Opaque',
+      {
+        username: 'trainer',
+        password: 'S3cr3t-p@ss',
+        'greeting.txt': 'grüße, 世界\n',
+        'blob.bin': new Uint8Array([0, 159, 146, 150, 255, 1, 2]),
+        empty: '',
+      },
+      days(20),
+    ),
+    secret(
+      ML,
+      'registry-pull',
+      'kubernetes.io/dockerconfigjson',
+      {
+        '.dockerconfigjson': JSON.stringify({
+          auths: {
+            'registry.example.com': { username: 'robot', password: 'rob0t-token', auth: b64('robot:rob0t-token') },
+          },
+        }),
+      },
+      days(20),
+    ),
     secret(ML, 'basic-login', 'kubernetes.io/basic-auth', { username: 'admin', password: 'hunter2' }, days(15)),
-    secret(ML, 'ci-token', 'kubernetes.io/service-account-token', { token: jwt({ iss: 'kubernetes/serviceaccount', sub: `system:serviceaccount:${ML}:ci`, exp: Math.floor(now.getTime() / 1000) + 86400 * 30 }), namespace: ML, 'ca.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }, days(15), { annotations: { 'kubernetes.io/service-account.name': 'ci' } }),
-    secret(ML, 'sh.helm.release.v1.trainer.v3', 'helm.sh/release.v1', { release: b64(gzipSync(releaseJson)) }, days(3), { labels: { owner: 'helm', name: 'trainer', status: 'deployed', version: '3' } }),
+    secret(
+      ML,
+      'ci-token',
+      'kubernetes.io/service-account-token',
+      {
+        token: jwt({
+          iss: 'kubernetes/serviceaccount',
+          sub: `system:serviceaccount:${ML}:ci`,
+          exp: Math.floor(now.getTime() / 1000) + 86400 * 30,
+        }),
+        namespace: ML,
+        'ca.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      },
+      days(15),
+      { annotations: { 'kubernetes.io/service-account.name': 'ci' } },
+    ),
+    secret(
+      ML,
+      'sh.helm.release.v1.trainer.v3',
+      'helm.sh/release.v1',
+      { release: b64(gzipSync(releaseJson)) },
+      days(3),
+      { labels: { owner: 'helm', name: 'trainer', status: 'deployed', version: '3' } },
+    ),
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'trainer-config', namespace: ML, uid: uidFor('CM', ML, 'trainer-config'), creationTimestamp: timestamp(days(3)) },
+      metadata: {
+        name: 'trainer-config',
+        namespace: ML,
+        uid: uidFor('CM', ML, 'trainer-config'),
+        creationTimestamp: timestamp(days(3)),
+      },
       data: { 'config.yaml': 'epochs: 3\nbatch_size: 64\n' },
     },
   )
-  const event = (ns: string, name: string, kind: string, objName: string, reason: string, message: string, type = 'Normal', count = 1): KubeObject => ({
+  const event = (
+    ns: string,
+    name: string,
+    kind: string,
+    objName: string,
+    reason: string,
+    message: string,
+    type = 'Normal',
+    count = 1,
+  ): KubeObject => ({
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { name: `${objName}.${hex(random, 16)}`, namespace: ns, uid: uidFor('Event', ns, `${name}${reason}`), creationTimestamp: timestamp(minutes(10)) },
-    involvedObject: { kind, namespace: kind === 'Node' ? '' : ns, name: objName, uid: uidFor(kind, kind === 'Node' ? '' : ns, objName), apiVersion: 'v1' },
+    metadata: {
+      name: `${objName}.${hex(random, 16)}`,
+      namespace: ns,
+      uid: uidFor('Event', ns, `${name}${reason}`),
+      creationTimestamp: timestamp(minutes(10)),
+    },
+    involvedObject: {
+      kind,
+      namespace: kind === 'Node' ? '' : ns,
+      name: objName,
+      uid: uidFor(kind, kind === 'Node' ? '' : ns, objName),
+      apiVersion: 'v1',
+    },
     reason,
     message,
     type,
@@ -428,13 +675,42 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
     lastTimestamp: timestamp(minutes(2)),
   })
   objects.push(
-    event(ML, 'big-batch', 'Pod', 'big-batch-unschedulable', 'FailedScheduling', '0/5 nodes are available: 2 Insufficient memory.', 'Warning', 7),
-    event(ML, 'eval', 'Pod', 'eval-large-7m2qp', 'OOMKilling', 'Memory cgroup out of memory: Killed process 4242 (python)', 'Warning'),
-    event('default', 'worker-3', 'Node', 'worker-3', 'NodeNotReady', 'Node worker-3 status is now: NodeNotReady', 'Warning'),
+    event(
+      ML,
+      'big-batch',
+      'Pod',
+      'big-batch-unschedulable',
+      'FailedScheduling',
+      '0/5 nodes are available: 2 Insufficient memory.',
+      'Warning',
+      7,
+    ),
+    event(
+      ML,
+      'eval',
+      'Pod',
+      'eval-large-7m2qp',
+      'OOMKilling',
+      'Memory cgroup out of memory: Killed process 4242 (python)',
+      'Warning',
+    ),
+    event(
+      'default',
+      'worker-3',
+      'Node',
+      'worker-3',
+      'NodeNotReady',
+      'Node worker-3 status is now: NodeNotReady',
+      'Warning',
+    ),
   )
 
   const nodeSystemUsage = new Map<string, { cpu: string; memory: string }>()
-  for (const n of ['cp-1', 'worker-1', 'worker-2', 'gpu-1']) nodeSystemUsage.set(n, { cpu: `${150_000_000 + Math.floor(random() * 100_000_000)}n`, memory: `${900_000 + Math.floor(random() * 300_000)}Ki` })
+  for (const n of ['cp-1', 'worker-1', 'worker-2', 'gpu-1'])
+    nodeSystemUsage.set(n, {
+      cpu: `${150_000_000 + Math.floor(random() * 100_000_000)}n`,
+      memory: `${900_000 + Math.floor(random() * 300_000)}Ki`,
+    })
 
   return {
     name: 'demo',
@@ -445,7 +721,12 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
     volumeFiles: [
       { namespace: ML, claim: 'results', path: 'README.txt', content: 'experiment results\n' },
       { namespace: ML, claim: 'results', path: 'run-001/metrics.json', content: '{"accuracy": 0.91, "loss": 0.23}\n' },
-      { namespace: ML, claim: 'results', path: 'run-001/model.bin', content: new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3, 255]) },
+      {
+        namespace: ML,
+        claim: 'results',
+        path: 'run-001/model.bin',
+        content: new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3, 255]),
+      },
     ],
   }
 }

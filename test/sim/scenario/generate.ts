@@ -1,5 +1,14 @@
 import type { KubeObject } from '../object.ts'
-import { type ContainerSpec, namespace, node, type PodSpec, pod, seededRandom, serviceAccount, usageFor } from './builders.ts'
+import {
+  type ContainerSpec,
+  namespace,
+  node,
+  type PodSpec,
+  pod,
+  seededRandom,
+  serviceAccount,
+  usageFor,
+} from './builders.ts'
 import type { ContainerUsage, Scenario } from './types.ts'
 
 /**
@@ -18,15 +27,28 @@ export interface GenerateOptions {
 }
 
 const SHAPES: ((i: number) => Pick<PodSpec, 'containers' | 'initContainers' | 'overhead'>)[] = [
-  () => ({ containers: [{ name: 'app', requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }] }),
-  () => ({ containers: [{ name: 'app', requests: { cpu: '250m', memory: '512Mi' } }, { name: 'proxy', requests: { cpu: '50m', memory: '64Mi' } }] }),
+  () => ({
+    containers: [{ name: 'app', requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }],
+  }),
+  () => ({
+    containers: [
+      { name: 'app', requests: { cpu: '250m', memory: '512Mi' } },
+      { name: 'proxy', requests: { cpu: '50m', memory: '64Mi' } },
+    ],
+  }),
   () => ({
     initContainers: [{ name: 'sidecar', restartPolicy: 'Always', requests: { cpu: '25m', memory: '32Mi' } }],
     containers: [{ name: 'app', requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } }],
   }),
-  () => ({ initContainers: [{ name: 'init', requests: { cpu: '1', memory: '64Mi' } }], containers: [{ name: 'app', requests: { cpu: '150m', memory: '200Mi' } }] }),
+  () => ({
+    initContainers: [{ name: 'init', requests: { cpu: '1', memory: '64Mi' } }],
+    containers: [{ name: 'app', requests: { cpu: '150m', memory: '200Mi' } }],
+  }),
   () => ({ containers: [{ name: 'app', limits: { cpu: '300m', memory: '300Mi' } }] }),
-  () => ({ overhead: { cpu: '100m', memory: '64Mi' }, containers: [{ name: 'app', requests: { cpu: '100m', memory: '100Mi' } }] }),
+  () => ({
+    overhead: { cpu: '100m', memory: '64Mi' },
+    containers: [{ name: 'app', requests: { cpu: '100m', memory: '100Mi' } }],
+  }),
   () => ({ containers: [{ name: 'app' }] }),
 ]
 
@@ -59,16 +81,29 @@ export function generateCluster(options: GenerateOptions): Scenario {
         ...(n % 97 === 96 ? { ready: 'False' as const, unschedulable: true } : {}),
       }),
     )
-    nodeSystemUsage.set(name, { cpu: `${100_000_000 + Math.floor(random() * 200_000_000)}n`, memory: `${800_000 + Math.floor(random() * 400_000)}Ki` })
+    nodeSystemUsage.set(name, {
+      cpu: `${100_000_000 + Math.floor(random() * 200_000_000)}n`,
+      memory: `${800_000 + Math.floor(random() * 400_000)}Ki`,
+    })
     for (let p = 0; p < options.podsPerNode; p++) {
       const i = podIndex++
       const ns = namespaces[i % namespaces.length] as string
-      const shape = (SHAPES[i % SHAPES.length] as (i: number) => Pick<PodSpec, 'containers' | 'initContainers' | 'overhead'>)(i)
+      const shape = (
+        SHAPES[i % SHAPES.length] as (i: number) => Pick<PodSpec, 'containers' | 'initContainers' | 'overhead'>
+      )(i)
       const roll = random()
       const phase: PodSpec['phase'] = roll < 0.03 ? 'Succeeded' : roll < 0.04 ? 'Failed' : 'Running'
       const app = `svc-${i % 500}`
       const containers: ContainerSpec[] =
-        gpu && p === 0 ? [{ name: 'trainer', requests: { cpu: '4', memory: '32Gi' }, limits: { 'nvidia.com/gpu': '2', cpu: '4', memory: '32Gi' } }] : shape.containers
+        gpu && p === 0
+          ? [
+              {
+                name: 'trainer',
+                requests: { cpu: '4', memory: '32Gi' },
+                limits: { 'nvidia.com/gpu': '2', cpu: '4', memory: '32Gi' },
+              },
+            ]
+          : shape.containers
       const spec: PodSpec = {
         namespace: ns,
         name: `${app}-${i.toString(36).padStart(6, '0')}`,
@@ -76,7 +111,8 @@ export function generateCluster(options: GenerateOptions): Scenario {
         phase,
         created,
         labels: { app, tier: i % 3 === 0 ? 'web' : 'batch' },
-        owner: phase === 'Running' ? { kind: 'ReplicaSet', name: `${app}-5d8f7c9b6` } : { kind: 'Job', name: `${app}-job` },
+        owner:
+          phase === 'Running' ? { kind: 'ReplicaSet', name: `${app}-5d8f7c9b6` } : { kind: 'Job', name: `${app}-job` },
         containers,
         ...(shape.initContainers === undefined ? {} : { initContainers: shape.initContainers }),
         ...(shape.overhead === undefined ? {} : { overhead: shape.overhead, runtimeClassName: 'kata' }),
@@ -86,13 +122,23 @@ export function generateCluster(options: GenerateOptions): Scenario {
       objects.push(pod(spec))
       if (phase === 'Running') {
         const running = [...(shape.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'), ...containers]
-        podUsage.set(`${ns}/${spec.name}`, running.map((c) => ({ container: c.name, ...usageFor(random, { ...c.limits, ...c.requests }) })))
+        podUsage.set(
+          `${ns}/${spec.name}`,
+          running.map((c) => ({ container: c.name, ...usageFor(random, { ...c.limits, ...c.requests }) })),
+        )
       }
     }
   }
   // A few pending pods: unscheduled ones and one bound but not started.
   for (let i = 0; i < Math.max(1, Math.floor(options.nodes / 100)); i++) {
-    objects.push(pod({ namespace: namespaces[0] as string, name: `pending-${i}`, created: now, containers: [{ name: 'app', requests: { cpu: '2', memory: '4Gi' } }] }))
+    objects.push(
+      pod({
+        namespace: namespaces[0] as string,
+        name: `pending-${i}`,
+        created: now,
+        containers: [{ name: 'app', requests: { cpu: '2', memory: '4Gi' } }],
+      }),
+    )
   }
   for (let i = 0; i < (options.ae5Pods ?? 0); i++) {
     const slug = (i.toString(16).padStart(8, '0') + 'a'.repeat(24)).slice(0, 32)
@@ -107,10 +153,24 @@ export function generateCluster(options: GenerateOptions): Scenario {
         node: `node-${String((i % options.nodes) + 1).padStart(width, '0')}`,
         created,
         labels: { [label]: value, 'anaconda-owner': `user-${i % 50}` },
-        containers: [{ name: kind === 0 ? 'editor' : 'app', requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } }],
+        containers: [
+          {
+            name: kind === 0 ? 'editor' : 'app',
+            requests: { cpu: '500m', memory: '1Gi' },
+            limits: { cpu: '1', memory: '2Gi' },
+          },
+        ],
       }),
     )
   }
-  if ((options.ae5Pods ?? 0) > 0) objects.push(namespace('anaconda-enterprise', created), serviceAccount('anaconda-enterprise', created))
-  return { name: `generated-${options.nodes}x${options.podsPerNode}`, now, objects, podUsage, nodeSystemUsage, volumeFiles: [] }
+  if ((options.ae5Pods ?? 0) > 0)
+    objects.push(namespace('anaconda-enterprise', created), serviceAccount('anaconda-enterprise', created))
+  return {
+    name: `generated-${options.nodes}x${options.podsPerNode}`,
+    now,
+    objects,
+    podUsage,
+    nodeSystemUsage,
+    volumeFiles: [],
+  }
 }
