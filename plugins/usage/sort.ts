@@ -76,7 +76,7 @@ interface Sortable {
   resources: Record<string, Pick<ResourceFigures, 'requests' | 'limits' | 'usage'> & Partial<ResourceFigures>>
 }
 
-function valueOf(row: Sortable, key: SortKey): number | string {
+function sortValue(row: Sortable, key: SortKey): number | string {
   if (key.measure === undefined || key.resource === undefined) {
     if (key.field === 'pods') return row.pods?.count ?? 0
     if (key.field === 'age') return -(row.createdAt === undefined ? 0 : Date.parse(row.createdAt))
@@ -102,8 +102,8 @@ function valueOf(row: Sortable, key: SortKey): number | string {
 
 export function sortRows<T extends Sortable>(rows: T[], key: SortKey): T[] {
   return [...rows].sort((a, b) => {
-    const va = valueOf(a, key)
-    const vb = valueOf(b, key)
+    const va = sortValue(a, key)
+    const vb = sortValue(b, key)
     let order = typeof va === 'string' && typeof vb === 'string' ? va.localeCompare(vb) : Number(va) - Number(vb)
     if (key.descending) order = -order
     if (order !== 0 && !Number.isNaN(order)) return order

@@ -141,7 +141,7 @@ function list(
     ctx.counters.continuedPages++
     const after = ctx.faults.expireContinueAfterPages
     if (after !== undefined && ctx.counters.continuedPages > after) {
-      ctx.store.compactedRevision = ctx.store.resourceVersion
+      ctx.store.compact()
       ctx.faults.expireContinueAfterPages = undefined
     }
   }

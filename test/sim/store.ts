@@ -98,6 +98,12 @@ export class Store {
     for (const type of STORED_TYPES.values()) this.collections.set(type.plural, new Collection(type))
   }
 
+  /** Forgets history up to now, as etcd compaction does: older continue tokens and watch versions answer 410. */
+  compact(): void {
+    this.compactedRevision = this.revision
+    this.revision++
+  }
+
   get resourceVersion(): number {
     return this.revision
   }

@@ -65,7 +65,7 @@ export function generateCluster(options: GenerateOptions): Scenario {
     objects.push(namespace(ns, created), serviceAccount(ns, created))
   }
   const gpuEvery = options.gpuEvery ?? 10
-  const width = String(options.nodes).length < 5 ? 5 : String(options.nodes).length
+  const width = Math.max(5, String(options.nodes).length)
   let podIndex = 0
   for (let n = 0; n < options.nodes; n++) {
     const name = `node-${String(n + 1).padStart(width, '0')}`
