@@ -1,37 +1,59 @@
 import { join } from 'node:path'
 import { existingPlugins, pluginBinDir, pluginPath, REPO_ROOT } from '../support/plugins.ts'
 import { startSimChild } from '../support/sim-child.ts'
-import { measure, median, row } from './measure.ts'
+import { type Measurement, measure, median, row } from './measure.ts'
 
 /**
  * `npm run bench`: one run, side-by-side ratios against the real kubectl on the same simulated cluster, with
- * peak memory (GNU time's maximum resident set size). Ratios below 1 mean we are faster.
+ * peak memory (GNU time's maximum resident set size). A ratio below 1 means we are faster.
+ * BENCH_SMALL_NODES / BENCH_NODES / BENCH_PODS_PER_NODE scale it down for a quick look.
  */
 const node = process.execPath
 const bin = pluginBinDir()
 const baseEnv = { ...process.env, PATH: pluginPath(bin), HOME: '/nonexistent' }
+const usageEntry = join(REPO_ROOT, 'plugins/usage/main.ts')
+const hasUsage = existingPlugins().some((p) => p.name === 'usage')
+const podsPerNode = process.env.BENCH_PODS_PER_NODE ?? '30'
+
+function combined(a: Measurement, b: Measurement): Measurement {
+  return { seconds: a.seconds + b.seconds, peakMb: Math.max(a.peakMb, b.peakMb), code: a.code || b.code }
+}
 
 process.stdout.write('== start-up (median of 7) ==\n')
 const kubectlVersion = await median(7, () => measure('kubectl', ['version', '--client'], baseEnv))
 for (const plugin of existingPlugins()) {
   const ours = await median(7, () => measure(node, [join(REPO_ROOT, plugin.entry), '--version'], baseEnv))
-  process.stdout.write(
-    `${row(`kubectl-${plugin.name} --version (from source)`, ours, kubectlVersion, 'kubectl version --client')}\n`,
-  )
+  process.stdout.write(`${row(`kubectl-${plugin.name} --version (from source)`, ours, kubectlVersion, 'kubectl version --client')}\n`)
+}
+
+if (hasUsage) {
+  const nodes = process.env.BENCH_SMALL_NODES ?? '1000'
+  process.stdout.write(`\n== ${nodes} nodes, ${Number(nodes) * Number(podsPerNode)} pods ==\n`)
+  const sim = await startSimChild(['--nodes', nodes, '--pods-per-node', podsPerNode, '--no-run-containers'])
+  try {
+    const env = { ...baseEnv, KUBECONFIG: sim.kubeconfig }
+    const ours = await measure(node, [usageEntry, 'nodes'], env)
+    const describe = await measure('kubectl', ['describe', 'nodes'], env)
+    const top = await measure('kubectl', ['top', 'nodes'], env)
+    process.stdout.write(`${row('kubectl usage nodes', ours, combined(describe, top), 'kubectl describe nodes + top nodes')}\n`)
+  } finally {
+    await sim.stop()
+  }
 }
 
 const nodes = process.env.BENCH_NODES ?? '5000'
-const podsPerNode = process.env.BENCH_PODS_PER_NODE ?? '30'
-process.stdout.write(`\n== listing ${Number(nodes) * Number(podsPerNode)} pods page by page (${nodes} nodes) ==\n`)
+process.stdout.write(`\n== ${nodes} nodes, ${Number(nodes) * Number(podsPerNode)} pods, page by page ==\n`)
 const sim = await startSimChild(['--nodes', nodes, '--pods-per-node', podsPerNode, '--no-run-containers'])
 process.stdout.write(`simulated cluster generated and serving in ${sim.startSeconds}s\n`)
 try {
   const env = { ...baseEnv, KUBECONFIG: sim.kubeconfig }
   const theirs = await measure('kubectl', ['get', 'pods', '-A', '--chunk-size=500', '-o', 'name'], env)
-  const ours = await measure(node, [join(REPO_ROOT, 'test/bench/list-pods.ts')], env)
-  process.stdout.write(
-    `${row('shared core paginated fold (-o name)', ours, theirs, 'kubectl get pods -A --chunk-size=500 -o name')}\n`,
-  )
+  const fold = await measure(node, [join(REPO_ROOT, 'test/bench/list-pods.ts')], env)
+  process.stdout.write(`${row('shared core paginated fold (-o name)', fold, theirs, 'kubectl get pods -A --chunk-size=500 -o name')}\n`)
+  if (hasUsage) {
+    const usage = await measure(node, [usageEntry, 'nodes'], env)
+    process.stdout.write(`${row('kubectl usage nodes', usage, theirs, 'kubectl get pods -A --chunk-size=500 -o name')}\n`)
+  }
 } finally {
   await sim.stop()
 }

@@ -40,5 +40,7 @@ export function pluginBinDir(): string {
 
 /** PATH with the plugin folder first and the Node that npm scripts use (node_modules/.bin) right after. */
 export function pluginPath(binDir: string, env: NodeJS.ProcessEnv = process.env): string {
-  return [binDir, join(REPO_ROOT, 'node_modules/.bin'), env.PATH ?? ''].join(':')
+  // Only folders that exist: kubectl plugin list warns about every missing PATH entry npm adds.
+  const rest = (env.PATH ?? '').split(':').filter((dir) => dir !== '' && existsSync(dir))
+  return [binDir, join(REPO_ROOT, 'node_modules/.bin'), ...rest].join(':')
 }

@@ -54,7 +54,7 @@ export default defineSuiteCommand({
       const m =
         metrics === undefined
           ? undefined
-          : (containerMetricsOf(metrics.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`)) ?? [])
+          : containerMetricsOf(metrics.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`))
       return args.containers === true ? containerRows(pod, m, resources) : [podRow(pod, m, resources)]
     })
     if (args.sortBy !== undefined) rows = sortRows(rows, parseSortKey(args.sortBy, resources))
