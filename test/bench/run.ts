@@ -23,7 +23,9 @@ process.stdout.write('== start-up (median of 7) ==\n')
 const kubectlVersion = await median(7, () => measure('kubectl', ['version', '--client'], baseEnv))
 for (const plugin of existingPlugins()) {
   const ours = await median(7, () => measure(node, [join(REPO_ROOT, plugin.entry), '--version'], baseEnv))
-  process.stdout.write(`${row(`kubectl-${plugin.name} --version (from source)`, ours, kubectlVersion, 'kubectl version --client')}\n`)
+  process.stdout.write(
+    `${row(`kubectl-${plugin.name} --version (from source)`, ours, kubectlVersion, 'kubectl version --client')}\n`,
+  )
 }
 
 if (hasUsage) {
@@ -35,7 +37,9 @@ if (hasUsage) {
     const ours = await measure(node, [usageEntry, 'nodes'], env)
     const describe = await measure('kubectl', ['describe', 'nodes'], env)
     const top = await measure('kubectl', ['top', 'nodes'], env)
-    process.stdout.write(`${row('kubectl usage nodes', ours, combined(describe, top), 'kubectl describe nodes + top nodes')}\n`)
+    process.stdout.write(
+      `${row('kubectl usage nodes', ours, combined(describe, top), 'kubectl describe nodes + top nodes')}\n`,
+    )
   } finally {
     await sim.stop()
   }
@@ -49,10 +53,14 @@ try {
   const env = { ...baseEnv, KUBECONFIG: sim.kubeconfig }
   const theirs = await measure('kubectl', ['get', 'pods', '-A', '--chunk-size=500', '-o', 'name'], env)
   const fold = await measure(node, [join(REPO_ROOT, 'test/bench/list-pods.ts')], env)
-  process.stdout.write(`${row('shared core paginated fold (-o name)', fold, theirs, 'kubectl get pods -A --chunk-size=500 -o name')}\n`)
+  process.stdout.write(
+    `${row('shared core paginated fold (-o name)', fold, theirs, 'kubectl get pods -A --chunk-size=500 -o name')}\n`,
+  )
   if (hasUsage) {
     const usage = await measure(node, [usageEntry, 'nodes'], env)
-    process.stdout.write(`${row('kubectl usage nodes', usage, theirs, 'kubectl get pods -A --chunk-size=500 -o name')}\n`)
+    process.stdout.write(
+      `${row('kubectl usage nodes', usage, theirs, 'kubectl get pods -A --chunk-size=500 -o name')}\n`,
+    )
   }
 } finally {
   await sim.stop()
