@@ -58,7 +58,7 @@ export default defineSuiteCommand({
     }
     const view = renderNodes(report, {
       now: io.now(),
-      bars: args.bars === true && io.outIsTTY,
+      bars: args.bars === true,
       asciiBars: prefersAsciiBars(io),
       showLabels: args.showLabels === true,
       available: args.available === true,

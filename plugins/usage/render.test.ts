@@ -1,0 +1,129 @@
+import type { V1Node, V1Pod } from '@kubernetes/client-node'
+import { describe, expect, it } from 'vitest'
+import { renderView } from '../../shared/output/index.ts'
+import { node, pod } from '../../test/sim/scenario/builders.ts'
+import { buildNodesReport, emptyTotals, foldPodIntoNodeTotals, type NodesSnapshot, type PodTotals } from './model.ts'
+import { podRow } from './pods-model.ts'
+import { renderNodes } from './render-nodes.ts'
+import { renderPods } from './render-pods.ts'
+
+const created = new Date('2026-11-01T00:00:00Z')
+const now = new Date('2026-11-22T12:00:00Z')
+
+function fixture(): NodesSnapshot {
+  const nodes = [
+    node({ name: 'worker-1', cpu: '4', memory: '16Gi', created, ip: '10.0.0.1' }),
+    node({
+      name: 'gpu-1',
+      cpu: '16',
+      memory: '64Gi',
+      gpus: 2,
+      created,
+      ip: '10.0.0.2',
+      taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }],
+    }),
+    node({ name: 'worker-2', cpu: '4', memory: '16Gi', created, ip: '10.0.0.3', ready: 'False', unschedulable: true }),
+  ] as unknown as V1Node[]
+  const pods = [
+    pod({
+      namespace: 'a',
+      name: 'web',
+      node: 'worker-1',
+      created,
+      containers: [{ name: 'c', requests: { cpu: '1500m', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } }],
+    }),
+    pod({
+      namespace: 'a',
+      name: 'side',
+      node: 'worker-1',
+      created,
+      initContainers: [{ name: 's', restartPolicy: 'Always', requests: { cpu: '250m', memory: '256Mi' } }],
+      containers: [{ name: 'c', requests: { cpu: '1', memory: '1Gi' } }],
+    }),
+    pod({
+      namespace: 'b',
+      name: 'train',
+      node: 'gpu-1',
+      created,
+      containers: [
+        {
+          name: 't',
+          requests: { cpu: '8', memory: '32Gi' },
+          limits: { cpu: '8', memory: '32Gi', 'nvidia.com/gpu': '1' },
+        },
+      ],
+    }),
+    pod({
+      namespace: 'b',
+      name: 'pending',
+      created,
+      containers: [{ name: 'p', requests: { cpu: '2', memory: '1Gi' } }],
+    }),
+    pod({
+      namespace: 'b',
+      name: 'done',
+      node: 'worker-1',
+      phase: 'Succeeded',
+      created,
+      containers: [{ name: 'd', requests: { cpu: '3' } }],
+    }),
+  ] as unknown as V1Pod[]
+  const totals = new Map<string, PodTotals>()
+  const unscheduled = emptyTotals()
+  for (const p of pods) foldPodIntoNodeTotals(totals, unscheduled, p)
+  const metrics = new Map([
+    ['worker-1', { cpu: 1_234_567_890n, memory: 5n * 1024n ** 3n * 1_000_000_000n }],
+    ['gpu-1', { cpu: 7_900_000_000n, memory: 30n * 1024n ** 3n * 1_000_000_000n }],
+  ])
+  return { nodes, totals, unscheduled, metrics }
+}
+
+const options = { now, bars: false, asciiBars: true, showLabels: false, available: false }
+
+describe('usage nodes views', () => {
+  it.each(['table', 'wide', 'json', 'csv'] as const)('renders %s like the golden file', async (format) => {
+    const text = renderView(renderNodes(buildNodesReport(fixture()), options), format, { color: false })
+    await expect(text).toMatchFileSnapshot(`./testdata/golden/nodes.${format}.txt`)
+  })
+
+  it('renders bars in ASCII when asked (pipes and non-UTF-8 terminals)', async () => {
+    const text = renderView(renderNodes(buildNodesReport(fixture()), { ...options, bars: true }), 'table', {
+      color: false,
+    })
+    await expect(text).toMatchFileSnapshot('./testdata/golden/nodes.bars.txt')
+  })
+
+  it('counts the sidecar, skips finished pods and keeps the pending pod apart', () => {
+    const report = buildNodesReport(fixture())
+    const worker = report.nodes.find((n) => n.name === 'worker-1')
+    expect(worker?.resources.cpu?.requests).toBe(2750)
+    expect(worker?.pods.count).toBe(2)
+    expect(report.pending).toEqual({ pods: 1, requests: expect.objectContaining({ cpu: 2000 }) })
+  })
+})
+
+describe('usage pods views', () => {
+  it('renders the table like the golden file', async () => {
+    const pods = [
+      pod({
+        namespace: 'a',
+        name: 'web',
+        node: 'worker-1',
+        created,
+        containers: [{ name: 'c', requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } }],
+      }),
+    ] as unknown as V1Pod[]
+    const rows = pods.map((p) =>
+      podRow(p, [{ name: 'c', cpu: 250_000_000n, memory: 512n * 1024n * 1024n * 1_000_000_000n }]),
+    )
+    const view = renderPods(rows, {
+      now,
+      allNamespaces: true,
+      containers: false,
+      resources: ['cpu', 'memory'],
+      showLabels: false,
+      metricsAvailable: true,
+    })
+    await expect(renderView(view, 'wide', { color: false })).toMatchFileSnapshot('./testdata/golden/pods.wide.txt')
+  })
+})
