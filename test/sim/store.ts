@@ -194,12 +194,8 @@ export class Store {
     }
   }
 
-  /** Adds a new object, assigning uid, resourceVersion and creationTimestamp as the apiserver does. */
-  create(obj: KubeObject): KubeObject {
-    const type = storedType(pluralOf(obj))
-    const collection = this.collection(type.plural)
-    const key = objectKey(type.namespaced ? obj.metadata.namespace : undefined, obj.metadata.name)
-    if (collection.entries.has(key)) throw alreadyExists(type.plural, type.group, obj.metadata.name)
+  /** What the apiserver adds to a new object: canonical apiVersion/kind, uid, creationTimestamp, resourceVersion. */
+  private stamp(obj: KubeObject, type: ResourceType): KubeObject {
     const stored: KubeObject = {
       ...obj,
       apiVersion: apiVersionOf(type),
@@ -212,6 +208,16 @@ export class Store {
       },
     }
     if (!type.namespaced) delete stored.metadata.namespace
+    return stored
+  }
+
+  /** Adds a new object, assigning uid, resourceVersion and creationTimestamp as the apiserver does. */
+  create(obj: KubeObject): KubeObject {
+    const type = storedType(pluralOf(obj))
+    const collection = this.collection(type.plural)
+    const key = objectKey(type.namespaced ? obj.metadata.namespace : undefined, obj.metadata.name)
+    if (collection.entries.has(key)) throw alreadyExists(type.plural, type.group, obj.metadata.name)
+    const stored = this.stamp(obj, type)
     collection.set(key, { obj: stored, json: undefined })
     this.emit({ type: 'ADDED', plural: type.plural, resourceVersion: this.revision, object: stored })
     return stored
@@ -285,22 +291,8 @@ export class Store {
   bulkLoad(objects: Iterable<KubeObject>): void {
     for (const obj of objects) {
       const type = storedType(pluralOf(obj))
-      const collection = this.collection(type.plural)
-      const stored: KubeObject = {
-        ...obj,
-        apiVersion: apiVersionOf(type),
-        kind: type.kind,
-        metadata: {
-          ...obj.metadata,
-          uid: obj.metadata.uid ?? randomUUID(),
-          creationTimestamp: obj.metadata.creationTimestamp ?? timestamp(this.clock()),
-          resourceVersion: String(++this.revision),
-        },
-      }
-      collection.entries.set(objectKey(type.namespaced ? obj.metadata.namespace : undefined, obj.metadata.name), {
-        obj: stored,
-        json: undefined,
-      })
+      const key = objectKey(type.namespaced ? obj.metadata.namespace : undefined, obj.metadata.name)
+      this.collection(type.plural).entries.set(key, { obj: this.stamp(obj, type), json: undefined })
     }
     for (const collection of this.collections.values()) collection.invalidate()
   }
