@@ -37,6 +37,9 @@ export interface MetricsResult<T> {
   warning: string | undefined
 }
 
+/** How long the optional metrics API may take before usage shows "-" (metrics-server answers in milliseconds). */
+export const METRICS_TIMEOUT_MS = 5_000
+
 /** Non-terminated pods only, the same filter `kubectl describe node` sends. */
 export const NON_TERMINATED = 'status.phase!=Succeeded,status.phase!=Failed'
 
@@ -74,6 +77,7 @@ export async function collectNodeMetrics(
       labelSelector,
       context: { verb: 'list', resource: 'nodes.metrics.k8s.io' },
       // Metrics are a nicety: a slow metrics API must not hold the whole command for a minute.
+      timeoutMs: METRICS_TIMEOUT_MS,
       ...(signal === undefined ? {} : { signal }),
     })
     return new Map(items.map((m) => [m.metadata.name, usageNanos(m.usage)]))
@@ -90,6 +94,7 @@ export async function collectPodMetrics(
       path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
       labelSelector,
       context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
+      timeoutMs: METRICS_TIMEOUT_MS,
     })
     return new Map(items.map((m) => [`${m.metadata.namespace}/${m.metadata.name}`, m]))
   })

@@ -16,6 +16,8 @@ export interface ListOptions {
   chunkSize?: number
   context: RequestContext
   signal?: AbortSignal
+  /** Per-page timeout overriding the connection's (e.g. a short one for optional APIs). */
+  timeoutMs?: number
 }
 
 export interface ListPage<T> {
@@ -60,6 +62,7 @@ export async function foldList<T, A>(
           },
           context: options.context,
           ...(options.signal === undefined ? {} : { signal: options.signal }),
+          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         })
         pages++
         acc = step(acc, page.items ?? []) ?? acc

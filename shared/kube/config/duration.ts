@@ -38,23 +38,33 @@ export function parseGoDuration(text: string): number {
     let i = 0
     while (isDigit(rest[i])) i++
     const whole = rest.slice(0, i)
-    let fraction = ''
+    // Go keeps fraction digits only while they fit an int64 and scales them in float64; so do we, so that
+    // "0.3333333333333333333h" is exactly 20m as in Go.
+    let fraction = 0n
+    let scale = 1
+    let fractionDigits = 0
     if (rest[i] === '.') {
-      const start = ++i
-      while (isDigit(rest[i])) i++
-      fraction = rest.slice(start, i)
+      i++
+      while (isDigit(rest[i])) {
+        const next = fraction * 10n + BigInt(rest.charCodeAt(i) - 48)
+        if (next <= MAX_NANOS) {
+          fraction = next
+          scale *= 10
+        }
+        fractionDigits++
+        i++
+      }
+      if (fractionDigits === 0 && whole === '') throw invalid()
     }
-    if (whole === '' && fraction === '') throw invalid()
     const unitStart = i
     while (i < rest.length && rest[i] !== '.' && !isDigit(rest[i])) i++
     const unit = rest.slice(unitStart, i)
     if (unit === '') throw new RangeError(`time: missing unit in duration "${text}"`)
     const perUnit = NANOS_PER_UNIT.get(unit)
     if (perUnit === undefined) throw new RangeError(`time: unknown unit "${unit}" in duration "${text}"`)
-    // Go truncates the fractional part to whole nanoseconds; integer arithmetic keeps that exact.
-    const scale = 10n ** BigInt(fraction.length)
-    const nanos =
-      BigInt(whole === '' ? '0' : whole) * perUnit + (BigInt(fraction === '' ? '0' : fraction) * perUnit) / scale
+    const wholeNanos = BigInt(whole === '' ? '0' : whole) * perUnit
+    if (wholeNanos > MAX_NANOS + 1n) throw invalid()
+    const nanos = wholeNanos + BigInt(Math.trunc(Number(fraction) * (Number(perUnit) / scale)))
     totalNanos += nanos
     if (totalNanos > MAX_NANOS + (negative ? 1n : 0n)) throw invalid()
     rest = rest.slice(i)

@@ -400,10 +400,11 @@ export function kubeconfigPaths(sources: KubeconfigSources): { paths: string[]; 
   }
   const list = sources.env.KUBECONFIG
   if (list !== undefined && list !== '') {
-    const paths: string[] = []
-    // Duplicates are dropped by the text as written, as client-go does, before making paths absolute.
-    for (const entry of new Set(list.split(delimiter))) if (entry !== '') paths.push(resolve(cwd, entry))
-    return { paths, explicit: false }
+    // client-go drops repeats by their text; repeats by meaning ("a" and "./a") would merge to the same result
+    // anyway, so they are dropped too and the file is read and reported once.
+    const paths = new Set<string>()
+    for (const entry of list.split(delimiter)) if (entry !== '') paths.add(resolve(cwd, entry))
+    return { paths: [...paths], explicit: false }
   }
   return { paths: [join(sources.homeDir, '.kube', 'config')], explicit: false }
 }

@@ -119,33 +119,33 @@ function mergeCluster(entry: KubeconfigCluster | undefined, name: string, flags:
     given(flags.certificateAuthority) ||
     given(flags.tlsServerName) ||
     flags.disableCompression === true
-  return { cluster, fromDefaultsOnly: fromDefaultsOnly && !touchedByFlags, touchedByFlags }
+  return { cluster, fromDefaultsOnly: fromDefaultsOnly && !touchedByFlags }
 }
 
 /** clientcmd validateAuthInfo, in its order, stopping at the first problem. */
 function validateUser(user: KubeconfigUser, flags: KubeFlags, readFile: ReadFile): void {
-  const who = user.name
+  const label = user.name === '' ? 'the user given by flags' : `user "${user.name}"`
   if (user.clientCertificate !== undefined || user.clientCertificateData !== undefined) {
     if (user.clientCertificate !== undefined && user.clientCertificateData !== undefined) {
-      throw configError(`client-certificate-data and client-certificate are both specified for user "${who}"`)
+      throw configError(`client-certificate-data and client-certificate are both specified for ${label}`)
     }
     if (user.clientKey !== undefined && user.clientKeyData !== undefined) {
-      throw configError(`client-key-data and client-key are both specified for user "${who}"`)
+      throw configError(`client-key-data and client-key are both specified for ${label}`)
     }
     if (user.clientKey === undefined && user.clientKeyData === undefined) {
-      throw configError(`client-key-data or client-key must be specified for user "${who}" to use a client certificate`)
+      throw configError(`client-key-data or client-key must be specified for ${label} to use a client certificate`)
     }
     for (const [path, what] of [
       [user.clientCertificate, 'client-certificate'],
       [user.clientKey, 'client-key'],
     ] as const) {
       const failure = path === undefined ? undefined : canRead(readFile, path)
-      if (failure !== undefined) throw configError(`unable to read ${what} ${path} for user "${who}": ${failure}`)
+      if (failure !== undefined) throw configError(`unable to read ${what} ${path} for ${label}: ${failure}`)
     }
   }
   const exec = user.exec
   if (exec !== undefined) {
-    const problem = (text: string): SuiteError => configError(`exec plugin of user "${who}": ${text}`)
+    const problem = (text: string): SuiteError => configError(`exec plugin of ${label}: ${text}`)
     if (user.authProvider !== undefined) throw problem('auth-provider cannot be combined with an exec plugin')
     if (exec.command === undefined) throw problem('command must be specified')
     if (exec.apiVersion === undefined) throw problem('apiVersion must be specified')
@@ -164,7 +164,7 @@ function validateUser(user: KubeconfigUser, flags: KubeFlags, readFile: ReadFile
   if (basicAuth && (user.token !== undefined || user.tokenFile !== undefined)) {
     // kubectl rejects this pair in two places (validation for token, the transport for tokenFile); one message.
     throw configError(
-      `more than one authentication method found for user "${who}": a bearer token and a username/password; only one is allowed`,
+      `more than one authentication method found for ${label}: a bearer token and a username/password; only one is allowed`,
     )
   }
   const impersonating = user.impersonate !== undefined
@@ -173,15 +173,14 @@ function validateUser(user: KubeconfigUser, flags: KubeFlags, readFile: ReadFile
     (user.impersonateUid !== undefined || user.impersonateGroups.length > 0 || user.impersonateExtra)
   ) {
     const fromFlags = given(flags.asUid) || (flags.asGroup?.length ?? 0) > 0
-    const message = `requesting uid, groups or user-extra for user "${who}" without impersonating a user`
+    const message = `requesting uid, groups or user-extra for ${label} without impersonating a user`
     if (fromFlags)
       throw new SuiteError('usage', message, { hint: 'pass --as USER together with --as-group / --as-uid' })
     throw configError(message)
   }
   if (user.tokenFile !== undefined) {
     const failure = canRead(readFile, user.tokenFile)
-    if (failure !== undefined)
-      throw configError(`unable to read tokenFile ${user.tokenFile} for user "${who}": ${failure}`)
+    if (failure !== undefined) throw configError(`unable to read tokenFile ${user.tokenFile} for ${label}: ${failure}`)
   }
 }
 
@@ -353,8 +352,9 @@ function resolveFromKubeconfig(
   const user = mergeUser(userEntry, userName, flags)
   validateUser(user, flags, readFile)
   const clusterEntry = config.clusters.get(clusterName)
-  const { cluster, fromDefaultsOnly, touchedByFlags } = mergeCluster(clusterEntry, clusterName, flags, env)
-  if (cluster.server === undefined && clusterEntry === undefined && !touchedByFlags) return { kind: 'empty' }
+  const { cluster, fromDefaultsOnly } = mergeCluster(clusterEntry, clusterName, flags, env)
+  // TLS flags alone do not name a server: like clientcmd's ErrEmptyConfig this still falls back to in-cluster.
+  if (cluster.server === undefined && clusterEntry === undefined) return { kind: 'empty' }
   validateCluster(cluster, flags, readFile)
 
   const label = clusterName === '' ? 'the default cluster' : `cluster "${clusterName}"`
