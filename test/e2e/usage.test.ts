@@ -127,18 +127,21 @@ describe('kubectl usage nodes', () => {
     }
   })
 
-  it.each([['forbidden'], ['unavailable']] as const)('metrics %s: usage shows "-", one warning, exit 0', async (mode) => {
-    sim.faults.metrics = mode
-    try {
-      const result = await kubectl(config, ['usage', 'nodes', '-o', 'json'], { env })
-      expect(result.code).toBe(0)
-      expect(result.stderr.trim().split('\n')).toHaveLength(1)
-      const items = (JSON.parse(result.stdout) as { items: NodeItem[] }).items
-      expect(items.every((n) => n.resources.cpu?.usage === null && n.resources.cpu.requests >= 0)).toBe(true)
-    } finally {
-      sim.resetFaults()
-    }
-  })
+  it.each([['forbidden'], ['unavailable']] as const)(
+    'metrics %s: usage shows "-", one warning, exit 0',
+    async (mode) => {
+      sim.faults.metrics = mode
+      try {
+        const result = await kubectl(config, ['usage', 'nodes', '-o', 'json'], { env })
+        expect(result.code).toBe(0)
+        expect(result.stderr.trim().split('\n')).toHaveLength(1)
+        const items = (JSON.parse(result.stdout) as { items: NodeItem[] }).items
+        expect(items.every((n) => n.resources.cpu?.usage === null && n.resources.cpu.requests >= 0)).toBe(true)
+      } finally {
+        sim.resetFaults()
+      }
+    },
+  )
 
   it.each([
     [['usage', 'nodes', '--resources', 'cpu,bogus'], 2, /unknown resource "bogus" in --resources/],
