@@ -16,7 +16,12 @@ export default defineSuiteCommand({
   args: {
     name: { type: 'positional', required: false, description: 'Only this node' },
     ...usageArgs,
-    selector: { type: 'string', alias: ['l', 'node-selector', 'node-labels'], description: 'Node label selector' },
+    selector: { type: 'string', alias: 'l', description: 'Node label selector' },
+    'node-selector': {
+      type: 'string',
+      description: 'Same as -l: node label selector (kubectl-view-allocations spelling)',
+    },
+    'node-labels': { type: 'string', description: 'Same as -l: node label selector (kube-capacity spelling)' },
     'namespace-labels': { type: 'string', description: 'Count only pods in namespaces matching this label selector' },
     'pod-selector': { type: 'string', description: 'Count only pods matching this label selector' },
     available: { type: 'boolean', description: 'Show what is still available (allocatable − requests) per resource' },
@@ -30,11 +35,11 @@ export default defineSuiteCommand({
     const chunkSize = args.chunkSize === undefined ? undefined : Number(args.chunkSize)
     const cluster = await kube()
     const { snapshot, warnings } = await collectNodes(cluster, {
-      nodeSelector: args.selector,
+      nodeSelector: args.selector ?? args.nodeSelector ?? args.nodeLabels,
       namespaceSelector: args.namespaceLabels,
       podSelector: args.podSelector,
       chunkSize,
-      metrics: args.noMetrics !== true,
+      metrics: args.noMetrics !== true && args.util !== false,
       signal,
     })
     for (const warning of warnings) log.warn(warning)

@@ -45,7 +45,7 @@ export default defineSuiteCommand({
         .join(','),
       node: args.node,
       includeFinished: args.includeFinished === true,
-      metrics: args.noMetrics !== true,
+      metrics: args.noMetrics !== true && args.util !== false,
       chunkSize: args.chunkSize === undefined ? undefined : Number(args.chunkSize),
       signal,
     })
