@@ -145,15 +145,15 @@ describe('kubectl against the simulated cluster', () => {
     )
     expect((await kubectl(admin, ['create', '-f', manifest])).code).toBe(0)
     await sim.idle()
-    for (
-      let i = 0;
-      i < 100 &&
-      (sim.store.get('jobs', 'ml-team', 'hello')?.status as { succeeded?: number } | undefined)?.succeeded !== 1;
-      i++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 50))
-      await sim.idle()
-    }
+    const wait = await kubectl(admin, [
+      'wait',
+      '--for=condition=complete',
+      'job/hello',
+      '-n',
+      'ml-team',
+      '--timeout=20s',
+    ])
+    expect(wait.stdout).toBe('job.batch/hello condition met\n')
     const jobs = await kubectl(admin, ['get', 'jobs', '-n', 'ml-team', 'hello'])
     expect(jobs.stdout).toMatch(/hello\s+Complete\s+1\/1/)
     const logs = await kubectl(admin, ['logs', 'job/hello', '-n', 'ml-team'])
@@ -205,6 +205,20 @@ describe('kubectl against the simulated cluster', () => {
     expect(down.code).toBe(0)
     expect(readFileSync(join(dir, 'back/nested/binary.bin'))).toEqual(Buffer.from([0, 1, 2, 255, 254]))
     expect(readFileSync(join(dir, 'back/ünïcode.txt'), 'utf8')).toBe('héllo\n')
+  })
+
+  it('get -w streams objects created after the list', async () => {
+    const watching = kubectl(admin, ['get', 'configmaps', '-n', 'ml-team', '-w', '-o', 'name', '--request-timeout=3s'])
+    await new Promise((resolve) => setTimeout(resolve, 800))
+    sim.store.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'created-while-watching', namespace: 'ml-team' },
+      data: {},
+    })
+    const result = await watching
+    expect(result.stdout).toContain('configmap/trainer-config')
+    expect(result.stdout).toContain('configmap/created-while-watching')
   })
 
   it('an expired client certificate is rejected with 401', async () => {

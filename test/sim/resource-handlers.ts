@@ -191,6 +191,8 @@ function watch(
         : obj,
     })}\n`
   res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' })
+  // A watch with nothing to say yet must still answer: clients wait for the headers before they read events.
+  res.flushHeaders()
   let initial: string[] = []
   if (rvText === null || rvText === '' || rvText === '0') {
     initial = [...ctx.store.all(type.plural, namespace)].filter(matches).map((obj) => encode('ADDED', obj))
