@@ -430,6 +430,8 @@ const BUILTINS: Record<string, Builtin> = {
   tar: tarCommand,
 }
 
+const STATUS_MARK = '\u0000status\u0000'
+
 /** Splits a shell line into words and operators, expanding quotes and $VARS (POSIX sh subset). */
 function tokenize(script: string, env: Record<string, string>, lastStatus: number): string[] {
   const tokens: string[] = []
@@ -437,7 +439,8 @@ function tokenize(script: string, env: Record<string, string>, lastStatus: numbe
   let inWord = false
   const expand = (text: string): string =>
     text.replace(/\$(\?|\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/g, (_m, name: string) => {
-      if (name === '?') return String(lastStatus)
+      // $? is filled in when its command runs, not when the script is split.
+      if (name === '?') return lastStatus < 0 ? STATUS_MARK : String(lastStatus)
       return env[name.replace(/^\{|\}$/g, '')] ?? ''
     })
   for (let i = 0; i < script.length; i++) {
@@ -593,7 +596,7 @@ async function runPipeline(parts: Simple[], ctx: CommandContext): Promise<number
 export async function runScript(script: string, ctx: CommandContext): Promise<number> {
   let status = 0
   const env = { ...ctx.env }
-  const tokens = tokenize(script, env, status)
+  const tokens = tokenize(script, env, -1)
   let i = 0
   let skip: 'and' | 'or' | undefined
   while (i < tokens.length) {
@@ -604,7 +607,8 @@ export async function runScript(script: string, ctx: CommandContext): Promise<nu
     if (segment.length > 0 && skip === undefined) {
       const pipeline: Simple[] = []
       let current: string[] = []
-      for (const t of segment) {
+      for (const raw of segment) {
+        const t = raw.replaceAll(STATUS_MARK, String(status))
         if (t === '|') {
           pipeline.push(parseSimple(current))
           current = []
