@@ -311,6 +311,7 @@ function admitClaim(store: Store, obj: KubeObject, old: KubeObject | undefined, 
       causes.push({
         field: 'spec.resources.requests[storage]',
         message: `Invalid value: "${String(storage)}": ${QUANTITY_MESSAGE}`,
+        reason: 'BadQuantity',
       })
       return
     }
@@ -342,6 +343,7 @@ function admitClaim(store: Store, obj: KubeObject, old: KubeObject | undefined, 
     causes.push({
       field: 'spec.resources.requests[storage]',
       message: `Invalid value: "${String(storage)}": ${QUANTITY_MESSAGE}`,
+      reason: 'BadQuantity',
     })
   } else if (parseQuantity(storage).nanos <= 0n) {
     causes.push({ field: 'spec.resources[storage]', message: 'Invalid value: "0": must be greater than zero' })
