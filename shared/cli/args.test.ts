@@ -101,10 +101,8 @@ describe('kubeFlagsFromArgs', () => {
     })
   })
 
-  it('leaves out what was not given, so the kubeconfig decides (only the "0" timeout default remains)', () => {
-    expect(kubeFlagsFromArgs(parseArgv(['--context=', '--insecure-skip-tls-verify=false'], kubeArgs).args)).toEqual({
-      requestTimeout: '0',
-    })
+  it('leaves out what was not given, so the kubeconfig and our 60s default decide', () => {
+    expect(kubeFlagsFromArgs(parseArgv(['--context=', '--insecure-skip-tls-verify=false'], kubeArgs).args)).toEqual({})
   })
 })
 

@@ -168,9 +168,9 @@ export const kubeArgs = {
   'as-uid': { type: 'string', valueHint: 'uid', description: 'UID to impersonate' },
   'request-timeout': {
     type: 'string',
-    default: '0',
     valueHint: 'duration',
-    description: 'How long to wait for one server request (1s, 2m, 3h; bare numbers are seconds); 0 waits forever',
+    description:
+      'How long to wait for one server request (1s, 2m, 3h; bare numbers are seconds; default 60s); 0 waits forever',
     validate: requestTimeoutProblem,
   },
   'cache-dir': {

@@ -98,11 +98,11 @@ const accepted: [string, Accepted][] = [
     { argv: ['--match-server-version', '--profile=none'], args: { matchServerVersion: true, profile: 'none' } },
   ],
   [
-    'defaults: kubectl\'s "0" timeout and level, false booleans, empty lists, undefined strings',
+    'defaults: level 0, false booleans, empty lists, undefined strings (and no timeout flag)',
     {
       argv: [],
       args: {
-        requestTimeout: '0',
+        requestTimeout: undefined,
         v: '0',
         allNamespaces: false,
         color: true,

@@ -370,6 +370,6 @@ describe('runPlugin ctx.kube', () => {
       },
     })
     expect(code).toBe(0)
-    expect(calls).toEqual(['connect {"context":"prod","requestTimeout":"0","asGroup":["a"]}', 'close'])
+    expect(calls).toEqual(['connect {"context":"prod","asGroup":["a"]}', 'close'])
   })
 })

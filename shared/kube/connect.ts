@@ -1,7 +1,7 @@
 import { homedir } from 'node:os'
 import { resolveConnection } from './config/index.ts'
 import { credentialSource } from './credentials.ts'
-import { Transport } from './transport.ts'
+import { NO_TIMEOUT, Transport } from './transport.ts'
 import type { KubeFlags, ResolvedConnection } from './types.ts'
 
 /**
@@ -34,6 +34,8 @@ export async function connect(
   const viaSsh = flags.viaSsh ?? options.env.KUBECTL_SUITE_VIA_SSH
   if (viaSsh !== undefined && viaSsh !== '') return connectViaSsh(viaSsh, flags, options)
   const connection = resolveConnection(flags, { env: options.env, homeDir: options.homeDir ?? homedir() })
+  // An explicit --request-timeout=0 means "no limit", as in kubectl; leaving the flag out means our default.
+  if (flags.requestTimeout !== undefined && connection.requestTimeoutMs === 0) connection.requestTimeoutMs = NO_TIMEOUT
   const transport = new Transport({
     connection,
     credentials: credentialSource(connection, { stdinIsTTY: options.stdinIsTTY, env: options.env }),

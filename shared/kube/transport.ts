@@ -40,6 +40,8 @@ export interface Credentials {
 export type CredentialSource = (options: { refresh: boolean }) => Promise<Credentials>
 
 export const DEFAULT_TIMEOUT_MS = 60_000
+/** requestTimeoutMs value for an explicit --request-timeout=0: wait as long as the server takes. */
+export const NO_TIMEOUT = -1
 const MAX_ATTEMPTS = 5
 const MAX_RETRY_AFTER_MS = 10_000
 
@@ -185,6 +187,9 @@ export class Transport {
     // An array makes node:http send one header line per group, which is how the apiserver reads them.
     if (user.impersonateGroups.length > 0) headers['impersonate-group'] = [...user.impersonateGroups]
     if (user.impersonateUid !== undefined) headers['impersonate-uid'] = user.impersonateUid
+    for (const [key, values] of Object.entries(user.impersonateExtra ?? {})) {
+      headers[`impersonate-extra-${encodeURIComponent(key).toLowerCase()}`] = [...values]
+    }
     let payload: Buffer | undefined
     if (options.body !== undefined) {
       payload = Buffer.isBuffer(options.body) ? options.body : Buffer.from(JSON.stringify(options.body))
@@ -241,6 +246,7 @@ export class Transport {
 
   private timeoutFor(options: RequestOptions): number {
     if (options.timeoutMs !== undefined) return options.timeoutMs
+    if (this.connection.requestTimeoutMs === NO_TIMEOUT) return 0
     return this.connection.requestTimeoutMs > 0 ? this.connection.requestTimeoutMs : DEFAULT_TIMEOUT_MS
   }
 
