@@ -244,9 +244,15 @@ async function resolveCommand(root: CommandDef, argv: readonly string[], name: s
       if (entry === undefined)
         throw new SuiteError('internal', `default subcommand "${defaultKey}" of "${path}" is not in its subCommands`)
       const defaultCmd = await resolveValue(entry)
-      const takesWords = Object.values(await argsOf(defaultCmd)).some((def) => def.type === 'positional')
+      const defaultDefs = await argsOf(defaultCmd)
+      const takesWords = Object.values(defaultDefs).some((def) => def.type === 'positional')
+      // The parent does not know the default's flags, so `-o wide` looked like a flag and a word: scan again with
+      // the default's own flags before calling any word a mistyped command.
+      const rescan = word === undefined ? scan : scanArgv(remaining, defaultDefs, { booleans: BUILTIN_BOOLEANS })
+      const strayIndex = rescan.positionalIndexes[0]
+      const stray = strayIndex === undefined ? undefined : remaining[strayIndex]
       // A stray word goes to the default subcommand only if it takes words at all; otherwise it is a mistyped command.
-      if (word !== undefined && !takesWords) throw await unknownCommand(subs, word, path)
+      if (stray !== undefined && !takesWords) throw await unknownCommand(subs, stray, path)
       cmd = defaultCmd
       path = `${path} ${defaultKey}`
       continue

@@ -24,6 +24,11 @@ export interface Faults {
   metricsLatencyMs: number
   /** After this many continued list pages, compact history so the next continue token answers 410 Expired. */
   expireContinueAfterPages: number | undefined
+  /**
+   * Resources this server does not serve, as `plural.group` (e.g. `selfsubjectreviews.authentication.k8s.io`, as on
+   * clusters before 1.28): requests for them answer 404 like an apiserver without that API.
+   */
+  absentResources: string[]
   /** Which requests counted faults and latency apply to; by default every resource request. */
   match: (info: RequestInfo) => boolean
 }
@@ -40,6 +45,7 @@ export function defaultFaults(): Faults {
     metrics: 'ok',
     metricsLatencyMs: 5_000,
     expireContinueAfterPages: undefined,
+    absentResources: [],
     match: (info) => info.isResource,
   }
 }

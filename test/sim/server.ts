@@ -194,6 +194,8 @@ export function startServer(options: ServerOptions): Promise<Server> {
         if (discovery(info, faults, res)) return
         throw new StatusError(404, 'NotFound', 'the server could not find the requested resource')
       }
+      if (faults.absentResources.includes(`${info.resource}.${info.group}`))
+        throw new StatusError(404, 'NotFound', 'the server could not find the requested resource')
       if (info.group === 'metrics.k8s.io') {
         if (faults.metrics === 'absent')
           throw new StatusError(404, 'NotFound', 'the server could not find the requested resource')

@@ -415,6 +415,25 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
     waiting: { reason: 'ContainerCreating' },
     containers: sessionContainers('b7k2'),
   })
+  // A GPU session in the newer label style, with the owner label in AE5's credential form (user-creds-<name>).
+  const gpuSlug = hex(random)
+  add({
+    namespace: AE5,
+    name: `anaconda-session-${gpuSlug}-6b7c8d9f5-${suffix(random)}`,
+    node: 'gpu-1',
+    created: minutes(300),
+    labels: { 'session-id': gpuSlug, 'anaconda-owner': 'user-creds-alice', 'pod-template-hash': '6b7c8d9f5' },
+    owner: { kind: 'ReplicaSet', name: `anaconda-session-${gpuSlug}-6b7c8d9f5` },
+    tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+    containers: [
+      {
+        name: 'editor',
+        requests: { cpu: '2', memory: '8Gi', 'nvidia.com/gpu': '1' },
+        limits: { cpu: '4', memory: '16Gi', 'nvidia.com/gpu': '1' },
+      },
+      ...sessionContainers('q7m3').slice(1),
+    ],
+  })
   const deployments: [string, 'label' | 'annotation' | 'none', boolean][] = [
     ['alice', 'label', false],
     ['bob', 'label', true],
