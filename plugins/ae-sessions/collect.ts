@@ -1,0 +1,379 @@
+import { X509Certificate } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import type { IncomingMessage } from 'node:http'
+import type { V1Node, V1Pod } from '@kubernetes/client-node'
+import { SuiteError } from '../../shared/errors.ts'
+import type { Kube } from '../../shared/kube/connect.ts'
+import { foldList, listAll } from '../../shared/kube/list.ts'
+import { resourcePath } from '../../shared/kube/paths.ts'
+import {
+  type CpuMemory,
+  emptyCounts,
+  foldPodIntoSummaries,
+  type NodeSummary,
+  nodeSummary,
+  type PodUsage,
+  parseUsage,
+} from './model.ts'
+import { identifyWorkload, type PlatformConfig, type WorkloadKind } from './platform.ts'
+
+/**
+ * The API reads of `kubectl ae-sessions`: one paginated pod list (platform pods kept page by page, everything else
+ * dropped at once so 20,000-pod namespaces stay small in memory) and one pod-metrics list, run concurrently.
+ */
+export interface WorkloadQuery {
+  /** undefined = every namespace. */
+  namespace: string | undefined
+  labelSelector?: string | undefined
+  fieldSelector?: string | undefined
+  metrics: boolean
+  chunkSize?: number | undefined
+  config: PlatformConfig
+  /** Namespaces to read one by one when listing every namespace is forbidden. */
+  fallbackNamespaces: string[]
+  signal?: AbortSignal | undefined
+}
+
+export interface WorkloadSnapshot {
+  pods: V1Pod[]
+  /** `namespace/name` → usage; undefined when metrics were not read or not available. */
+  usage: Map<string, PodUsage> | undefined
+  warnings: string[]
+  /** The namespaces actually read, when a forbidden all-namespaces list fell back to some. */
+  readNamespaces: string[] | undefined
+}
+
+interface PodMetricsItem {
+  metadata: { name: string; namespace?: string }
+  timestamp?: string
+  window?: string
+  containers?: { name: string; usage?: { cpu?: string; memory?: string } }[]
+}
+
+/** How long the optional metrics API may take before usage shows "-" (metrics-server answers in milliseconds). */
+export const METRICS_TIMEOUT_MS = 5_000
+
+const isForbidden = (error: unknown): error is SuiteError => error instanceof SuiteError && error.status === 403
+
+async function listPlatformPods(kube: Kube, query: WorkloadQuery, namespace: string | undefined): Promise<V1Pod[]> {
+  const result = await foldList<V1Pod, V1Pod[]>(
+    kube.transport,
+    {
+      path: resourcePath({ plural: 'pods', namespace }),
+      labelSelector: query.labelSelector,
+      fieldSelector: query.fieldSelector,
+      chunkSize: query.chunkSize,
+      context: { verb: 'list', resource: 'pods', namespace },
+      ...(query.signal === undefined ? {} : { signal: query.signal }),
+    },
+    () => [],
+    (kept, items) => {
+      for (const pod of items) if (identifyWorkload(pod, query.config) !== undefined) kept.push(pod)
+      return kept
+    },
+  )
+  return result.value
+}
+
+function metricsWarning(error: SuiteError): string {
+  const reason =
+    error.status === 404
+      ? 'the metrics API (metrics.k8s.io) is not available: is metrics-server installed?'
+      : error.status === 403
+        ? `the metrics API is forbidden for this user: ${error.message}`
+        : `the metrics API did not answer: ${error.message}`
+  return `usage columns show "-": ${reason}`
+}
+
+async function listPodMetrics(
+  kube: Kube,
+  query: WorkloadQuery,
+  namespace: string | undefined,
+): Promise<Map<string, PodUsage>> {
+  const { items } = await listAll<PodMetricsItem>(kube.transport, {
+    path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
+    labelSelector: query.labelSelector,
+    context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
+    // Metrics are a nicety: a slow metrics API must not hold the whole command for a minute.
+    timeoutMs: METRICS_TIMEOUT_MS,
+    ...(query.signal === undefined ? {} : { signal: query.signal }),
+  })
+  const usage = new Map<string, PodUsage>()
+  for (const item of items) {
+    usage.set(`${item.metadata.namespace ?? namespace ?? ''}/${item.metadata.name}`, {
+      containers: (item.containers ?? []).map((c) => ({ name: c.name, ...parseUsage(c.usage) })),
+      window: item.window,
+      timestamp: item.timestamp,
+    })
+  }
+  return usage
+}
+
+/** Metrics are optional: absent, slow or forbidden gives one warning and `-` cells, never a failure. */
+async function optionalMetrics(
+  read: () => Promise<Map<string, PodUsage>>,
+): Promise<{ usage: Map<string, PodUsage> | undefined; warning: string | undefined }> {
+  try {
+    return { usage: await read(), warning: undefined }
+  } catch (error) {
+    if (!(error instanceof SuiteError) || error.kind === 'interrupted') throw error
+    return { usage: undefined, warning: metricsWarning(error) }
+  }
+}
+
+export async function collectWorkloads(kube: Kube, query: WorkloadQuery): Promise<WorkloadSnapshot> {
+  const metrics = query.metrics
+    ? optionalMetrics(() => listPodMetrics(kube, query, query.namespace))
+    : Promise.resolve({ usage: undefined, warning: undefined })
+  try {
+    const [pods, read] = await Promise.all([listPlatformPods(kube, query, query.namespace), metrics])
+    return {
+      pods,
+      usage: read.usage,
+      warnings: read.warning === undefined ? [] : [read.warning],
+      readNamespaces: undefined,
+    }
+  } catch (error) {
+    if (query.namespace !== undefined || !isForbidden(error)) throw error
+    await metrics.catch(() => undefined)
+    return collectFromNamespaces(kube, query, error)
+  }
+}
+
+/**
+ * Every namespace is forbidden to this user: read the namespaces they are likely allowed (their context's and the
+ * platform's) one by one, show what those hold, and say plainly what could not be read.
+ */
+async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: SuiteError): Promise<WorkloadSnapshot> {
+  const namespaces = [...new Set(query.fallbackNamespaces)]
+  const pods: V1Pod[] = []
+  const usage = new Map<string, PodUsage>()
+  const read: string[] = []
+  const forbidden: string[] = []
+  const metricWarnings = new Set<string>()
+  for (const namespace of namespaces) {
+    const metrics = query.metrics
+      ? optionalMetrics(() => listPodMetrics(kube, query, namespace))
+      : Promise.resolve({ usage: undefined, warning: undefined })
+    try {
+      const [found, m] = await Promise.all([listPlatformPods(kube, query, namespace), metrics])
+      pods.push(...found)
+      for (const [key, value] of m.usage ?? []) usage.set(key, value)
+      if (m.warning !== undefined) metricWarnings.add(m.warning)
+      read.push(namespace)
+    } catch (error) {
+      if (!isForbidden(error)) throw error
+      forbidden.push(namespace)
+    }
+  }
+  if (read.length === 0)
+    throw new SuiteError(
+      'forbidden',
+      `you may not list pods in all namespaces${forbidden.length > 0 ? ` nor in ${forbidden.join(', ')}` : ''}: ${denied.message}`,
+      {
+        status: 403,
+        hint: 'pick a namespace you may read with -n NAMESPACE, or name the platform namespaces with --platform-namespaces',
+      },
+    )
+  const warnings = [
+    `listing pods in all namespaces is forbidden for you: showing namespace${read.length > 1 ? 's' : ''} ${read.join(', ')} only${forbidden.length > 0 ? ` (also forbidden: ${forbidden.join(', ')})` : ''}`,
+    ...metricWarnings,
+  ]
+  return {
+    pods,
+    usage: query.metrics && metricWarnings.size === 0 ? usage : usage.size > 0 ? usage : undefined,
+    warnings,
+    readNamespaces: read,
+  }
+}
+
+/**
+ * Who "mine" is. The API's answer first (SelfSubjectReview, as `kubectl auth whoami`), since only the server knows
+ * a token's user; where that API is missing (before 1.28) or forbidden, what the kubeconfig says.
+ */
+export interface WhoAmI {
+  username: string
+  source:
+    | 'SelfSubjectReview'
+    | 'impersonation'
+    | 'client certificate CN'
+    | 'basic-auth username'
+    | 'kubeconfig user name'
+}
+
+export async function whoAmI(kube: Kube, signal?: AbortSignal): Promise<WhoAmI & { fallbackReason?: string }> {
+  let fallbackReason: string
+  try {
+    const review = await kube.transport.json<{ status?: { userInfo?: { username?: string } } }>({
+      method: 'POST',
+      path: resourcePath({ group: 'authentication.k8s.io', version: 'v1', plural: 'selfsubjectreviews' }),
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      context: { verb: 'create', resource: 'selfsubjectreviews.authentication.k8s.io' },
+      ...(signal === undefined ? {} : { signal }),
+    })
+    const username = review.status?.userInfo?.username
+    if (username !== undefined && username !== '') return { username, source: 'SelfSubjectReview' }
+    fallbackReason = 'the SelfSubjectReview answer named no user'
+  } catch (error) {
+    if (!(error instanceof SuiteError) || (error.status !== 404 && error.status !== 403)) throw error
+    fallbackReason =
+      error.status === 404
+        ? 'the SelfSubjectReview API is not available on this server'
+        : 'SelfSubjectReview is forbidden for this user'
+  }
+  return { ...identityFromConfig(kube), fallbackReason }
+}
+
+/** The identity the kubeconfig implies: an impersonated user, the client certificate's CN, the basic-auth name. */
+export function identityFromConfig(kube: Pick<Kube, 'connection'>): WhoAmI {
+  const user = kube.connection.user
+  if (user.impersonate !== undefined && user.impersonate !== '')
+    return { username: user.impersonate, source: 'impersonation' }
+  const pem = user.certData ?? (user.certFile === undefined ? undefined : readCert(user.certFile))
+  if (pem !== undefined) {
+    const cn = commonName(pem)
+    if (cn !== undefined) return { username: cn, source: 'client certificate CN' }
+  }
+  if (user.username !== undefined && user.username !== '')
+    return { username: user.username, source: 'basic-auth username' }
+  return { username: user.name, source: 'kubeconfig user name' }
+}
+
+function readCert(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path)
+  } catch {
+    return undefined
+  }
+}
+
+function commonName(pem: Buffer): string | undefined {
+  try {
+    const subject = new X509Certificate(pem).subject
+    return subject
+      .split('\n')
+      .find((line) => line.startsWith('CN='))
+      ?.slice(3)
+  } catch {
+    return undefined
+  }
+}
+
+export interface LogQuery {
+  namespace: string
+  pod: string
+  container: string
+  follow: boolean
+  tailLines?: number | undefined
+  sinceSeconds?: number | undefined
+  timestamps?: boolean | undefined
+  previous?: boolean | undefined
+  signal?: AbortSignal | undefined
+}
+
+/** The pod's log as a stream (followed with -f until the container stops or the user interrupts). */
+export async function openLogStream(kube: Kube, query: LogQuery): Promise<IncomingMessage> {
+  return kube.transport.stream({
+    path: resourcePath({ plural: 'pods', namespace: query.namespace, name: query.pod, subresource: 'log' }),
+    query: {
+      container: query.container,
+      ...(query.follow ? { follow: 'true' } : {}),
+      ...(query.tailLines === undefined ? {} : { tailLines: String(query.tailLines) }),
+      ...(query.sinceSeconds === undefined ? {} : { sinceSeconds: String(query.sinceSeconds) }),
+      ...(query.timestamps === true ? { timestamps: 'true' } : {}),
+      ...(query.previous === true ? { previous: 'true' } : {}),
+    },
+    context: { verb: 'get', resource: 'pods/log', namespace: query.namespace, name: query.pod },
+    ...(query.signal === undefined ? {} : { signal: query.signal }),
+  })
+}
+
+export interface NodesSnapshot {
+  summaries: NodeSummary[]
+  unscheduled: Record<WorkloadKind, number>
+  warnings: string[]
+}
+
+/** `nodes`: node list, one cluster-wide pod list folded into counts, node metrics; nothing per pod is kept. */
+export async function collectNodeSummaries(
+  kube: Kube,
+  options: {
+    config: PlatformConfig
+    metrics: boolean
+    chunkSize?: number | undefined
+    signal?: AbortSignal | undefined
+    fallbackNamespaces: string[]
+  },
+): Promise<NodesSnapshot> {
+  const signalOption = options.signal === undefined ? {} : { signal: options.signal }
+  const [nodes, nodeMetrics] = await Promise.all([
+    listAll<V1Node>(kube.transport, {
+      path: resourcePath({ plural: 'nodes' }),
+      context: { verb: 'list', resource: 'nodes' },
+      ...signalOption,
+    }),
+    options.metrics ? nodeUsage(kube, options.signal) : Promise.resolve({ usage: undefined, warning: undefined }),
+  ])
+  const summaries = new Map(
+    nodes.items.map((n) => [n.metadata?.name ?? '', nodeSummary(n, nodeMetrics.usage?.get(n.metadata?.name ?? ''))]),
+  )
+  const unscheduled = emptyCounts()
+  const warnings = nodeMetrics.warning === undefined ? [] : [nodeMetrics.warning]
+  const fold = (namespace: string | undefined): Promise<unknown> =>
+    foldList<V1Pod, null>(
+      kube.transport,
+      {
+        path: resourcePath({ plural: 'pods', namespace }),
+        fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+        chunkSize: options.chunkSize,
+        context: { verb: 'list', resource: 'pods', namespace },
+        ...signalOption,
+      },
+      () => null,
+      (acc, items) => {
+        for (const pod of items) foldPodIntoSummaries(summaries, unscheduled, pod, options.config)
+        return acc
+      },
+    )
+  try {
+    await fold(undefined)
+  } catch (error) {
+    if (!isForbidden(error)) throw error
+    const read: string[] = []
+    for (const namespace of new Set(options.fallbackNamespaces)) {
+      try {
+        await fold(namespace)
+        read.push(namespace)
+      } catch (inner) {
+        if (!isForbidden(inner)) throw inner
+      }
+    }
+    warnings.push(
+      read.length === 0
+        ? 'pod counts are empty: you may not list pods in any namespace'
+        : `pod counts cover namespace${read.length > 1 ? 's' : ''} ${read.join(', ')} only: listing pods in all namespaces is forbidden for you`,
+    )
+  }
+  return { summaries: [...summaries.values()], unscheduled, warnings }
+}
+
+async function nodeUsage(
+  kube: Kube,
+  signal: AbortSignal | undefined,
+): Promise<{ usage: Map<string, CpuMemory> | undefined; warning: string | undefined }> {
+  try {
+    const { items } = await listAll<{ metadata: { name: string }; usage?: { cpu?: string; memory?: string } }>(
+      kube.transport,
+      {
+        path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' }),
+        context: { verb: 'list', resource: 'nodes.metrics.k8s.io' },
+        timeoutMs: METRICS_TIMEOUT_MS,
+        ...(signal === undefined ? {} : { signal }),
+      },
+    )
+    return { usage: new Map(items.map((m) => [m.metadata.name, parseUsage(m.usage)])), warning: undefined }
+  } catch (error) {
+    if (!(error instanceof SuiteError) || error.kind === 'interrupted') throw error
+    return { usage: undefined, warning: metricsWarning(error) }
+  }
+}

@@ -1,0 +1,145 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { kubeArgs, namespaceArgs, outputArgs, selectorArgs } from '../../../shared/cli/args.ts'
+import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { SuiteError } from '../../../shared/errors.ts'
+import { noResourcesMessage, parseOutputFormat, renderView } from '../../../shared/output/index.ts'
+import { collectWorkloads, whoAmI } from '../collect.ts'
+import { defaultOrder, filterRows, parseSortKey, SORT_KEYS, sortRows, type WorkloadRow, workloadRow } from '../model.ts'
+import { parseKinds, type WorkloadKind } from '../platform.ts'
+import { renderList } from '../render.ts'
+import { parseChunkSize, platformArgs, platformConfigFrom } from './_shared.ts'
+
+const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
+
+// ANSI: cursor home and clear screen, so --watch redraws in place like `watch kubectl ...` does.
+const CLEAR_SCREEN = '\u001b[H\u001b[2J'
+
+export function parseKindFlag(text: string | undefined): WorkloadKind[] | undefined {
+  if (text === undefined) return undefined
+  const { kinds, unknown } = parseKinds(text)
+  if (unknown.length > 0 || kinds.length === 0)
+    throw new SuiteError('usage', `invalid --kind "${unknown[0] ?? text}"`, {
+      hint: 'use session, deployment or run (plurals and deploy/app/job work too), comma-separated',
+    })
+  return kinds
+}
+
+function parseInterval(text: string | undefined): number {
+  if (text === undefined) return 2_000
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())
+  if (match === null)
+    throw new SuiteError('usage', `invalid --interval "${text}"`, { hint: 'use a duration such as 2s, 500ms or 1m' })
+  const value = Number(match[1])
+  const ms = match[2] === 'ms' ? value : match[2] === 'm' ? value * 60_000 : value * 1_000
+  if (ms < 200) throw new SuiteError('usage', `--interval ${text} is too short`, { hint: 'use 200ms or more' })
+  return ms
+}
+
+export default defineSuiteCommand({
+  meta: {
+    name: 'list',
+    description: 'Sessions, deployments and job runs with owner, phase and live CPU/memory (the default command)',
+  },
+  args: {
+    kind: { type: 'string', description: 'Only these kinds: session,deployment,run' },
+    mine: {
+      type: 'boolean',
+      description: 'Only workloads you own (your identity from the API, as kubectl auth whoami)',
+    },
+    owner: { type: 'string', description: 'Only workloads of this owner' },
+    ...selectorArgs,
+    'no-metrics': { type: 'boolean', description: 'Do not read the metrics API (usage columns show -)' },
+    watch: {
+      type: 'boolean',
+      alias: 'w',
+      description: 'Refresh every --interval (in place on a terminal) until Ctrl-C',
+    },
+    interval: { type: 'string', description: 'Refresh period of --watch (default 2s)' },
+    ...platformArgs,
+    ...namespaceArgs,
+    ...outputArgs(FORMATS),
+    'sort-by': { type: 'string', description: `Sort by a column: ${SORT_KEYS.join(', ')}` },
+    ...kubeArgs,
+  },
+  run: async ({ args, io, log, kube, signal }) => {
+    const format = parseOutputFormat(args.output, FORMATS)
+    const kinds = parseKindFlag(args.kind)
+    if (args.mine === true && args.owner !== undefined)
+      throw new SuiteError('usage', '--mine and --owner cannot be used together', { hint: 'keep one of them' })
+    const sortKey = args.sortBy === undefined ? undefined : parseSortKey(args.sortBy)
+    if (args.sortBy !== undefined && sortKey === undefined)
+      throw new SuiteError('usage', `invalid --sort-by "${args.sortBy}": no such column`, {
+        hint: `use one of ${SORT_KEYS.join(', ')}`,
+      })
+    const interval = args.watch === true ? parseInterval(args.interval) : 0
+    const chunkSize = parseChunkSize(args.chunkSize)
+    const config = platformConfigFrom(args, io.env)
+    const cluster = await kube()
+    const all = args.allNamespaces === true
+    const namespace = all ? undefined : (args.namespace ?? cluster.namespace)
+    const identity = args.mine === true ? whoAmI(cluster, signal) : undefined
+    // Ask who we are while the pods are listed: the two answers are independent.
+    identity?.catch(() => undefined)
+
+    const snapshotOnce = async (): Promise<{ rows: WorkloadRow[]; showNamespace: boolean; empty: string }> => {
+      const snapshot = await collectWorkloads(cluster, {
+        namespace,
+        labelSelector: args.selector,
+        fieldSelector: args.fieldSelector,
+        metrics: args.noMetrics !== true,
+        chunkSize,
+        config,
+        fallbackNamespaces: [cluster.namespace, ...config.namespaces],
+        signal,
+      })
+      for (const warning of snapshot.warnings) log.warnOnce(warning, warning)
+      let owner = args.owner
+      if (identity !== undefined) {
+        const me = await identity
+        owner = me.username
+        const why = me.fallbackReason === undefined ? '' : ` (${me.fallbackReason})`
+        log.info(`--mine: you are "${me.username}", from the ${me.source}${why}`)
+      }
+      const rows = snapshot.pods.flatMap((pod) => {
+        const row = workloadRow(pod, snapshot.usage?.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`), config)
+        return row === undefined ? [] : [row]
+      })
+      const filtered = filterRows(rows, { kinds, owner })
+      if (filtered.unknownOwner > 0) {
+        const keys = config.ownerKeys.map((k) => (k.source === 'any' ? k.key : `${k.source} ${k.key}`)).join(', ')
+        const note = `${filtered.unknownOwner} platform pod${filtered.unknownOwner === 1 ? ' has' : 's have'} no owner (looked at ${keys}) and ${filtered.unknownOwner === 1 ? 'is' : 'are'} not shown`
+        log.warnOnce(note, note)
+      }
+      const ordered = sortKey === undefined ? defaultOrder(filtered.rows) : sortRows(filtered.rows, sortKey)
+      const showNamespace = all || (snapshot.readNamespaces?.length ?? 0) > 1
+      const empty = noResourcesMessage(snapshot.readNamespaces?.length === 1 ? snapshot.readNamespaces[0] : namespace)
+      return { rows: ordered, showNamespace, empty }
+    }
+
+    // "No resources found" is a message, so it goes to stderr, as kubectl's does; json and yaml print an empty list.
+    const draw = async (): Promise<{ text: string; message: boolean }> => {
+      const { rows, showNamespace, empty } = await snapshotOnce()
+      if (rows.length === 0 && format !== 'json' && format !== 'yaml') return { text: `${empty}\n`, message: true }
+      const view = renderList(rows, { now: io.now(), showNamespace })
+      return { text: renderView(view, format, { noHeaders: args.noHeaders === true, color: io.color }), message: false }
+    }
+
+    if (args.watch !== true) {
+      const { text, message } = await draw()
+      ;(message ? io.err : io.out).write(text)
+      return
+    }
+    const inPlace = io.outIsTTY
+    while (!signal.aborted) {
+      const { text } = await draw()
+      if (inPlace)
+        io.out.write(`${CLEAR_SCREEN}${io.now().toISOString()}  every ${interval / 1000}s, Ctrl-C to stop\n\n${text}`)
+      else io.out.write(`${text}\n`)
+      try {
+        await sleep(interval, undefined, { signal })
+      } catch {
+        break
+      }
+    }
+  },
+})

@@ -1,0 +1,39 @@
+import { kubeArgs, outputArgs } from '../../../shared/cli/args.ts'
+import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { parseOutputFormat, printView } from '../../../shared/output/index.ts'
+import { collectNodeSummaries } from '../collect.ts'
+import { renderNodes } from '../render.ts'
+import { parseChunkSize, platformArgs, platformConfigFrom } from './_shared.ts'
+
+const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
+
+export default defineSuiteCommand({
+  meta: {
+    name: 'nodes',
+    description:
+      'Per node: readiness, pods, CPU/memory used and allocatable, GPUs, and counts of sessions, deployments and runs',
+  },
+  args: {
+    'no-metrics': { type: 'boolean', description: 'Do not read the metrics API (usage shows -)' },
+    ...platformArgs,
+    ...outputArgs(FORMATS),
+    ...kubeArgs,
+  },
+  run: async ({ args, io, log, kube, signal }) => {
+    const format = parseOutputFormat(args.output, FORMATS)
+    const config = platformConfigFrom(args, io.env)
+    const cluster = await kube()
+    const snapshot = await collectNodeSummaries(cluster, {
+      config,
+      metrics: args.noMetrics !== true,
+      chunkSize: parseChunkSize(args.chunkSize),
+      signal,
+      fallbackNamespaces: [cluster.namespace, ...config.namespaces],
+    })
+    for (const warning of snapshot.warnings) log.warn(warning)
+    const metricsAvailable = snapshot.summaries.some((s) => s.usage !== undefined)
+    printView(io, renderNodes(snapshot.summaries, snapshot.unscheduled, { metricsAvailable }), format, {
+      noHeaders: args.noHeaders === true,
+    })
+  },
+})
