@@ -7,15 +7,19 @@ import type { Kube } from '../../shared/kube/connect.ts'
 import { foldList, listAll } from '../../shared/kube/list.ts'
 import { resourcePath } from '../../shared/kube/paths.ts'
 import {
+  baseRow,
   type CpuMemory,
   emptyCounts,
+  filterRows,
   foldPodIntoSummaries,
   type NodeSummary,
   nodeSummary,
   type PodUsage,
   parseUsage,
+  type RowFilter,
+  type WorkloadRow,
 } from './model.ts'
-import { identifyWorkload, type PlatformConfig, type WorkloadKind } from './platform.ts'
+import type { PlatformConfig, WorkloadKind } from './platform.ts'
 
 /**
  * The API reads of `kubectl ae-sessions`: one paginated pod list (platform pods kept page by page, everything else
@@ -31,11 +35,16 @@ export interface WorkloadQuery {
   config: PlatformConfig
   /** Namespaces to read one by one when listing every namespace is forbidden. */
   fallbackNamespaces: string[]
+  /** Applied page by page, so rows that are not wanted are never kept. */
+  filter?: RowFilter | undefined
   signal?: AbortSignal | undefined
 }
 
 export interface WorkloadSnapshot {
-  pods: V1Pod[]
+  /** Platform pods as rows without usage (see withUsage), already filtered. */
+  rows: WorkloadRow[]
+  /** Rows an owner filter dropped because their owner is unknown. */
+  unknownOwner: number
   /** `namespace/name` → usage; undefined when metrics were not read or not available. */
   usage: Map<string, PodUsage> | undefined
   warnings: string[]
@@ -55,8 +64,13 @@ export const METRICS_TIMEOUT_MS = 5_000
 
 const isForbidden = (error: unknown): error is SuiteError => error instanceof SuiteError && error.status === 403
 
-async function listPlatformPods(kube: Kube, query: WorkloadQuery, namespace: string | undefined): Promise<V1Pod[]> {
-  const result = await foldList<V1Pod, V1Pod[]>(
+interface Kept {
+  rows: WorkloadRow[]
+  unknownOwner: number
+}
+
+async function listPlatformPods(kube: Kube, query: WorkloadQuery, namespace: string | undefined): Promise<Kept> {
+  const result = await foldList<V1Pod, Kept>(
     kube.transport,
     {
       path: resourcePath({ plural: 'pods', namespace }),
@@ -66,9 +80,16 @@ async function listPlatformPods(kube: Kube, query: WorkloadQuery, namespace: str
       context: { verb: 'list', resource: 'pods', namespace },
       ...(query.signal === undefined ? {} : { signal: query.signal }),
     },
-    () => [],
+    () => ({ rows: [], unknownOwner: 0 }),
     (kept, items) => {
-      for (const pod of items) if (identifyWorkload(pod, query.config) !== undefined) kept.push(pod)
+      const page: WorkloadRow[] = []
+      for (const pod of items) {
+        const row = baseRow(pod, query.config)
+        if (row !== undefined) page.push(row)
+      }
+      const filtered = filterRows(page, query.filter ?? {})
+      for (const row of filtered.rows) kept.rows.push(row)
+      kept.unknownOwner += filtered.unknownOwner
       return kept
     },
   )
@@ -126,9 +147,9 @@ export async function collectWorkloads(kube: Kube, query: WorkloadQuery): Promis
     ? optionalMetrics(() => listPodMetrics(kube, query, query.namespace))
     : Promise.resolve({ usage: undefined, warning: undefined })
   try {
-    const [pods, read] = await Promise.all([listPlatformPods(kube, query, query.namespace), metrics])
+    const [kept, read] = await Promise.all([listPlatformPods(kube, query, query.namespace), metrics])
     return {
-      pods,
+      ...kept,
       usage: read.usage,
       warnings: read.warning === undefined ? [] : [read.warning],
       readNamespaces: undefined,
@@ -146,7 +167,8 @@ export async function collectWorkloads(kube: Kube, query: WorkloadQuery): Promis
  */
 async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: SuiteError): Promise<WorkloadSnapshot> {
   const namespaces = [...new Set(query.fallbackNamespaces)]
-  const pods: V1Pod[] = []
+  const rows: WorkloadRow[] = []
+  let unknownOwner = 0
   const usage = new Map<string, PodUsage>()
   const read: string[] = []
   const forbidden: string[] = []
@@ -157,7 +179,8 @@ async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: S
       : Promise.resolve({ usage: undefined, warning: undefined })
     try {
       const [found, m] = await Promise.all([listPlatformPods(kube, query, namespace), metrics])
-      pods.push(...found)
+      rows.push(...found.rows)
+      unknownOwner += found.unknownOwner
       for (const [key, value] of m.usage ?? []) usage.set(key, value)
       if (m.warning !== undefined) metricWarnings.add(m.warning)
       read.push(namespace)
@@ -179,9 +202,12 @@ async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: S
     `listing pods in all namespaces is forbidden for you: showing namespace${read.length > 1 ? 's' : ''} ${read.join(', ')} only${forbidden.length > 0 ? ` (also forbidden: ${forbidden.join(', ')})` : ''}`,
     ...metricWarnings,
   ]
+  // Usage from the namespaces whose metrics answered; none at all means the usage columns show "-".
+  const anyUsage = query.metrics && (metricWarnings.size === 0 || usage.size > 0)
   return {
-    pods,
-    usage: query.metrics && metricWarnings.size === 0 ? usage : usage.size > 0 ? usage : undefined,
+    rows,
+    unknownOwner,
+    usage: anyUsage ? usage : undefined,
     warnings,
     readNamespaces: read,
   }

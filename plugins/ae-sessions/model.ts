@@ -175,8 +175,17 @@ function percentAgainst(
   return value === undefined ? undefined : { value, of: 'requests' }
 }
 
-/** One platform pod as a row, or undefined for pods that are not the platform's. */
+/** One platform pod as a row with its usage, or undefined for pods that are not the platform's. */
 export function workloadRow(pod: V1Pod, usage: PodUsage | undefined, config: PlatformConfig): WorkloadRow | undefined {
+  const row = baseRow(pod, config)
+  return row === undefined || usage === undefined ? row : withUsage(row, usage)
+}
+
+/**
+ * One platform pod as a row without usage: what a list page is folded into, so the full pod objects of a
+ * 20,000-pod namespace are dropped page by page.
+ */
+export function baseRow(pod: V1Pod, config: PlatformConfig): WorkloadRow | undefined {
   const identity = identifyWorkload(pod, config)
   if (identity === undefined) return undefined
   const containers = runningContainers(pod)
@@ -184,10 +193,8 @@ export function workloadRow(pod: V1Pod, usage: PodUsage | undefined, config: Pla
   const statuses = new Map(
     [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map((s) => [s.name, s]),
   )
-  const usageByName = new Map((usage?.containers ?? []).map((c) => [c.name, c]))
   const containerRows: ContainerRow[] = containers.map((c) => {
     const status = statuses.get(c.name)
-    const used = usageByName.get(c.name)
     const state =
       status?.state?.running !== undefined
         ? 'Running'
@@ -200,7 +207,7 @@ export function workloadRow(pod: V1Pod, usage: PodUsage | undefined, config: Pla
       state,
       requests: resourcesOf(c, 'requests'),
       limits: resourcesOf(c, 'limits'),
-      usage: used === undefined ? undefined : { cpu: used.cpu, memory: used.memory },
+      usage: undefined,
     }
   })
   // A container without a request is given its limit as request by the apiserver; count it that way.
@@ -215,14 +222,6 @@ export function workloadRow(pod: V1Pod, usage: PodUsage | undefined, config: Pla
   }
   const cpuLimit = sum(limits, 'cpu', true)
   const memoryLimit = sum(limits, 'memory', true)
-  // Usage is the sum over every container metrics-server reports: sidecars use the pod's resources too.
-  const podUsage: CpuMemory | undefined =
-    usage === undefined
-      ? undefined
-      : usage.containers.reduce<CpuMemory>((acc, c) => ({ cpu: acc.cpu + c.cpu, memory: acc.memory + c.memory }), {
-          cpu: 0n,
-          memory: 0n,
-        })
   const { reason, message } = podReason(pod)
   const conditionTimes = (pod.status?.conditions ?? [])
     .map((c) => dateOf(c.lastTransitionTime))
@@ -248,12 +247,37 @@ export function workloadRow(pod: V1Pod, usage: PodUsage | undefined, config: Pla
       ...(memoryLimit === undefined ? {} : { memory: memoryLimit }),
     },
     gpu: containers.reduce((acc, c) => acc + gpuRequestOf(c), 0n),
-    usage: podUsage,
-    cpuPercent: percentAgainst(podUsage?.cpu, cpuLimit, podRequests.cpu),
-    memoryPercent: percentAgainst(podUsage?.memory, memoryLimit, podRequests.memory),
+    usage: undefined,
+    cpuPercent: undefined,
+    memoryPercent: undefined,
     containers: containerRows,
-    metricsWindow: usage?.window,
-    metricsTimestamp: usage?.timestamp,
+    metricsWindow: undefined,
+    metricsTimestamp: undefined,
+  }
+}
+
+/** The row with the pod's metrics: usage summed over every container, and percentages of limits or requests. */
+export function withUsage(row: WorkloadRow, usage: PodUsage): WorkloadRow {
+  const byName = new Map(usage.containers.map((c) => [c.name, c]))
+  // Usage is the sum over every container metrics-server reports: sidecars use the pod's resources too.
+  const total = usage.containers.reduce<CpuMemory>(
+    (acc, c) => ({ cpu: acc.cpu + c.cpu, memory: acc.memory + c.memory }),
+    {
+      cpu: 0n,
+      memory: 0n,
+    },
+  )
+  return {
+    ...row,
+    usage: total,
+    cpuPercent: percentAgainst(total.cpu, row.limits.cpu, row.requests.cpu),
+    memoryPercent: percentAgainst(total.memory, row.limits.memory, row.requests.memory),
+    containers: row.containers.map((c) => {
+      const used = byName.get(c.name)
+      return { ...c, usage: used === undefined ? undefined : { cpu: used.cpu, memory: used.memory } }
+    }),
+    metricsWindow: usage.window,
+    metricsTimestamp: usage.timestamp,
   }
 }
 

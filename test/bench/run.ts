@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { existingPlugins, pluginBinDir, pluginPath, REPO_ROOT } from '../support/plugins.ts'
 import { startSimChild } from '../support/sim-child.ts'
+import { benchAeSessions } from './ae-sessions.ts'
 import { type Measurement, measure, median, row } from './measure.ts'
 
 /**
@@ -44,6 +45,8 @@ if (hasUsage) {
     await sim.stop()
   }
 }
+
+if (existingPlugins().some((p) => p.name === 'ae-sessions')) await benchAeSessions(baseEnv)
 
 const nodes = process.env.BENCH_NODES ?? '5000'
 process.stdout.write(`\n== ${nodes} nodes, ${Number(nodes) * Number(podsPerNode)} pods, page by page ==\n`)

@@ -1,7 +1,7 @@
 import { SuiteError } from '../../../shared/errors.ts'
 import type { Kube } from '../../../shared/kube/connect.ts'
 import { collectWorkloads } from '../collect.ts'
-import { resolveWorkload, type WorkloadRow, workloadRow } from '../model.ts'
+import { resolveWorkload, type WorkloadRow, withUsage } from '../model.ts'
 import type { PlatformConfig } from '../platform.ts'
 
 /**
@@ -27,13 +27,9 @@ export async function findWorkload(
     fallbackNamespaces: [cluster.namespace, ...options.config.namespaces],
     signal: options.signal,
   })
-  const rows = snapshot.pods.flatMap((pod) => {
-    const row = workloadRow(
-      pod,
-      snapshot.usage?.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`),
-      options.config,
-    )
-    return row === undefined ? [] : [row]
+  const rows = snapshot.rows.map((row) => {
+    const usage = snapshot.usage?.get(`${row.namespace}/${row.pod}`)
+    return usage === undefined ? row : withUsage(row, usage)
   })
   const where = options.namespace === undefined ? 'any namespace' : `namespace "${options.namespace}"`
   const resolution = resolveWorkload(rows, options.query)

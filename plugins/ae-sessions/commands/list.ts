@@ -4,7 +4,7 @@ import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { noResourcesMessage, parseOutputFormat, renderView } from '../../../shared/output/index.ts'
 import { collectWorkloads, whoAmI } from '../collect.ts'
-import { defaultOrder, filterRows, parseSortKey, SORT_KEYS, sortRows, type WorkloadRow, workloadRow } from '../model.ts'
+import { defaultOrder, parseSortKey, SORT_KEYS, sortRows, type WorkloadRow, withUsage } from '../model.ts'
 import { parseKinds, type WorkloadKind } from '../platform.ts'
 import { renderList } from '../render.ts'
 import { parseChunkSize, platformArgs, platformConfigFrom } from './_shared.ts'
@@ -77,9 +77,14 @@ export default defineSuiteCommand({
     const cluster = await kube()
     const all = args.allNamespaces === true
     const namespace = all ? undefined : (args.namespace ?? cluster.namespace)
-    const identity = args.mine === true ? whoAmI(cluster, signal) : undefined
-    // Ask who we are while the pods are listed: the two answers are independent.
-    identity?.catch(() => undefined)
+    let owner = args.owner
+    if (args.mine === true) {
+      // Who "mine" is must be known before listing, so the list keeps only our rows page by page.
+      const me = await whoAmI(cluster, signal)
+      owner = me.username
+      const why = me.fallbackReason === undefined ? '' : ` (${me.fallbackReason})`
+      log.info(`--mine: you are "${me.username}", from the ${me.source}${why}`)
+    }
 
     const snapshotOnce = async (): Promise<{ rows: WorkloadRow[]; showNamespace: boolean; empty: string }> => {
       const snapshot = await collectWorkloads(cluster, {
@@ -90,27 +95,21 @@ export default defineSuiteCommand({
         chunkSize,
         config,
         fallbackNamespaces: [cluster.namespace, ...config.namespaces],
+        filter: { kinds, owner },
         signal,
       })
       for (const warning of snapshot.warnings) log.warnOnce(warning, warning)
-      let owner = args.owner
-      if (identity !== undefined) {
-        const me = await identity
-        owner = me.username
-        const why = me.fallbackReason === undefined ? '' : ` (${me.fallbackReason})`
-        log.info(`--mine: you are "${me.username}", from the ${me.source}${why}`)
-      }
-      const rows = snapshot.pods.flatMap((pod) => {
-        const row = workloadRow(pod, snapshot.usage?.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`), config)
-        return row === undefined ? [] : [row]
+      const rows = snapshot.rows.map((row) => {
+        const usage = snapshot.usage?.get(`${row.namespace}/${row.pod}`)
+        return usage === undefined ? row : withUsage(row, usage)
       })
-      const filtered = filterRows(rows, { kinds, owner })
-      if (filtered.unknownOwner > 0) {
+      if (snapshot.unknownOwner > 0) {
+        const count = snapshot.unknownOwner
         const keys = config.ownerKeys.map((k) => (k.source === 'any' ? k.key : `${k.source} ${k.key}`)).join(', ')
-        const note = `${filtered.unknownOwner} platform pod${filtered.unknownOwner === 1 ? ' has' : 's have'} no owner (looked at ${keys}) and ${filtered.unknownOwner === 1 ? 'is' : 'are'} not shown`
+        const note = `${count} platform pod${count === 1 ? ' has' : 's have'} no owner (looked at ${keys}) and ${count === 1 ? 'is' : 'are'} not shown`
         log.warnOnce(note, note)
       }
-      const ordered = sortKey === undefined ? defaultOrder(filtered.rows) : sortRows(filtered.rows, sortKey)
+      const ordered = sortKey === undefined ? defaultOrder(rows) : sortRows(rows, sortKey)
       const showNamespace = all || (snapshot.readNamespaces?.length ?? 0) > 1
       const empty = noResourcesMessage(snapshot.readNamespaces?.length === 1 ? snapshot.readNamespaces[0] : namespace)
       return { rows: ordered, showNamespace, empty }

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { demoScenario } from '../sim/scenario/demo.ts'
+import { type Sim, startSim } from '../sim/sim.ts'
+import { pluginBinDir, pluginPath } from '../support/plugins.ts'
+import { kubectl } from '../support/run.ts'
+
+/** `kubectl ae-sessions` found and run by real kubectl plugin dispatch (kubectl-ae_sessions on PATH). */
+let sim: Sim
+let env: NodeJS.ProcessEnv
+
+beforeAll(async () => {
+  sim = await startSim({ scenario: demoScenario(), runContainers: false })
+  env = { PATH: pluginPath(pluginBinDir()), XDG_CONFIG_HOME: '/nonexistent' }
+})
+
+afterAll(async () => {
+  await sim.stop()
+})
+
+describe('kubectl ae-sessions through kubectl', () => {
+  it('is listed by kubectl plugin list without warnings', async () => {
+    const result = await kubectl(sim.writeKubeconfig({ user: 'admin' }), ['plugin', 'list'], { env })
+    expect(result.stdout).toMatch(/kubectl-ae_sessions\n/)
+    expect(result.stderr).toBe('')
+  })
+
+  it('--mine shows alice her sessions, deployments and runs with live usage', async () => {
+    const alice = sim.writeKubeconfig({ user: 'alice', namespace: 'anaconda-enterprise' })
+    const result = await kubectl(alice, ['ae-sessions', '--mine'], { env })
+    expect(result.code, result.stderr).toBe(0)
+    const lines = result.stdout.trim().split('\n')
+    expect(lines[0]).toMatch(/^KIND +ID +OWNER +PHASE +READY +RESTARTS +CPU +CPU% +MEMORY +MEM% +GPU +NODE +AGE$/)
+    const rows = lines.slice(1).map((line) => line.split(/\s{2,}/))
+    expect(new Set(rows.map((r) => r[0]))).toEqual(new Set(['session', 'deployment', 'run']))
+    expect(rows.every((r) => r[2] === 'alice')).toBe(true)
+    expect(rows.some((r) => /^\d+m$/.test(r[6] ?? ''))).toBe(true)
+    expect(result.stderr).toMatch(/^Warning: 1 platform pod has no owner/)
+  })
+
+  it('exits with the forbidden code and one line when the user may not read the namespace', async () => {
+    const bob = sim.writeKubeconfig({ user: 'bob', namespace: 'kube-system' })
+    const result = await kubectl(bob, ['ae-sessions'], { env })
+    expect(result.code).toBe(6)
+    expect(result.stderr.split('\n')[0]).toMatch(/^error: pods is forbidden: User "bob" cannot list/)
+  })
+})

@@ -1,0 +1,375 @@
+import { EventEmitter } from 'node:events'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { aeSessionsRoot } from '../../plugins/ae-sessions/root.ts'
+import { createMemoryIo } from '../../shared/cli/memory-io.ts'
+import { runPlugin } from '../../shared/cli/run.ts'
+import { EXIT_CODES } from '../../shared/errors.ts'
+import { DEFAULT_POLICY } from '../sim/auth.ts'
+import type { KubeObject } from '../sim/object.ts'
+import { demoScenario } from '../sim/scenario/demo.ts'
+import { type Sim, startSim } from '../sim/sim.ts'
+import { kubectl } from '../support/run.ts'
+
+/**
+ * kubectl ae-sessions against the simulated cluster's demo scenario (an AE5 namespace with sessions, deployments and
+ * runs of several owners, both label styles, pending and unscheduled pods, a pod without owner), in process.
+ */
+const AE5 = 'anaconda-enterprise'
+let sim: Sim
+let admin: string
+let alice: string
+
+interface Result {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+async function ae(kubeconfig: string, argv: string[], env: Record<string, string> = {}): Promise<Result> {
+  const io = createMemoryIo({ env: { KUBECONFIG: kubeconfig, XDG_CONFIG_HOME: '/nonexistent', ...env } })
+  const code = await runPlugin(aeSessionsRoot, { name: 'kubectl ae-sessions', version: '0.0.0', io, argv })
+  return { code, stdout: io.stdout(), stderr: io.stderr() }
+}
+
+interface Item {
+  kind: string
+  id: string
+  pod: string
+  owner: string | null
+  namespace: string
+  usage: { cpu: string; memory: string } | null
+  containers: { name: string; usage: { cpu: string; memory: string } | null }[]
+}
+
+function items(result: Result): Item[] {
+  expect(result.code, result.stderr).toBe(0)
+  return (JSON.parse(result.stdout) as { items: Item[] }).items
+}
+
+/** The owner as the demo scenario wrote it: label, then annotation, AE5's user-creds- form unwrapped. */
+function ownerInStore(pod: KubeObject): string | undefined {
+  const raw = pod.metadata.labels?.['anaconda-owner'] ?? pod.metadata.annotations?.['anaconda.com/owner']
+  return raw?.replace(/^user-creds-/, '')
+}
+
+const phaseOf = (pod: KubeObject): string | undefined => (pod.status as { phase?: string } | undefined)?.phase
+const nodeOf = (pod: KubeObject): string | undefined => (pod.spec as { nodeName?: string } | undefined)?.nodeName
+
+const platformPods = (): KubeObject[] =>
+  [...sim.store.all('pods', AE5)].filter((p) => /^anaconda-(session|app|job)-/.test(p.metadata.name))
+
+beforeAll(async () => {
+  sim = await startSim({ scenario: demoScenario(), runContainers: true })
+  admin = sim.writeKubeconfig({ user: 'admin', namespace: AE5 })
+  alice = sim.writeKubeconfig({ user: 'alice', namespace: AE5 })
+})
+
+afterAll(async () => {
+  await sim.stop()
+})
+
+beforeEach(() => sim.resetFaults())
+
+describe('list', () => {
+  it('shows every platform pod of the namespace once, in both label styles, and no system pod', async () => {
+    const listed = items(await ae(admin, ['-o', 'json']))
+    const expected = platformPods().map((p) => p.metadata.name)
+    expect(listed.map((i) => i.pod).sort()).toEqual(expected.sort())
+    expect(new Set(listed.map((i) => i.kind))).toEqual(new Set(['session', 'deployment', 'run']))
+    expect(listed.some((i) => i.pod.startsWith('anaconda-enterprise-'))).toBe(false)
+    for (const item of listed) expect(item.id).toMatch(item.kind === 'session' ? /^a1-/ : /^a2-/)
+  })
+
+  it('--mine shows exactly the caller’s workloads, named by SelfSubjectReview, and counts the ownerless ones', async () => {
+    const result = await ae(alice, ['--mine', '-o', 'json', '-v', '1'])
+    const mine = platformPods()
+      .filter((p) => ownerInStore(p) === 'alice')
+      .map((p) => p.metadata.name)
+    expect(
+      items(result)
+        .map((i) => i.pod)
+        .sort(),
+    ).toEqual(mine.sort())
+    expect(mine.length).toBeGreaterThanOrEqual(5)
+    expect(result.stderr).toContain('--mine: you are "alice", from the SelfSubjectReview')
+    const ownerless = platformPods().filter((p) => ownerInStore(p) === undefined).length
+    expect(ownerless).toBeGreaterThan(0)
+    expect(result.stderr).toContain(`${ownerless} platform pod`)
+    expect(result.stderr).toContain('not shown')
+  })
+
+  it('--mine falls back to the certificate CN when the SelfSubjectReview API is missing', async () => {
+    sim.faults.absentResources = ['selfsubjectreviews.authentication.k8s.io']
+    const result = await ae(alice, ['--mine', '-o', 'name', '-v', '1'])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain(
+      'you are "alice", from the client certificate CN (the SelfSubjectReview API is not available',
+    )
+    expect(result.stdout.trim().split('\n').length).toBe(
+      platformPods().filter((p) => ownerInStore(p) === 'alice').length,
+    )
+  })
+
+  it('--mine falls back to the basic-auth name, then the kubeconfig user, as the configuration allows', async () => {
+    sim.faults.absentResources = ['selfsubjectreviews.authentication.k8s.io']
+    const basic = sim.writeKubeconfig({ user: 'alice', auth: 'basic', namespace: AE5 })
+    const byName = await ae(basic, ['--mine', '-o', 'name', '-v', '1'])
+    expect(byName.stderr).toContain('you are "alice", from the basic-auth username')
+    expect(byName.stdout).not.toBe('')
+    const token = sim.writeKubeconfig({ user: 'alice', auth: 'token', namespace: AE5 })
+    const byUser = await ae(token, ['--mine', '-v', '1'])
+    // A token names nobody locally: the kubeconfig's user entry is all there is, and -v says so.
+    expect(byUser.stderr).toContain('you are "alice@sim", from the kubeconfig user name')
+    expect(byUser.code).toBe(0)
+  })
+
+  it('--mine falls back when SelfSubjectReview is forbidden, and --as wins over the certificate', async () => {
+    const strict = await startSim({
+      scenario: demoScenario(),
+      runContainers: false,
+      policy: DEFAULT_POLICY.filter((rule) => rule.resources === '*' || !rule.resources.includes('selfsubjectreviews')),
+    })
+    try {
+      const config = strict.writeKubeconfig({ user: 'alice', namespace: AE5 })
+      const result = await ae(config, ['--mine', '-o', 'name', '-v', '1'])
+      expect(result.stderr).toContain('from the client certificate CN (SelfSubjectReview is forbidden for this user)')
+      expect(result.code).toBe(0)
+      const impersonating = await ae(strict.writeKubeconfig({ user: 'admin', namespace: AE5 }), [
+        '--mine',
+        '--as',
+        'bob',
+        '--as-group',
+        'data-science',
+        '-o',
+        'name',
+        '-v',
+        '1',
+      ])
+      expect(impersonating.stderr).toContain('you are "bob"')
+    } finally {
+      await strict.stop()
+    }
+  })
+
+  it('filters by --kind, --owner and -l, and refuses a bad kind', async () => {
+    const runs = items(await ae(admin, ['--kind', 'runs', '-o', 'json']))
+    expect(runs.length).toBeGreaterThan(0)
+    expect(runs.every((i) => i.kind === 'run')).toBe(true)
+    const bobs = items(await ae(admin, ['--owner', 'bob', '-o', 'json']))
+    expect(bobs.every((i) => i.owner === 'bob')).toBe(true)
+    const newStyle = items(await ae(admin, ['-l', 'session-id', '-o', 'json']))
+    expect(newStyle.every((i) => i.kind === 'session')).toBe(true)
+    expect(newStyle.length).toBe(platformPods().filter((p) => p.metadata.labels?.['session-id'] !== undefined).length)
+    const bad = await ae(admin, ['--kind', 'notebooks'])
+    expect(bad.code).toBe(EXIT_CODES.usage)
+    expect(bad.stderr).toMatch(/^error: invalid --kind "notebooks"\nhint: use session, deployment or run/)
+    const both = await ae(admin, ['--mine', '--owner', 'bob'])
+    expect(both.code).toBe(EXIT_CODES.usage)
+  })
+
+  it('sums usage over all containers exactly as kubectl top pod does', async () => {
+    const listed = items(await ae(admin, ['-o', 'json'])).filter((i) => i.usage !== null)
+    expect(listed.length).toBeGreaterThan(5)
+    const top = await kubectl(admin, ['top', 'pod', '-n', AE5, '--no-headers'])
+    const topContainers = await kubectl(admin, ['top', 'pod', '-n', AE5, '--containers', '--no-headers'])
+    expect(top.code, top.stderr).toBe(0)
+    const podRows = new Map(
+      top.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .map(([pod = '', cpu = '', mem = '']) => [pod, { cpu, mem }]),
+    )
+    const containerSums = new Map<string, { cpu: number; mem: number; n: number }>()
+    for (const [pod = '', , cpu = '', mem = ''] of topContainers.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))) {
+      const sum = containerSums.get(pod) ?? { cpu: 0, mem: 0, n: 0 }
+      containerSums.set(pod, {
+        cpu: sum.cpu + Number.parseInt(cpu, 10),
+        mem: sum.mem + Number.parseInt(mem, 10),
+        n: sum.n + 1,
+      })
+    }
+    for (const item of listed) {
+      const row = podRows.get(item.pod)
+      expect(row, item.pod).toBeDefined()
+      // The pod total is one exact sum, rounded once: equal to kubectl top pod's cell.
+      expect(`${item.usage?.cpu}`).toBe(row?.cpu)
+      expect(`${BigInt(item.usage?.memory ?? '0') / 1048576n}Mi`).toBe(row?.mem)
+      // Per-container cells are each rounded, so their sum may differ by at most one unit per container.
+      const sum = containerSums.get(item.pod)
+      expect(sum?.n).toBe(item.containers.length)
+      expect(Math.abs((sum?.cpu ?? 0) - Number.parseInt(item.usage?.cpu ?? '0', 10))).toBeLessThanOrEqual(
+        item.containers.length,
+      )
+    }
+  })
+
+  it('shows "-" and one warning when the metrics API is missing or forbidden, never a failure', async () => {
+    for (const mode of ['absent', 'forbidden'] as const) {
+      sim.faults.metrics = mode
+      const result = await ae(admin, [])
+      expect(result.code).toBe(0)
+      expect(result.stderr.trim().split('\n')).toHaveLength(1)
+      expect(result.stderr).toMatch(/^Warning: usage columns show "-": the metrics API/)
+      expect(result.stdout).toContain('session')
+    }
+  })
+
+  it('reads one paginated pod list and one metrics list, however many pages', async () => {
+    sim.requests.length = 0
+    const result = await ae(admin, ['--mine', '--chunk-size', '3', '-o', 'name'])
+    expect(result.code).toBe(0)
+    const paths = sim.requests.map((r) => `${r.method} ${r.path}`)
+    const podPages = paths.filter((p) => p === `GET /api/v1/namespaces/${AE5}/pods`)
+    expect(podPages.length).toBe(Math.ceil([...sim.store.all('pods', AE5)].length / 3))
+    expect(paths.filter((p) => p.includes('metrics.k8s.io'))).toEqual([
+      `GET /apis/metrics.k8s.io/v1beta1/namespaces/${AE5}/pods`,
+    ])
+    expect(paths.filter((p) => !p.endsWith(`/namespaces/${AE5}/pods`))).toEqual([
+      'POST /apis/authentication.k8s.io/v1/selfsubjectreviews',
+    ])
+  })
+})
+
+describe('RBAC', () => {
+  it('names what is forbidden when the caller may not list pods in all namespaces', async () => {
+    const elsewhere = sim.writeKubeconfig({ user: 'alice', namespace: 'default' })
+    const result = await ae(elsewhere, ['-A'])
+    expect(result.code).toBe(EXIT_CODES.forbidden)
+    expect(result.stderr).toMatch(
+      /^error: you may not list pods in all namespaces nor in default: pods is forbidden: User "alice" cannot list resource "pods" in API group "" at the cluster scope .*\nhint: pick a namespace you may read with -n NAMESPACE/,
+    )
+  })
+
+  it('gives a user their rows from the namespaces they may read, and says which were skipped', async () => {
+    const config = sim.writeKubeconfig({ user: 'alice', namespace: 'default' })
+    const result = await ae(config, ['-A', '--mine', '-o', 'json'], { AE_SESSIONS_NAMESPACES: `${AE5},ml-team` })
+    const listed = items(result)
+    expect(listed.length).toBe(platformPods().filter((p) => ownerInStore(p) === 'alice').length)
+    expect(result.stderr).toContain(
+      'Warning: listing pods in all namespaces is forbidden for you: showing namespaces anaconda-enterprise, ml-team only (also forbidden: default)',
+    )
+  })
+
+  it('says which namespace and verb are forbidden for a namespace the user may not read', async () => {
+    const result = await ae(alice, ['-n', 'kube-system'])
+    expect(result.code).toBe(EXIT_CODES.forbidden)
+    expect(result.stderr).toContain('cannot list resource "pods" in API group "" in the namespace "kube-system"')
+    expect(result.stderr).not.toContain('    at ')
+  })
+
+  it('is empty, not an error, in a namespace the user may read that holds no platform pods', async () => {
+    const result = await ae(alice, ['-n', 'ml-team'])
+    expect(result).toMatchObject({ code: 0, stdout: '' })
+    expect(result.stderr).toBe('No resources found in ml-team namespace.\n')
+  })
+})
+
+describe('info and logs', () => {
+  const aliceRun = (): KubeObject => {
+    const run = platformPods().find(
+      (p) => p.metadata.labels?.['job-name']?.startsWith('anaconda-job-') && ownerInStore(p) === 'alice',
+    )
+    if (run === undefined) throw new Error('demo has no run of alice')
+    return run
+  }
+
+  it('info shows the fields and containers of a workload found by a unique id prefix, and no env', async () => {
+    const session = platformPods().find(
+      (p) => p.metadata.labels?.['anaconda-session-id'] !== undefined && phaseOf(p) === 'Running',
+    )
+    const slug = session?.metadata.labels?.['anaconda-session-id'] ?? ''
+    const result = await ae(admin, ['info', `a1-${slug.slice(0, 8)}`])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toContain(`ID:              a1-${slug}`.replace(/ +/, ' ').split(' ')[0])
+    expect(result.stdout).toMatch(new RegExp(`^Kind: +session\\nID: +a1-${slug}\\nPod: +${session?.metadata.name}`))
+    expect(result.stdout).toMatch(/\nALIAS +CONTAINER +READY/)
+    expect(result.stdout).not.toMatch(/env|PASSWORD|TOKEN/i)
+  })
+
+  it('logs prints the run’s app container log, byte for byte what kubectl logs prints', async () => {
+    const run = aliceRun()
+    const id = `a2-${run.metadata.labels?.['job-name']?.slice('anaconda-job-'.length)}`
+    const ours = await ae(admin, ['logs', id])
+    const theirs = await kubectl(admin, ['logs', '-n', AE5, run.metadata.name, '-c', 'app'])
+    expect(ours.code, ours.stderr).toBe(0)
+    expect(ours.stdout).toBe(theirs.stdout)
+    expect(ours.stdout).not.toBe('')
+  })
+
+  it('logs accepts a container alias and names the containers that exist when one is wrong', async () => {
+    const session = platformPods().find(
+      (p) => p.metadata.labels?.['anaconda-session-id'] !== undefined && phaseOf(p) === 'Running',
+    )
+    const name = session?.metadata.name ?? ''
+    const sync = await ae(admin, ['logs', name, '-c', 'sync'])
+    expect(sync.code, sync.stderr).toBe(0)
+    const wrong = await ae(admin, ['logs', name, '-c', 'jupyter'])
+    expect(wrong.code).toBe(EXIT_CODES['not-found'])
+    expect(wrong.stderr).toMatch(
+      /has no container "jupyter"\nhint: use one of editor \(editor\), tool-proxy-\w+ \(sync-proxy\)/,
+    )
+  })
+
+  it.each([
+    [
+      'an unknown id',
+      ['info', 'a1-ffffffffffff'],
+      EXIT_CODES['not-found'],
+      /^error: no session, deployment or run "a1-ffffffffffff" in namespace "anaconda-enterprise"\nhint: /,
+    ],
+    ['an ambiguous prefix', ['logs', 'a1-'], EXIT_CODES.usage, /^error: "a1-" matches \d+ workloads: a1-/],
+    ['a missing id', ['info'], EXIT_CODES.usage, /^error: info needs the id/],
+    ['a bad --tail', ['logs', 'a1-', '--tail', 'many'], EXIT_CODES.usage, /^error: invalid --tail "many"/],
+  ])('refuses %s with one line and its exit code', async (_case, argv, code, message) => {
+    const result = await ae(admin, argv)
+    expect(result.code).toBe(code)
+    expect(result.stderr).toMatch(message)
+    expect(result.stdout).toBe('')
+  })
+
+  it('logs -f streams until Ctrl-C, which ends it cleanly', async () => {
+    const run = aliceRun()
+    const interrupts = new EventEmitter()
+    const io = createMemoryIo({ env: { KUBECONFIG: admin, XDG_CONFIG_HOME: '/nonexistent' } })
+    const running = runPlugin(aeSessionsRoot, {
+      name: 'kubectl ae-sessions',
+      version: '0.0.0',
+      io,
+      argv: ['logs', run.metadata.name, '-f', '--tail', '1'],
+      interrupts,
+    })
+    while (io.stdout() === '') await new Promise((resolve) => setTimeout(resolve, 20))
+    interrupts.emit('SIGINT')
+    expect(await running).toBe(EXIT_CODES.interrupted)
+    expect(io.stdout().trim().split('\n')).toHaveLength(1)
+    expect(io.stderr()).not.toMatch(/error/)
+  })
+})
+
+describe('nodes', () => {
+  it('counts sessions, deployments and runs per node without naming pods or owners', async () => {
+    const result = await ae(admin, ['nodes', '-o', 'json'])
+    const doc = JSON.parse(result.stdout) as {
+      items: { name: string; sessions: number; deployments: number; runs: number }[]
+      unscheduled: Record<string, number>
+    }
+    const live = platformPods().filter((p) => phaseOf(p) !== 'Succeeded' && phaseOf(p) !== 'Failed')
+    const expectedOn = (node: string, prefix: string): number =>
+      live.filter((p) => nodeOf(p) === node && p.metadata.name.startsWith(prefix)).length
+    for (const item of doc.items) {
+      expect(item.sessions, item.name).toBe(expectedOn(item.name, 'anaconda-session-'))
+      expect(item.deployments, item.name).toBe(expectedOn(item.name, 'anaconda-app-'))
+      expect(item.runs, item.name).toBe(expectedOn(item.name, 'anaconda-job-'))
+    }
+    expect(doc.unscheduled.session).toBe(
+      live.filter((p) => nodeOf(p) === undefined && p.metadata.name.startsWith('anaconda-session-')).length,
+    )
+    const table = await ae(admin, ['nodes', '-o', 'wide'])
+    for (const pod of platformPods()) expect(table.stdout).not.toContain(pod.metadata.name)
+    expect(table.stdout).not.toMatch(/alice|bob|carol/)
+  })
+})
