@@ -110,7 +110,7 @@ async function listPodMetrics(
   kube: Kube,
   query: WorkloadQuery,
   namespace: string | undefined,
-): Promise<Map<string, PodUsage>> {
+): Promise<Map<string, PodMetricsItem>> {
   const { items } = await listAll<PodMetricsItem>(kube.transport, {
     path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
     labelSelector: query.labelSelector,
@@ -119,21 +119,31 @@ async function listPodMetrics(
     timeoutMs: METRICS_TIMEOUT_MS,
     ...(query.signal === undefined ? {} : { signal: query.signal }),
   })
-  const usage = new Map<string, PodUsage>()
-  for (const item of items) {
-    usage.set(`${item.metadata.namespace ?? namespace ?? ''}/${item.metadata.name}`, {
+  return new Map(items.map((item) => [`${item.metadata.namespace ?? namespace ?? ''}/${item.metadata.name}`, item]))
+}
+
+/** Parses metrics only for the rows kept: --mine on 20,000 pods parses a handful of quantities, not 60,000. */
+function usageOfRows(
+  rows: readonly WorkloadRow[],
+  raw: Map<string, PodMetricsItem>,
+  into: Map<string, PodUsage>,
+): void {
+  for (const row of rows) {
+    const key = `${row.namespace}/${row.pod}`
+    const item = raw.get(key)
+    if (item === undefined) continue
+    into.set(key, {
       containers: (item.containers ?? []).map((c) => ({ name: c.name, ...parseUsage(c.usage) })),
       window: item.window,
       timestamp: item.timestamp,
     })
   }
-  return usage
 }
 
 /** Metrics are optional: absent, slow or forbidden gives one warning and `-` cells, never a failure. */
 async function optionalMetrics(
-  read: () => Promise<Map<string, PodUsage>>,
-): Promise<{ usage: Map<string, PodUsage> | undefined; warning: string | undefined }> {
+  read: () => Promise<Map<string, PodMetricsItem>>,
+): Promise<{ usage: Map<string, PodMetricsItem> | undefined; warning: string | undefined }> {
   try {
     return { usage: await read(), warning: undefined }
   } catch (error) {
@@ -148,9 +158,14 @@ export async function collectWorkloads(kube: Kube, query: WorkloadQuery): Promis
     : Promise.resolve({ usage: undefined, warning: undefined })
   try {
     const [kept, read] = await Promise.all([listPlatformPods(kube, query, query.namespace), metrics])
+    let usage: Map<string, PodUsage> | undefined
+    if (read.usage !== undefined) {
+      usage = new Map()
+      usageOfRows(kept.rows, read.usage, usage)
+    }
     return {
       ...kept,
-      usage: read.usage,
+      usage,
       warnings: read.warning === undefined ? [] : [read.warning],
       readNamespaces: undefined,
     }
@@ -181,7 +196,7 @@ async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: S
       const [found, m] = await Promise.all([listPlatformPods(kube, query, namespace), metrics])
       rows.push(...found.rows)
       unknownOwner += found.unknownOwner
-      for (const [key, value] of m.usage ?? []) usage.set(key, value)
+      if (m.usage !== undefined) usageOfRows(found.rows, m.usage, usage)
       if (m.warning !== undefined) metricWarnings.add(m.warning)
       read.push(namespace)
     } catch (error) {

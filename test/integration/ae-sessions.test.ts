@@ -234,6 +234,42 @@ describe('list', () => {
   })
 })
 
+describe('--watch', () => {
+  async function watch(tty: boolean): Promise<{ code: number; stdout: string }> {
+    const interrupts = new EventEmitter()
+    const io = createMemoryIo({ tty, env: { KUBECONFIG: admin, XDG_CONFIG_HOME: '/nonexistent', NO_COLOR: '1' } })
+    const running = runPlugin(aeSessionsRoot, {
+      name: 'kubectl ae-sessions',
+      version: '0.0.0',
+      io,
+      argv: ['--watch', '--interval', '200ms', '--kind', 'run'],
+      interrupts,
+    })
+    while (io.stdout().split('KIND').length < 3) await new Promise((resolve) => setTimeout(resolve, 20))
+    interrupts.emit('SIGINT')
+    return { code: await running, stdout: io.stdout() }
+  }
+
+  it('redraws in place on a terminal until Ctrl-C', async () => {
+    const result = await watch(true)
+    expect(result.code).toBe(EXIT_CODES.interrupted)
+    expect(result.stdout.startsWith('\u001b[H\u001b[2J')).toBe(true)
+    expect(result.stdout).toContain('every 0.2s, Ctrl-C to stop')
+  })
+
+  it('appends one table per refresh when piped', async () => {
+    const result = await watch(false)
+    expect(result.stdout).not.toContain('\u001b[')
+    expect(result.stdout.split('\n\n').filter((block) => block.startsWith('KIND')).length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('refuses a bad interval before connecting', async () => {
+    const result = await ae(admin, ['--watch', '--interval', 'soon'])
+    expect(result.code).toBe(EXIT_CODES.usage)
+    expect(result.stderr).toMatch(/^error: invalid --interval "soon"/)
+  })
+})
+
 describe('RBAC', () => {
   it('names what is forbidden when the caller may not list pods in all namespaces', async () => {
     const elsewhere = sim.writeKubeconfig({ user: 'alice', namespace: 'default' })
