@@ -5,6 +5,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node'
 import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { foldList, listAll } from '../../shared/kube/list.ts'
+import { METRICS_TIMEOUT_MS, type MetricsResult, optionalMetrics } from '../../shared/kube/metrics.ts'
 import { resourcePath } from '../../shared/kube/paths.ts'
 import {
   baseRow,
@@ -59,9 +60,6 @@ interface PodMetricsItem {
   containers?: { name: string; usage?: { cpu?: string; memory?: string } }[]
 }
 
-/** How long the optional metrics API may take before usage shows "-" (metrics-server answers in milliseconds). */
-export const METRICS_TIMEOUT_MS = 5_000
-
 const isForbidden = (error: unknown): error is SuiteError => error instanceof SuiteError && error.status === 403
 
 interface Kept {
@@ -94,16 +92,6 @@ async function listPlatformPods(kube: Kube, query: WorkloadQuery, namespace: str
     },
   )
   return result.value
-}
-
-function metricsWarning(error: SuiteError): string {
-  const reason =
-    error.status === 404
-      ? 'the metrics API (metrics.k8s.io) is not available: is metrics-server installed?'
-      : error.status === 403
-        ? `the metrics API is forbidden for this user: ${error.message}`
-        : `the metrics API did not answer: ${error.message}`
-  return `usage columns show "-": ${reason}`
 }
 
 async function listPodMetrics(
@@ -140,28 +128,16 @@ function usageOfRows(
   }
 }
 
-/** Metrics are optional: absent, slow or forbidden gives one warning and `-` cells, never a failure. */
-async function optionalMetrics(
-  read: () => Promise<Map<string, PodMetricsItem>>,
-): Promise<{ usage: Map<string, PodMetricsItem> | undefined; warning: string | undefined }> {
-  try {
-    return { usage: await read(), warning: undefined }
-  } catch (error) {
-    if (!(error instanceof SuiteError) || error.kind === 'interrupted') throw error
-    return { usage: undefined, warning: metricsWarning(error) }
-  }
-}
-
 export async function collectWorkloads(kube: Kube, query: WorkloadQuery): Promise<WorkloadSnapshot> {
   const metrics = query.metrics
     ? optionalMetrics(() => listPodMetrics(kube, query, query.namespace))
-    : Promise.resolve({ usage: undefined, warning: undefined })
+    : Promise.resolve({ value: undefined, warning: undefined })
   try {
     const [kept, read] = await Promise.all([listPlatformPods(kube, query, query.namespace), metrics])
     let usage: Map<string, PodUsage> | undefined
-    if (read.usage !== undefined) {
+    if (read.value !== undefined) {
       usage = new Map()
-      usageOfRows(kept.rows, read.usage, usage)
+      usageOfRows(kept.rows, read.value, usage)
     }
     return {
       ...kept,
@@ -191,12 +167,12 @@ async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: S
   for (const namespace of namespaces) {
     const metrics = query.metrics
       ? optionalMetrics(() => listPodMetrics(kube, query, namespace))
-      : Promise.resolve({ usage: undefined, warning: undefined })
+      : Promise.resolve({ value: undefined, warning: undefined })
     try {
       const [found, m] = await Promise.all([listPlatformPods(kube, query, namespace), metrics])
       rows.push(...found.rows)
       unknownOwner += found.unknownOwner
-      if (m.usage !== undefined) usageOfRows(found.rows, m.usage, usage)
+      if (m.value !== undefined) usageOfRows(found.rows, m.value, usage)
       if (m.warning !== undefined) metricWarnings.add(m.warning)
       read.push(namespace)
     } catch (error) {
@@ -353,10 +329,10 @@ export async function collectNodeSummaries(
       context: { verb: 'list', resource: 'nodes' },
       ...signalOption,
     }),
-    options.metrics ? nodeUsage(kube, options.signal) : Promise.resolve({ usage: undefined, warning: undefined }),
+    options.metrics ? nodeUsage(kube, options.signal) : Promise.resolve({ value: undefined, warning: undefined }),
   ])
   const summaries = new Map(
-    nodes.items.map((n) => [n.metadata?.name ?? '', nodeSummary(n, nodeMetrics.usage?.get(n.metadata?.name ?? ''))]),
+    nodes.items.map((n) => [n.metadata?.name ?? '', nodeSummary(n, nodeMetrics.value?.get(n.metadata?.name ?? ''))]),
   )
   const unscheduled = emptyCounts()
   const warnings = nodeMetrics.warning === undefined ? [] : [nodeMetrics.warning]
@@ -398,11 +374,8 @@ export async function collectNodeSummaries(
   return { summaries: [...summaries.values()], unscheduled, warnings }
 }
 
-async function nodeUsage(
-  kube: Kube,
-  signal: AbortSignal | undefined,
-): Promise<{ usage: Map<string, CpuMemory> | undefined; warning: string | undefined }> {
-  try {
+function nodeUsage(kube: Kube, signal: AbortSignal | undefined): Promise<MetricsResult<Map<string, CpuMemory>>> {
+  return optionalMetrics(async () => {
     const { items } = await listAll<{ metadata: { name: string }; usage?: { cpu?: string; memory?: string } }>(
       kube.transport,
       {
@@ -412,9 +385,6 @@ async function nodeUsage(
         ...(signal === undefined ? {} : { signal }),
       },
     )
-    return { usage: new Map(items.map((m) => [m.metadata.name, parseUsage(m.usage)])), warning: undefined }
-  } catch (error) {
-    if (!(error instanceof SuiteError) || error.kind === 'interrupted') throw error
-    return { usage: undefined, warning: metricsWarning(error) }
-  }
+    return new Map(items.map((m) => [m.metadata.name, parseUsage(m.usage)]))
+  })
 }

@@ -1,7 +1,7 @@
 import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node'
-import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { foldList, listAll } from '../../shared/kube/list.ts'
+import { METRICS_TIMEOUT_MS, type MetricsResult, optionalMetrics } from '../../shared/kube/metrics.ts'
 import { resourcePath } from '../../shared/kube/paths.ts'
 import { nanoValue, parseQuantity } from '../../shared/quantity.ts'
 import {
@@ -16,6 +16,8 @@ import {
  * The API reads of `kubectl usage`: one paginated list per resource kind, run concurrently, never one request per
  * node. Pods are folded into per-node totals page by page so memory stays flat on 150,000-pod clusters.
  */
+export { METRICS_TIMEOUT_MS, type MetricsResult }
+
 export interface NodesQuery {
   nodeSelector?: string | undefined
   namespaceSelector?: string | undefined
@@ -31,15 +33,6 @@ interface MetricsItem {
   containers?: { name: string; usage?: { cpu?: string; memory?: string } }[]
 }
 
-export interface MetricsResult<T> {
-  value: T | undefined
-  /** Why usage is missing, in one line, when it is. */
-  warning: string | undefined
-}
-
-/** How long the optional metrics API may take before usage shows "-" (metrics-server answers in milliseconds). */
-export const METRICS_TIMEOUT_MS = 5_000
-
 /** Non-terminated pods only, the same filter `kubectl describe node` sends. */
 export const NON_TERMINATED = 'status.phase!=Succeeded,status.phase!=Failed'
 
@@ -47,22 +40,6 @@ function usageNanos(usage: { cpu?: string; memory?: string } | undefined): NodeU
   return {
     cpu: usage?.cpu === undefined ? 0n : nanoValue(parseQuantity(usage.cpu)),
     memory: usage?.memory === undefined ? 0n : nanoValue(parseQuantity(usage.memory)),
-  }
-}
-
-/** Metrics are optional: absent, slow or forbidden gives a warning and `-` cells, never a failure. */
-async function optionalMetrics<T>(read: () => Promise<T>): Promise<MetricsResult<T>> {
-  try {
-    return { value: await read(), warning: undefined }
-  } catch (error) {
-    if (!(error instanceof SuiteError)) throw error
-    const reason =
-      error.status === 404
-        ? 'the metrics API (metrics.k8s.io) is not available: is metrics-server installed?'
-        : error.status === 403
-          ? `the metrics API is forbidden for this user: ${error.message}`
-          : `the metrics API did not answer: ${error.message}`
-    return { value: undefined, warning: `usage columns show "-": ${reason}` }
   }
 }
 
