@@ -1,14 +1,16 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { stringify } from 'yaml'
+import { parse, stringify } from 'yaml'
 import { EXIT_CODES } from '../../shared/errors.ts'
+import { connect } from '../../shared/kube/connect.ts'
 import { createForeignPki } from '../sim/pki.ts'
 import { demoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
 import { probe } from '../support/probe.ts'
+import { kubectl } from '../support/run.ts'
 
 /**
  * The shared core end to end over real TLS against the simulated cluster: every auth mode, retries, timeouts,
@@ -169,6 +171,34 @@ describe('auth modes', () => {
       KUBECONFIG: admin,
     })
     expect(denied.code).toBe(EXIT_CODES.forbidden)
+  })
+
+  it('as-user-extra in the kubeconfig reaches the server as the same Impersonate-Extra headers kubectl sends', async () => {
+    const doc = parse(readFileSync(admin, 'utf8')) as { users: { user: Record<string, unknown> }[] }
+    const entry = doc.users[0]
+    if (entry === undefined) throw new Error('no user entry')
+    entry.user.as = 'alice'
+    entry.user['as-user-extra'] = { scopes: ['view', 'edit'], 'example.com/team': ['ml'] }
+    const path = raw('extra.yaml', stringify(doc))
+    const theirs = await kubectl(path, ['auth', 'whoami', '-o', 'json'])
+    expect(theirs.code, theirs.stderr).toBe(0)
+    const kube = await connect({ kubeconfig: path }, { env: {}, stdinIsTTY: false })
+    try {
+      const ours = await kube.transport.json<{ status: { userInfo: unknown } }>({
+        method: 'POST',
+        path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+        context: { verb: 'create', resource: 'selfsubjectreviews' },
+      })
+      const expected = (JSON.parse(theirs.stdout) as { status: { userInfo: unknown } }).status.userInfo
+      expect(ours.status.userInfo).toEqual(expected)
+      expect(ours.status.userInfo).toMatchObject({
+        username: 'alice',
+        extra: { scopes: ['view', 'edit'], 'example.com/team': ['ml'] },
+      })
+    } finally {
+      await kube.close()
+    }
   })
 
   it('--insecure-skip-tls-verify accepts a server whose CA is unknown', async () => {

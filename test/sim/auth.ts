@@ -10,6 +10,8 @@ export interface UserInfo {
   username: string
   groups: string[]
   uid?: string
+  /** Impersonate-Extra-<key> values, as the apiserver's user.Info extra (keys unescaped, lower case). */
+  extra?: Record<string, string[]>
 }
 
 export interface SimUser {
@@ -186,5 +188,21 @@ export function impersonate(req: IncomingMessage, user: UserInfo, policy: readon
       throw forbidden(user, { verb: 'impersonate', group: '', resource: 'groups', name: group })
     }
   }
-  return withAuthenticated({ username: target, groups: [...rawGroups] })
+  // Impersonate-Extra-<key>: the key is percent-encoded in the header name (RFC 3986), as client-go writes it.
+  const extra: Record<string, string[]> = {}
+  for (const [header, values] of Object.entries(req.headersDistinct)) {
+    if (!header.startsWith('impersonate-extra-') || values === undefined) continue
+    const key = decodeURIComponent(header.slice('impersonate-extra-'.length))
+    for (const value of values) {
+      const request = { verb: 'impersonate', group: 'authentication.k8s.io', resource: 'userextras', name: value }
+      if (!authorize(user, { ...request, subresource: key }, policy))
+        throw forbidden(user, { ...request, subresource: key })
+    }
+    extra[key] = [...values]
+  }
+  return withAuthenticated({
+    username: target,
+    groups: [...rawGroups],
+    ...(Object.keys(extra).length === 0 ? {} : { extra }),
+  })
 }

@@ -546,6 +546,7 @@ function selfSubjectReview(ctx: ResourceContext, res: ServerResponse): void {
         username: ctx.user.username,
         groups: ctx.user.groups,
         ...(ctx.user.uid === undefined ? {} : { uid: ctx.user.uid }),
+        ...(ctx.user.extra === undefined ? {} : { extra: ctx.user.extra }),
       },
     },
   })
