@@ -18,6 +18,11 @@ interface SuiteArgExtras {
    */
   multiple?: boolean
   /**
+   * pflag's NoOptDefVal: the value a string flag takes when given bare (`--dry-run` means `--dry-run=client`). Such a
+   * flag then never takes the next word, so a value must be attached with `=`, as in kubectl.
+   */
+  bareValue?: string
+  /**
    * Checks one value when it is parsed, before any command code runs. Returns the reason a value is wrong, which the
    * parser wraps in pflag's wording (`invalid argument "x" for "--flag" flag: <reason>`), or throws a SuiteError for
    * a message of its own (as -o does, to keep kubectl's printer wording).

@@ -232,6 +232,8 @@ export function parseArgv<const T extends SuiteArgsDef>(
         assignBoolean(spec, inline)
       } else if (inline !== undefined) {
         assign(spec, inline)
+      } else if ('bareValue' in spec.def && spec.def.bareValue !== undefined) {
+        assign(spec, spec.def.bareValue)
       } else if (i < argv.length) {
         // pflag takes the next word whatever it looks like: `--context -x` means the context "-x".
         assign(spec, argv[i] as string)
@@ -348,7 +350,8 @@ export function scanArgv(argv: readonly string[], defs: SuiteArgsDef, options: S
   const flags: ScannedFlag[] = []
   const takesValue = (spec: FlagSpec | undefined, name: string, next: string | undefined): boolean => {
     if (next === undefined) return false
-    if (spec !== undefined) return spec.def.type !== 'boolean'
+    if (spec !== undefined)
+      return spec.def.type !== 'boolean' && !('bareValue' in spec.def && spec.def.bareValue !== undefined)
     return !booleans.has(name) && unknownTakesValue(next)
   }
   for (let i = 0; i < argv.length; i++) {
