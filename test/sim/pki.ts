@@ -152,6 +152,19 @@ export function issueClientCert(
   })
 }
 
+/** A serving certificate for names other than the apiserver's, as cert-manager would put in a TLS secret. */
+export function issueServingCert(
+  pki: Pki,
+  name: string,
+  dnsNames: string[],
+  options: { notBefore?: Date; notAfter?: Date } = {},
+): IssuedCert {
+  return issue(pki.dir, `serving-${name}`, `/CN=${dnsNames[0] ?? name}`, {
+    extensions: [`subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}`, 'extendedKeyUsage=serverAuth'],
+    ...options,
+  })
+}
+
 /** A second, unrelated CA: certificates from it must be rejected by the simulator and by our client. */
 export function createForeignPki(dir: string): Pki {
   return createPki(dir)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import type { Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -11,7 +12,7 @@ import { negotiateExecProtocol, serveExec } from './exec/protocol.ts'
 import { runCommand } from './exec/shell.ts'
 import { defaultFaults, type Faults, type RequestRecord } from './faults.ts'
 import { field, type KubeObject } from './object.ts'
-import { createPki, type IssuedCert, issueClientCert, type Pki } from './pki.ts'
+import { createPki, type IssuedCert, issueClientCert, issueServingCert, type Pki } from './pki.ts'
 import type { RequestInfo } from './request-info.ts'
 import type { Scenario } from './scenario/types.ts'
 import { startServer } from './server.ts'
@@ -75,7 +76,8 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   const clock = options.clock ?? (() => new Date())
   const store = new Store(clock)
   const scenario = options.scenario
-  if (scenario !== undefined) store.bulkLoad(scenario.objects as KubeObject[])
+  if (scenario !== undefined)
+    store.bulkLoad([...withClusterCa(scenario.objects as KubeObject[], pki.caCert), ...tlsSecrets(pki, scenario)])
   const controllers = startControllers(store, {
     dataDir,
     runContainers: options.runContainers ?? true,
@@ -232,4 +234,40 @@ function seedVolumeFiles(store: Store, dataDir: string, scenario: Scenario): voi
     mkdirSync(dirname(target), { recursive: true })
     writeFileSync(target, file.content)
   }
+}
+
+/** The token controller puts the cluster CA into every service-account token secret; so does the simulator. */
+function withClusterCa(objects: KubeObject[], caCert: Buffer): KubeObject[] {
+  return objects.map((object) => {
+    if (object.kind !== 'Secret' || (object as { type?: string }).type !== 'kubernetes.io/service-account-token')
+      return object
+    const data = { ...((object as { data?: Record<string, string> }).data ?? {}), 'ca.crt': caCert.toString('base64') }
+    return { ...object, data } as KubeObject
+  })
+}
+
+function tlsSecrets(pki: Pki, scenario: Scenario): KubeObject[] {
+  const now = Date.now()
+  return (scenario.tlsSecrets ?? []).map((spec) => {
+    const issued = issueServingCert(pki, `${spec.namespace}-${spec.name}`, spec.dnsNames, {
+      notBefore: new Date(now - 30 * 86_400_000),
+      notAfter: new Date(now + spec.daysValid * 86_400_000),
+    })
+    return {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: spec.name,
+        namespace: spec.namespace,
+        uid: randomUUID(),
+        creationTimestamp: spec.created.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      },
+      type: 'kubernetes.io/tls',
+      data: {
+        'tls.crt': Buffer.concat([issued.cert, pki.caCert]).toString('base64'),
+        'tls.key': issued.key.toString('base64'),
+        'ca.crt': pki.caCert.toString('base64'),
+      },
+    } as KubeObject
+  })
 }

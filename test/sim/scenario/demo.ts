@@ -227,7 +227,16 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
           limits: { cpu: '100m', memory: '128Mi' },
         },
       ],
-      containers: [{ name: 'api', requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } }],
+      volumes: [{ name: 'tls', secret: { secretName: 'trainer-api-tls' } }],
+      containers: [
+        {
+          name: 'api',
+          requests: { cpu: '500m', memory: '1Gi' },
+          limits: { cpu: '1', memory: '2Gi' },
+          env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db-credentials', key: 'password' } } }],
+          volumeMounts: [{ name: 'tls', mountPath: '/etc/tls', readOnly: true }],
+        },
+      ],
     })
   }
   add({
@@ -288,6 +297,8 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
         image: 'busybox:1.36',
         command: ['sleep', 'infinity'],
         requests: { cpu: '10m', memory: '16Mi' },
+        // The secret was deleted after the pod started: secretview check reports it missing.
+        env: [{ name: 'S3_KEY', valueFrom: { secretKeyRef: { name: 's3-credentials', key: 'key' } } }],
         volumeMounts: [{ name: 'results', mountPath: '/data' }],
       },
     ],
@@ -735,6 +746,17 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
     name: 'demo',
     now,
     objects,
+    // Issued by the simulator's CA at start: one certificate inside check's 30-day window, one well outside it.
+    tlsSecrets: [
+      {
+        namespace: ML,
+        name: 'trainer-api-tls',
+        dnsNames: ['trainer-api.ml-team.svc', 'trainer.example.com'],
+        daysValid: 12,
+        created: days(78),
+      },
+      { namespace: AE5, name: 'ae5-ingress-tls', dnsNames: ['ae5.example.com'], daysValid: 300, created: days(65) },
+    ],
     podUsage,
     nodeSystemUsage,
     volumeFiles: [

@@ -7,7 +7,18 @@ export interface ContainerUsage {
   memory: string
 }
 
+/** A `kubernetes.io/tls` secret whose certificate the simulator issues from its CA at start-up (openssl). */
+export interface TlsSecretSpec {
+  namespace: string
+  name: string
+  dnsNames: string[]
+  /** Days from start-up until the certificate expires (negative: already expired). */
+  daysValid: number
+  created: Date
+}
+
 export interface Scenario {
+  tlsSecrets?: TlsSecretSpec[]
   name: string
   now: Date
   objects: KubeObject[]
