@@ -325,3 +325,25 @@ describe('scanArgv', () => {
     expect(scan.positionalIndexes).toEqual([2])
   })
 })
+
+describe('flags with a bare value (pflag NoOptDefVal)', () => {
+  const defs = {
+    'dry-run': { type: 'string', bareValue: 'client', description: 'none, client or server' },
+    output: { type: 'string', alias: 'o', description: 'Output format' },
+    name: { type: 'positional', required: false, description: 'Name' },
+  } as const
+  it.each([
+    { argv: ['--dry-run', '-o', 'yaml'], dryRun: 'client', output: 'yaml', name: undefined },
+    { argv: ['--dry-run=server', 'x'], dryRun: 'server', output: undefined, name: 'x' },
+    { argv: ['x', '--dry-run'], dryRun: 'client', output: undefined, name: 'x' },
+    { argv: ['--dry-run', 'x'], dryRun: 'client', output: undefined, name: 'x' },
+  ])('$argv', ({ argv, dryRun, output, name }) => {
+    const { args } = parseArgv(argv, defs)
+    expect(args.dryRun).toBe(dryRun)
+    expect(args.output).toBe(output)
+    expect(args.name).toBe(name)
+  })
+  it('never makes the scanner take the next word as its value', () => {
+    expect(scanArgv(['--dry-run', 'create'], defs).positionalIndexes).toEqual([1])
+  })
+})

@@ -613,7 +613,7 @@ export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scen
       'db-credentials',
       'Opaque',
       {
-        username: 'trainer',
+        username: 'svc_trainer_rw',
         password: 'S3cr3t-p@ss',
         'greeting.txt': 'grüße, 世界\n',
         'blob.bin': new Uint8Array([0, 159, 146, 150, 255, 1, 2]),
