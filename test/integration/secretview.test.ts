@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { secretviewRoot } from '../../plugins/secretview/root.ts'
@@ -198,6 +199,22 @@ describe('typed secrets made for real', () => {
     expect(shown.code, shown.stderr).toBe(0)
     expect(shown.stdout).toContain('Helm release shop v5: shop-0.9.1, failed')
     expect(shown.stdout).toContain('values keys ingress, replicas')
+  })
+})
+
+describe('interactive pick', () => {
+  it('on a terminal, picks the secret and then the key with the arrow keys', async () => {
+    const stdin = new PassThrough()
+    const io = { ...createMemoryIo({ env: { KUBECONFIG: admin }, tty: true }), stdin }
+    const running = runPlugin(secretviewRoot, { name: 'kubectl secretview', version: '0.0.0', io, argv: [] })
+    // Secrets are offered by name: basic-login, ci-token, …; keys: all keys, ca.crt, namespace, token.
+    for (const key of ['\u001b[B', '\r', '\u001b[B', '\r']) {
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      stdin.write(key)
+    }
+    expect(await running).toBe(0)
+    expect(io.stdout()).toBe(sim.pki.caCert.toString('utf8'))
+    expect(io.stderr()).toContain('Secret')
   })
 })
 

@@ -16,6 +16,7 @@ const { values } = parseArgs({
     nodes: { type: 'string' },
     'pods-per-node': { type: 'string', default: '30' },
     'ae5-pods': { type: 'string', default: '0' },
+    secrets: { type: 'string', default: '0' },
     user: { type: 'string', default: 'admin' },
     auth: { type: 'string', default: 'cert' },
     port: { type: 'string', default: '0' },
@@ -33,6 +34,7 @@ const scenario =
         nodes: Number(values.nodes),
         podsPerNode: Number(values['pods-per-node']),
         ae5Pods: Number(values['ae5-pods']),
+        secrets: Number(values.secrets),
       })
 const sim = await startSim({ scenario, port: Number(values.port), runContainers: !values['no-run-containers'] })
 const auth = values.auth === 'token' || values.auth === 'basic' ? values.auth : 'cert'

@@ -24,6 +24,8 @@ export interface GenerateOptions {
   now?: Date
   gpuEvery?: number
   ae5Pods?: number
+  /** Secrets spread over the namespaces: opaque, registry, token and Helm-release shaped, for secretview's bench. */
+  secrets?: number
 }
 
 const SHAPES: ((i: number) => Pick<PodSpec, 'containers' | 'initContainers' | 'overhead'>)[] = [
@@ -165,6 +167,8 @@ export function generateCluster(options: GenerateOptions): Scenario {
   }
   if ((options.ae5Pods ?? 0) > 0)
     objects.push(namespace('anaconda-enterprise', created), serviceAccount('anaconda-enterprise', created))
+  for (let i = 0; i < (options.secrets ?? 0); i++)
+    objects.push(generatedSecret(i, namespaces[i % namespaces.length] as string, created))
   return {
     name: `generated-${options.nodes}x${options.podsPerNode}`,
     now,
@@ -172,5 +176,47 @@ export function generateCluster(options: GenerateOptions): Scenario {
     podUsage,
     nodeSystemUsage,
     volumeFiles: [],
+  }
+}
+
+function generatedSecret(i: number, ns: string, created: Date): KubeObject {
+  const b64 = (text: string): string => Buffer.from(text).toString('base64')
+  const shapes: [string, Record<string, string>][] = [
+    [
+      'Opaque',
+      {
+        username: `user-${i}`,
+        password: `pw-${i}-${'x'.repeat(24)}`,
+        'config.json': JSON.stringify({ id: i, retries: 3 }),
+      },
+    ],
+    [
+      'kubernetes.io/dockerconfigjson',
+      {
+        '.dockerconfigjson': JSON.stringify({
+          auths: {
+            [`registry-${i % 7}.example.com`]: {
+              username: `bot-${i}`,
+              password: `t-${i}`,
+              auth: b64(`bot-${i}:t-${i}`),
+            },
+          },
+        }),
+      },
+    ],
+    ['kubernetes.io/basic-auth', { username: `svc-${i}`, password: `basic-${i}` }],
+  ]
+  const [type, data] = shapes[i % shapes.length] as [string, Record<string, string>]
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: `secret-${i}`,
+      namespace: ns,
+      uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      creationTimestamp: created.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    },
+    type,
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
   }
 }
