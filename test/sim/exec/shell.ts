@@ -368,15 +368,29 @@ const BUILTINS: Record<string, Builtin> = {
     }
   },
   stat: async (args, ctx) => {
-    const path = args.filter((a) => !a.startsWith('-') && a !== '%s')[0]
-    if (path === undefined) return fail(ctx, 'stat', 'missing operand')
-    try {
-      const s = await fsp.stat(host(ctx, path))
-      await write(ctx.stdout, `${s.size}\n`)
-      return 0
-    } catch (error) {
-      return fail(ctx, 'stat', `cannot statx '${path}': ${errno(error)}`)
+    // GNU/busybox `stat -c FORMAT FILE...`: %s size, %n name, %a octal mode, one line per file; plain `stat F`: size.
+    let format = '%s'
+    const paths: string[] = []
+    for (let i = 0; i < args.length; i++) {
+      const word = args[i] as string
+      if (word === '-c' || word === '--format') format = args[++i] ?? '%s'
+      else if (word.startsWith('--format=')) format = word.slice(9)
+      else if (!word.startsWith('-')) paths.push(word)
     }
+    if (paths.length === 0) return fail(ctx, 'stat', 'missing operand')
+    let status = 0
+    for (const path of paths) {
+      try {
+        const s = await fsp.stat(host(ctx, path))
+        const line = format.replace(/%([sna%])/g, (_m, k: string) =>
+          k === 's' ? String(s.size) : k === 'n' ? path : k === 'a' ? (s.mode & 0o7777).toString(8) : '%',
+        )
+        await write(ctx.stdout, `${line}\n`)
+      } catch (error) {
+        status = await fail(ctx, 'stat', `cannot statx '${path}': ${errno(error)}`)
+      }
+    }
+    return status
   },
   wc: async (args, ctx) => {
     const data = await readAll(args[1] === undefined ? ctx.stdin : createReadStream(host(ctx, args[1])))
