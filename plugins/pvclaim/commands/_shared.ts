@@ -1,0 +1,46 @@
+import type { SuiteArgsDef } from '../../../shared/cli/args.ts'
+import type { Io } from '../../../shared/cli/io.ts'
+import type { Logger } from '../../../shared/cli/log.ts'
+import { humanBytes, startProgress } from '../../../shared/progress.ts'
+import type { TransferOptions, TransferResult } from '../../../shared/volume/transfer.ts'
+
+/** Flags both transfer commands take. */
+export const transferArgs = {
+  image: {
+    type: 'string',
+    description: 'Image of the helper pod when no running pod mounts the claim (default busybox:1.36; needs tar)',
+  },
+  verify: {
+    type: 'boolean',
+    description: 'Also compare the sha256 of every file on both sides (count and bytes are always compared)',
+  },
+  overwrite: { type: 'boolean', description: 'Replace files and folders that already exist at the destination' },
+} as const satisfies SuiteArgsDef
+
+export async function transferWithProgress(
+  io: Io,
+  log: Logger,
+  label: string,
+  options: Omit<TransferOptions, 'onBytes' | 'onTotal' | 'log'>,
+  run: (options: TransferOptions) => Promise<TransferResult>,
+): Promise<TransferResult> {
+  const progress = await startProgress(io, label)
+  const started = Date.now()
+  try {
+    const result = await run({
+      ...options,
+      onBytes: (bytes) => progress.add(bytes),
+      onTotal: (bytes) => progress.total(bytes),
+      log: (message) => log.info(message),
+    })
+    progress.stop()
+    const seconds = Math.max((Date.now() - started) / 1000, 0.001)
+    io.err.write(
+      `${result.files} file${result.files === 1 ? '' : 's'}, ${humanBytes(result.bytes)} in ${seconds.toFixed(1)}s (${humanBytes(result.bytes / seconds)}/s) → ${result.destination}; verified by ${result.verified === 'sha256' ? 'sha256 of every file' : 'file count and size'}${result.via.helper ? `, through helper pod ${result.via.pod} (deleted)` : `, through pod ${result.via.pod}`}\n`,
+    )
+    return result
+  } catch (error) {
+    progress.stop()
+    throw error
+  }
+}

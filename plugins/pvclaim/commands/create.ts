@@ -1,0 +1,124 @@
+import type { V1PersistentVolumeClaim } from '@kubernetes/client-node'
+import { kubeArgs } from '../../../shared/cli/args.ts'
+import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { SuiteError } from '../../../shared/errors.ts'
+import { renderJson, renderYaml } from '../../../shared/output/index.ts'
+import { createObject, deleteObject, getClaimObject } from '../collect.ts'
+import { claimManifest, nfsPair, parseAccessModes, parseNfsTarget, parseSize } from '../model.ts'
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
+
+export default defineSuiteCommand({
+  meta: {
+    name: 'create',
+    description: 'A claim through a storage class, or an NFS PersistentVolume and a claim bound to each other',
+  },
+  args: {
+    name: { type: 'positional', required: false, description: 'Name of the claim' },
+    size: { type: 'string', description: 'Size, e.g. 10Gi (required)' },
+    'storage-class': { type: 'string', description: 'Storage class (default: the cluster default)' },
+    'access-mode': { type: 'string', description: 'RWO (default; RWX with --nfs), RWX, ROX, RWOP; comma-separated' },
+    nfs: {
+      type: 'string',
+      description: 'SERVER:/EXPORT: make a PersistentVolume for this NFS export and bind the claim to it',
+    },
+    'read-only': { type: 'boolean', description: 'With --nfs: mount the export read-only' },
+    'reclaim-policy': { type: 'string', description: 'With --nfs: Retain (default) or Delete' },
+    wait: { type: 'boolean', description: 'Wait until the claim is Bound' },
+    timeout: { type: 'string', description: 'How long --wait waits, in seconds (default 120)' },
+    'dry-run': {
+      type: 'string',
+      bareValue: 'client',
+      description: 'client (print, send nothing) or server (validate only)',
+    },
+    output: { type: 'string', alias: 'o', description: 'yaml or json: print the objects' },
+    ...kubeArgs,
+  },
+  run: async ({ args, io, kube, signal }) => {
+    const name = args.name
+    if (name === undefined || !DNS_SUBDOMAIN.test(name) || name.length > 253)
+      throw new SuiteError(
+        'usage',
+        name === undefined ? 'create needs the claim NAME' : `invalid claim name "${name}"`,
+        {
+          hint: "use lower-case letters, digits, '-' and '.'",
+        },
+      )
+    const size = parseSize(args.size)
+    const dryRun = args.dryRun ?? 'none'
+    if (!['none', 'client', 'server'].includes(dryRun))
+      throw new SuiteError('usage', `invalid --dry-run "${dryRun}"`, { hint: 'use client or server' })
+    if (args.output !== undefined && args.output !== 'yaml' && args.output !== 'json')
+      throw new SuiteError(
+        'usage',
+        `unable to match a printer suitable for the output format "${args.output}", allowed formats are: json,yaml`,
+      )
+    const reclaimPolicy = args.reclaimPolicy ?? 'Retain'
+    if (!['Retain', 'Delete'].includes(reclaimPolicy))
+      throw new SuiteError('usage', `invalid --reclaim-policy "${reclaimPolicy}"`, { hint: 'use Retain or Delete' })
+    if (args.nfs !== undefined && args.storageClass !== undefined)
+      throw new SuiteError('usage', '--nfs and --storage-class cannot be used together', {
+        hint: 'an NFS claim is bound to its own volume, without a class',
+      })
+    const nfs = args.nfs === undefined ? undefined : parseNfsTarget(args.nfs)
+    const accessModes = parseAccessModes(args.accessMode, nfs === undefined ? 'RWO' : 'RWX')
+    const cluster = await kube()
+    const namespace = args.namespace ?? cluster.namespace
+    const spec = { name, namespace, size, accessModes, storageClass: args.storageClass }
+    const objects =
+      nfs === undefined
+        ? [claimManifest(spec)]
+        : nfsPair({ ...spec, nfs, readOnly: args.readOnly === true, reclaimPolicy })
+    const print = (list: unknown[]): void => {
+      if (args.output === undefined) return
+      const doc = list.length === 1 ? list[0] : { apiVersion: 'v1', kind: 'List', items: list }
+      io.out.write(args.output === 'json' ? renderJson(doc) : renderYaml(doc))
+    }
+    if (dryRun === 'client') {
+      print(objects)
+      if (args.output === undefined)
+        for (const o of objects) io.out.write(`${o.kind?.toLowerCase()}/${o.metadata?.name} created (dry run)\n`)
+      return
+    }
+    const created: unknown[] = []
+    const [first, second] = objects
+    try {
+      created.push(await createObject(cluster, first as object & { kind?: string }, dryRun === 'server'))
+      if (second !== undefined)
+        created.push(await createObject(cluster, second as object & { kind?: string }, dryRun === 'server'))
+    } catch (error) {
+      // The NFS pair is created together or not at all: a claim that fails leaves no orphan volume behind.
+      if (created.length === 1 && second !== undefined && dryRun !== 'server')
+        await deleteObject(cluster, 'persistentvolumes', undefined, first?.metadata?.name ?? '').catch(() => undefined)
+      throw error
+    }
+    print(created)
+    if (args.output === undefined)
+      for (const o of objects)
+        io.out.write(
+          `${o.kind?.toLowerCase()}/${o.metadata?.name} created${dryRun === 'server' ? ' (server dry run)' : ''}\n`,
+        )
+    if (args.wait === true && dryRun === 'none') {
+      const deadline = Date.now() + Number(args.timeout ?? '120') * 1000
+      for (;;) {
+        const claim: V1PersistentVolumeClaim = await getClaimObject(cluster, namespace, name)
+        if (claim.status?.phase === 'Bound') {
+          io.err.write(
+            `persistentvolumeclaim/${name} bound to ${claim.spec?.volumeName} (${claim.status.capacity?.storage ?? ''})\n`,
+          )
+          return
+        }
+        if (Date.now() > deadline)
+          throw new SuiteError(
+            'connection',
+            `persistentvolumeclaim/${name} is still ${claim.status?.phase ?? 'Pending'}`,
+            {
+              hint: `see why with kubectl pvclaim describe ${name}`,
+            },
+          )
+        await new Promise((resolve) => setTimeout(resolve, 250))
+        if (signal.aborted) throw new SuiteError('interrupted', 'interrupted')
+      }
+    }
+  },
+})

@@ -1,0 +1,44 @@
+import { kubeArgs } from '../../../shared/cli/args.ts'
+import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { SuiteError } from '../../../shared/errors.ts'
+import { downloadFromClaim } from '../../../shared/volume/transfer.ts'
+import { transferArgs, transferWithProgress } from './_shared.ts'
+
+export default defineSuiteCommand({
+  meta: {
+    name: 'download',
+    description: 'Copy a claim’s files (or a path in it) to a local folder, verified, never half-written',
+  },
+  args: {
+    claim: { type: 'positional', required: false, description: 'The claim' },
+    path: { type: 'positional', required: false, description: 'Path inside the volume (default: all of it)' },
+    dir: { type: 'positional', required: false, description: 'Local folder (default: ./CLAIM)' },
+    ...transferArgs,
+    ...kubeArgs,
+  },
+  run: async ({ args, io, log, kube, signal }) => {
+    const claim = args.claim
+    if (claim === undefined)
+      throw new SuiteError('usage', 'download needs the CLAIM', {
+        hint: 'e.g. kubectl pvclaim download results run-001 ./results',
+      })
+    const cluster = await kube()
+    const namespace = args.namespace ?? cluster.namespace
+    await transferWithProgress(
+      io,
+      log,
+      `↓ ${claim}`,
+      {
+        namespace,
+        claim,
+        pathInVolume: args.path ?? '.',
+        image: args.image,
+        managedBy: 'kubectl-pvclaim',
+        verify: args.verify === true,
+        overwrite: args.overwrite === true,
+        signal,
+      },
+      (options) => downloadFromClaim(cluster, args.dir ?? claim, options),
+    )
+  },
+})
