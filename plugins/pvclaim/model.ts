@@ -123,7 +123,8 @@ export function nfsPair(
       },
       spec: {
         capacity: { storage },
-        accessModes: spec.accessModes,
+        // Copies: one array in two objects would print as a YAML anchor and alias.
+        accessModes: [...spec.accessModes],
         persistentVolumeReclaimPolicy: spec.reclaimPolicy,
         storageClassName: '',
         mountOptions: ['nfsvers=4.1'],
@@ -136,7 +137,7 @@ export function nfsPair(
       kind: 'PersistentVolumeClaim',
       metadata: { name: spec.name, namespace: spec.namespace },
       spec: {
-        accessModes: spec.accessModes,
+        accessModes: [...spec.accessModes],
         resources: { requests: { storage } },
         storageClassName: '',
         volumeName,

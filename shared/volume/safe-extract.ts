@@ -66,6 +66,7 @@ export async function safeExtract(
 ): Promise<ExtractStats> {
   const stats: ExtractStats = { files: 0, directories: 0, symlinks: 0, bytes: 0 }
   const extract = tar.extract()
+  let failure: unknown
   extract.on('entry', (header, stream, next) => {
     const run = async (): Promise<void> => {
       const member = safeMemberPath(header.name)
@@ -108,12 +109,19 @@ export async function safeExtract(
     run().then(
       () => next(),
       (error: unknown) => {
+        // The first refusal ends the whole extraction; streamx would rethrow an error handed to next().
+        failure ??= error
         stream.resume()
-        next(error as Error)
+        extract.destroy(error as Error)
       },
     )
   })
-  await pipeline(input, extract)
+  try {
+    await pipeline(input, extract)
+  } catch (error) {
+    throw failure ?? error
+  }
+  if (failure !== undefined) throw failure
   return stats
 }
 

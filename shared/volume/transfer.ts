@@ -43,6 +43,22 @@ export interface TransferResult {
   verified: 'sha256' | 'count-and-size'
 }
 
+/** Local file-system failures as one line with the fix; anything else passes through. */
+export function localWriteError(error: unknown, target: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new SuiteError('invalid', `the local disk is full while writing into ${target}; nothing was kept`, {
+      hint: 'free some space (or download a smaller path) and run it again',
+      cause: error,
+    })
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return new SuiteError('invalid', `cannot write into ${target}: permission denied`, {
+      hint: 'choose a folder you can write to',
+      cause: error,
+    })
+  return error
+}
+
 function remotePath(access: ClaimAccess, pathInVolume: string): string {
   const inside = posix.normalize(`/${pathInVolume}`)
   return posix.join(access.mountPath, inside)
@@ -166,6 +182,17 @@ export async function downloadFromClaim(
   try {
     return await withClaimPod(kube, { ...options, write: false }, async (access) => {
       const source = remotePath(access, inVolume)
+      const there = await execCapture(kube, {
+        namespace: options.namespace,
+        pod: access.pod,
+        container: access.container,
+        command: ['test', '-e', source],
+        signal: options.signal,
+      })
+      if (there.exitCode !== 0)
+        throw new SuiteError('not-found', `"${inVolume}" does not exist in persistentvolumeclaim "${options.claim}"`, {
+          hint: 'give a path relative to the volume root, or leave it out to download everything',
+        })
       const totals = await remoteTotals(kube, access, options, source)
       options.onTotal?.(totals.bytes)
       const session = await execInPod(kube, {
@@ -188,7 +215,7 @@ export async function downloadFromClaim(
         })
       } catch (error) {
         session.abort()
-        throw error
+        throw localWriteError(error, target)
       }
       const { exitCode, message } = await session.result
       if (exitCode !== 0) {

@@ -1,0 +1,123 @@
+import { existsSync, lstatSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import tar from 'tar-stream'
+import { describe, expect, it } from 'vitest'
+import { SuiteError } from '../errors.ts'
+import { safeExtract, safeMemberPath, symlinkStaysInside } from './safe-extract.ts'
+
+type Entry = {
+  name: string
+  type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device'
+  body?: string
+  linkname?: string
+}
+
+/** A crafted archive, entry by entry, as a hostile volume could produce it, arriving as exec output does. */
+async function archive(entries: Entry[]): Promise<Readable> {
+  const pack = tar.pack()
+  for (const e of entries) {
+    if (e.type === undefined || e.type === 'file') pack.entry({ name: e.name, type: 'file' }, e.body ?? '')
+    else pack.entry({ name: e.name, type: e.type, ...(e.linkname === undefined ? {} : { linkname: e.linkname }) })
+  }
+  pack.finalize()
+  const chunks: Buffer[] = []
+  for await (const chunk of pack) chunks.push(chunk as Buffer)
+  return Readable.from([Buffer.concat(chunks)])
+}
+
+function sandbox(): { root: string; outside: string } {
+  const base = mkdtempSync(join(tmpdir(), 'safe-extract-'))
+  return { root: join(base, 'root'), outside: base }
+}
+
+describe('safeMemberPath', () => {
+  it.each([
+    ['./a/b', 'a/b'],
+    ['a//b/', 'a/b'],
+    ['./', '.'],
+  ])('keeps %j as %j', (name, expected) => {
+    expect(safeMemberPath(name)).toBe(expected)
+  })
+  it.each(['/etc/passwd', '../x', 'a/../../x', 'a/../b'])('refuses %j', (name) => {
+    expect(() => safeMemberPath(name)).toThrow(SuiteError)
+  })
+})
+
+describe('symlinkStaysInside', () => {
+  it.each([
+    ['a/link', 'b', true],
+    ['a/link', '../b', true],
+    ['a/link', '../../b', false],
+    ['link', '/etc/passwd', false],
+  ])('%s -> %s: %s', (member, target, inside) => {
+    expect(symlinkStaysInside(member, target)).toBe(inside)
+  })
+})
+
+describe('safeExtract refuses crafted archives and writes nothing outside', () => {
+  it.each<[string, Entry[], RegExp]>([
+    [
+      'a .. member',
+      [
+        { name: 'ok.txt', body: 'fine' },
+        { name: '../evil.txt', body: 'pwned' },
+      ],
+      /climbs out/,
+    ],
+    ['an absolute member', [{ name: '/tmp/evil.txt', body: 'pwned' }], /absolute path/],
+    [
+      'a symlink out, then a file through it',
+      [
+        { name: 'out', type: 'symlink', linkname: '..' },
+        { name: 'out/evil.txt', body: 'x' },
+      ],
+      /symlink to \.\., outside/,
+    ],
+    ['an absolute symlink', [{ name: 'passwd', type: 'symlink', linkname: '/etc/passwd' }], /outside the folder/],
+    [
+      'a hard link',
+      [
+        { name: 'f', body: 'x' },
+        { name: 'h', type: 'link', linkname: 'f' },
+      ],
+      /link entry/,
+    ],
+    ['a device', [{ name: 'dev', type: 'character-device' }], /character-device entry/],
+  ])('%s', async (_case, entries, message) => {
+    const { root, outside } = sandbox()
+    await expect(safeExtract(await archive(entries), root)).rejects.toThrow(message)
+    expect(existsSync(join(outside, 'evil.txt'))).toBe(false)
+  })
+
+  it('extracts files, folders, empty files, unicode names and inside symlinks, and counts them', async () => {
+    const { root } = sandbox()
+    const stats = await safeExtract(
+      await archive([
+        { name: 'dir', type: 'directory' },
+        { name: 'dir/ünïcødé 名前.txt', body: 'text' },
+        { name: 'dir/empty', body: '' },
+        { name: 'dir/link', type: 'symlink', linkname: 'empty' },
+      ]),
+      root,
+    )
+    expect(stats).toEqual({ files: 2, directories: 1, symlinks: 1, bytes: 4 })
+    expect(readFileSync(join(root, 'dir/ünïcødé 名前.txt'), 'utf8')).toBe('text')
+    expect(lstatSync(join(root, 'dir/link')).isSymbolicLink()).toBe(true)
+  })
+
+  it('never overwrites: a second entry with the same name is an error', async () => {
+    const { root } = sandbox()
+    await expect(
+      safeExtract(
+        await archive([
+          { name: 'f', body: 'one' },
+          { name: 'f', body: 'two' },
+        ]),
+        root,
+      ),
+    ).rejects.toThrow(/EEXIST/)
+    expect(readFileSync(join(root, 'f'), 'utf8')).toBe('one')
+  })
+})
