@@ -3,6 +3,7 @@ import { existingPlugins, pluginBinDir, pluginPath, REPO_ROOT } from '../support
 import { startSimChild } from '../support/sim-child.ts'
 import { benchAeSessions } from './ae-sessions.ts'
 import { type Measurement, measure, median, row } from './measure.ts'
+import { benchPvclaim } from './pvclaim.ts'
 import { benchSecretview } from './secretview.ts'
 
 /**
@@ -49,6 +50,7 @@ if (hasUsage) {
 
 if (existingPlugins().some((p) => p.name === 'ae-sessions')) await benchAeSessions(baseEnv)
 if (existingPlugins().some((p) => p.name === 'secretview')) await benchSecretview(baseEnv)
+if (existingPlugins().some((p) => p.name === 'pvclaim')) await benchPvclaim(baseEnv)
 
 const nodes = process.env.BENCH_NODES ?? '5000'
 process.stdout.write(`\n== ${nodes} nodes, ${Number(nodes) * Number(podsPerNode)} pods, page by page ==\n`)
