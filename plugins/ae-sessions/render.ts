@@ -1,5 +1,5 @@
 import type { Cell, Column, View } from '../../shared/output/index.ts'
-import { formatAge } from '../../shared/output/index.ts'
+import { formatAge, plainTable, renderFields, renderTable } from '../../shared/output/index.ts'
 import { formatBytesHuman, formatCpuHuman, formatCpuMillis, formatMemoryMi } from '../../shared/quantity.ts'
 import type { ContainerRow, CpuMemory, NodeSummary, WorkloadRow } from './model.ts'
 import type { WorkloadKind } from './platform.ts'
@@ -143,12 +143,6 @@ export function workloadDocument(row: WorkloadRow): Record<string, unknown> {
   }
 }
 
-/** A describe-style block: `Label:` padded so values line up, as `kubectl describe` prints. */
-export function renderFields(fields: readonly (readonly [string, string])[]): string {
-  const width = Math.max(...fields.map(([label]) => label.length)) + 2
-  return fields.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}\n`).join('')
-}
-
 function describeFigures(values: Partial<CpuMemory>, missing: string): string {
   return `cpu ${values.cpu === undefined ? missing : cpuCell(values.cpu)}, memory ${values.memory === undefined ? missing : memoryCell(values.memory)}`
 }
@@ -234,16 +228,7 @@ function containerTable(containers: readonly ContainerRow[]): string {
       c.limits.memory === undefined ? '-' : memoryCell(c.limits.memory),
     ),
   ])
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)) + 3)
-  return [header, ...lines]
-    .map((cells) =>
-      cells
-        .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-        .join('')
-        .trimEnd(),
-    )
-    .map((line) => `${line}\n`)
-    .join('')
+  return renderTable(plainTable(header, lines), { wide: false, color: false })
 }
 
 const milliCores = (nanos: bigint): bigint => milliOf(nanos)

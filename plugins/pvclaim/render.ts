@@ -1,6 +1,6 @@
 import type { CoreV1Event, V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node'
 import type { Cell, Column, View } from '../../shared/output/index.ts'
-import { formatAge } from '../../shared/output/index.ts'
+import { formatAge, renderFields } from '../../shared/output/index.ts'
 import { formatBytesHuman } from '../../shared/quantity.ts'
 import type { ClaimRow, VolumeStats } from './model.ts'
 import { shortModes } from './model.ts'
@@ -91,11 +91,6 @@ function statsDocument(stats: VolumeStats): Record<string, number | null> {
   }
 }
 
-function fields(rows: readonly (readonly [string, string])[]): string {
-  const width = Math.max(...rows.map(([label]) => label.length)) + 2
-  return rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}\n`).join('')
-}
-
 function volumeSource(volume: V1PersistentVolume | undefined): string {
   const spec = volume?.spec
   if (spec === undefined) return '<unknown>'
@@ -119,7 +114,7 @@ export function renderDescribe(
     stats === undefined
       ? '- (no running pod mounts it)'
       : `${bytesCell(stats.usedBytes)} used of ${bytesCell(stats.capacityBytes)}, ${bytesCell(stats.availableBytes)} available, inodes ${stats.inodesUsed ?? '-'}/${stats.inodes ?? '-'}`
-  const head = fields([
+  const head = renderFields([
     ['Name', row.name],
     ['Namespace', row.namespace],
     ['Status', row.status],
@@ -137,7 +132,7 @@ export function renderDescribe(
       ? row.volume === undefined
         ? ''
         : `\nVolume ${row.volume}: not readable with your permissions\n`
-      : `\nVolume:\n${fields([
+      : `\nVolume:\n${renderFields([
           ['  Name', volume.metadata?.name ?? ''],
           ['  Source', volumeSource(volume)],
           ['  Capacity', volume.spec?.capacity?.storage ?? '-'],

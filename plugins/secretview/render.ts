@@ -1,5 +1,5 @@
 import type { Cell, Column, View } from '../../shared/output/index.ts'
-import { formatAge } from '../../shared/output/index.ts'
+import { formatAge, plainTable, renderFields, renderTable } from '../../shared/output/index.ts'
 import type { Finding } from './check-model.ts'
 import { isPrintableText } from './decode.ts'
 import { humanBytes, type KeyChange, type KeyView, type SecretView, shortHash } from './model.ts'
@@ -12,24 +12,6 @@ export function revealedCell(bytes: Buffer): string {
   if (bytes.length === 0) return '""'
   if (!isPrintableText(bytes)) return `base64:${bytes.toString('base64')}`
   return JSON.stringify(bytes.toString('utf8')).slice(1, -1)
-}
-
-function fields(rows: readonly (readonly [string, string])[]): string {
-  const width = Math.max(...rows.map(([label]) => label.length)) + 2
-  return rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}\n`).join('')
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)) + 3)
-  return [header, ...rows]
-    .map((cells) =>
-      cells
-        .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-        .join('')
-        .trimEnd(),
-    )
-    .map((line) => `${line}\n`)
-    .join('')
 }
 
 function keyDetails(key: KeyView): string[] {
@@ -93,7 +75,7 @@ function keyDetails(key: KeyView): string[] {
 export function renderSecretText(view: SecretView, options: { now: Date; reveal: boolean }): string {
   const kinds = new Map<string, number>()
   for (const key of view.keys) kinds.set(key.kind, (kinds.get(key.kind) ?? 0) + 1)
-  const head = fields([
+  const head = renderFields([
     ['Name', view.name],
     ['Namespace', view.namespace],
     ['Type', view.type],
@@ -116,7 +98,7 @@ export function renderSecretText(view: SecretView, options: { now: Date; reveal:
     .filter((d) => d.lines.length > 0)
     .map((d) => `${d.key}:\n${d.lines.map((line) => `  ${line}\n`).join('')}`)
     .join('')
-  return `${head}\n${table(['KEY', 'SIZE', 'KIND', 'SUMMARY', 'VALUE'], rows)}${details === '' ? '' : `\n${details}`}`
+  return `${head}\n${renderTable(plainTable(['KEY', 'SIZE', 'KIND', 'SUMMARY', 'VALUE'], rows), { wide: false, color: false })}${details === '' ? '' : `\n${details}`}`
 }
 
 /**

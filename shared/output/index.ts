@@ -6,6 +6,7 @@ export { BAR_GLYPHS, type BarOptions, type BarSegment, barCell, barSpans, prefer
 export { COLOR_ROLES, type ColorRole, colorize, stripAnsi } from './color.ts'
 export { csvField, type DelimitedOptions, renderCsv, renderTsv, tsvField } from './delimited.ts'
 export { renderJson, renderYaml } from './document.ts'
+export { plainTable, renderFields } from './fields.ts'
 export { isOutputFormat, OUTPUT_FORMATS, type OutputFormat, parseOutputFormat } from './format.ts'
 export { formatAge, formatPercent } from './humanize.ts'
 export { noResourcesMessage, printView, type RenderOptions, renderView, type View } from './print.ts'

@@ -32,8 +32,14 @@ describe('kubectl ae-sessions through kubectl', () => {
     expect(lines[0]).toMatch(/^KIND +ID +OWNER +PHASE +READY +RESTARTS +CPU +CPU% +MEMORY +MEM% +GPU +NODE +AGE$/)
     const rows = lines.slice(1).map((line) => line.split(/\s{2,}/))
     expect(new Set(rows.map((r) => r[0]))).toEqual(new Set(['session', 'deployment', 'run']))
-    expect(rows.map((r) => r[2]), result.stdout).toEqual(rows.map(() => 'alice'))
-    expect(rows.some((r) => /^\d+m$/.test(r[6] ?? '')), `${result.stdout}${result.stderr}`).toBe(true)
+    expect(
+      rows.map((r) => r[2]),
+      result.stdout,
+    ).toEqual(rows.map(() => 'alice'))
+    expect(
+      rows.some((r) => /^\d+m$/.test(r[6] ?? '')),
+      `${result.stdout}${result.stderr}`,
+    ).toBe(true)
     expect(result.stderr).toMatch(/^Warning: 1 platform pod has no owner/)
   })
 

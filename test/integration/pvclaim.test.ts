@@ -265,7 +265,11 @@ describe('download and upload', () => {
 
   it('refuses a symlink in the volume that points outside, and extracts nothing', async () => {
     const claim = sim.store.get('persistentvolumeclaims', ML, 'scratch-2')
-    const volumeDir = join(sim.dataDir, 'volumes', (claim?.spec as { volumeName?: string } | undefined)?.volumeName ?? '')
+    const volumeDir = join(
+      sim.dataDir,
+      'volumes',
+      (claim?.spec as { volumeName?: string } | undefined)?.volumeName ?? '',
+    )
     mkdirSync(join(volumeDir, 'trap'), { recursive: true })
     symlinkSync('/etc', join(volumeDir, 'trap', 'escape'))
     const target = join(work, 'trap')
