@@ -114,7 +114,7 @@ export async function buildLocally(
   }
 }
 
-/** A ConfigMap holds at most 1 MiB; the context travels base64-free as binaryData, so this is the tarball limit. */
+/** A ConfigMap holds at most 1 MiB of data; leave room for its metadata. */
 export const CLUSTER_CONTEXT_LIMIT = 1024 * 1024 - 16 * 1024
 
 /** The objects of an in-cluster build: a ConfigMap with the context tarball and a kaniko Job that reads it. */
