@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { existingPlugins, pluginBinDir, pluginPath, REPO_ROOT } from '../support/plugins.ts'
 import { startSimChild } from '../support/sim-child.ts'
 import { type Measurement, measure, median, row } from './measure.ts'
+import { benchMrun } from './mrun.ts'
 
 /**
  * `npm run bench`: one run, side-by-side ratios against the real kubectl on the same simulated cluster, with
@@ -65,3 +66,5 @@ try {
 } finally {
   await sim.stop()
 }
+
+if (existingPlugins().some((p) => p.name === 'mrun')) await benchMrun(node, baseEnv)
