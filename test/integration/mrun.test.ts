@@ -326,6 +326,43 @@ describe('credentials', () => {
   })
 })
 
+describe('conflicts are errors, never skipped', () => {
+  it('an existing claim with other access modes stops the run before the Job', async () => {
+    await h.mrun(['context', 'add', 'rwo', '-n', 'mrun-rwo'])
+    sim.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mrun-rwo' } })
+    sim.store.create({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'mrun-storage', namespace: 'mrun-rwo' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    })
+    const result = await h.mrun(['run', '--context', 'rwo', '--image', 'busybox', '--', 'sh', '-c', 'echo hi'])
+    expect(result.stderr).toContain(
+      'error: claim "mrun-storage" in namespace "mrun-rwo" exists with access modes ReadWriteOnce',
+    )
+    expect(result.code).toBe(8)
+    expect([...sim.store.all('jobs', 'mrun-rwo')]).toEqual([])
+  })
+
+  it('a Secret of our name that mrun did not create is not overwritten', async () => {
+    await h.mrun(['context', 'add', 'theirs', '-n', 'mrun-theirs', '--neptune-project', 'o/p'])
+    sim.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mrun-theirs' } })
+    sim.store.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'mrun-neptune', namespace: 'mrun-theirs' },
+      data: { token: Buffer.from('theirs').toString('base64') },
+    })
+    const result = await h.mrun(['run', '--context', 'theirs', '--image', 'busybox', '--', 'sh', '-c', 'echo hi'], {
+      env: { NEPTUNE_API_TOKEN: 'ours' },
+    })
+    expect(result.code).toBe(8)
+    const secret = sim.store.get('secrets', 'mrun-theirs', 'mrun-neptune') as { data: { token: string } }
+    expect(secret.data.token).toBe(Buffer.from('theirs').toString('base64'))
+    expect([...sim.store.all('jobs', 'mrun-theirs')]).toEqual([])
+  })
+})
+
 describe('bad input: one line, an exit code, nothing created', () => {
   it.each([
     ['unknown context', ['run', '--context', 'nope', '--', 'train.py'], 3, 'mrun context "nope" is not defined'],
@@ -391,6 +428,54 @@ describe('dry run', () => {
     const created = await kubectl(kubeconfig, ['create', '-f', file])
     expect(created.stderr).toBe('')
     expect(created.code).toBe(0)
+  })
+})
+
+describe('experiment file', () => {
+  it('takes name, project, tags and parameters; lists become the sweep, --grid overrides a key', async () => {
+    const file = join(h.project, 'experiment.yaml')
+    writeFileSync(
+      file,
+      [
+        'name: resnet',
+        'project: vision',
+        'tags: [big, gpu]',
+        'parameters:',
+        '  lr: [0.1, 0.01]',
+        '  opt: [adam, sgd]',
+        '  epochs: 3',
+        '',
+      ].join('\n'),
+    )
+    const result = await h.mrun([
+      'run',
+      '--config',
+      file,
+      '--grid',
+      'opt=lion',
+      '--dry-run',
+      '-o',
+      'json',
+      '--image',
+      'b',
+      '--',
+      'train.py',
+    ])
+    expect(result.code).toBe(0)
+    const job = (JSON.parse(result.stdout) as { items: Obj[] }).items[2] as Obj & {
+      metadata: { annotations: Record<string, string> }
+    }
+    expect(job.metadata.name).toMatch(/^resnet-[0-9a-f]{6}$/)
+    expect(job.metadata.labels).toMatchObject({
+      'mrun/project': 'vision',
+      'mrun.tag/big': 'true',
+      'mrun.tag/gpu': 'true',
+    })
+    expect(JSON.parse(job.metadata.annotations['mrun/params'] ?? '')).toEqual([
+      { epochs: 3, lr: 0.1, opt: 'lion' },
+      { epochs: 3, lr: 0.01, opt: 'lion' },
+    ])
+    expect(job.spec).toMatchObject({ completions: 2, completionMode: 'Indexed' })
   })
 })
 
