@@ -357,7 +357,7 @@ describe('conflicts are errors, never skipped', () => {
       env: { NEPTUNE_API_TOKEN: 'ours' },
     })
     expect(result.code).toBe(8)
-    const secret = sim.store.get('secrets', 'mrun-theirs', 'mrun-neptune') as { data: { token: string } }
+    const secret = sim.store.get('secrets', 'mrun-theirs', 'mrun-neptune') as unknown as { data: { token: string } }
     expect(secret.data.token).toBe(Buffer.from('theirs').toString('base64'))
     expect([...sim.store.all('jobs', 'mrun-theirs')]).toEqual([])
   })

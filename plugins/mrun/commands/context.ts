@@ -1,5 +1,4 @@
 import { homedir } from 'node:os'
-import { join } from 'node:path'
 import { outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError, usageError } from '../../../shared/errors.ts'
@@ -144,10 +143,8 @@ const importCommand = defineSuiteCommand({
     overwrite: { type: 'boolean', description: 'Replace mrun contexts of the same name' },
   },
   run: ({ args, io, log }) => {
-    const source =
-      args.file ??
-      configPath({ ...io.env, HOME: io.env.HOME ?? homedir() }, 'mrunner') ??
-      join(homedir(), '.config/mrunner/config.yaml')
+    // mrunner's own rule (click.get_app_dir on Linux): $XDG_CONFIG_HOME/mrunner, else ~/.config/mrunner.
+    const source = args.file ?? configPath({ ...io.env, HOME: io.env.HOME ?? homedir() }, 'mrunner')
     const mrunner = readMrunnerConfig(source)
     const path = configPath(io.env)
     const config = loadConfig(path)
