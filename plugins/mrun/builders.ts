@@ -15,6 +15,7 @@ import {
   managedLabels,
   REGISTRY_SECRET,
 } from './model.ts'
+import { progress } from './progress.ts'
 
 /** Where a local builder's executable is, or undefined: checked before anything is created in the cluster. */
 export function findExecutable(name: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -199,6 +200,8 @@ export async function buildInCluster(
     kanikoImage: string
     registrySecret: boolean
     log: Writable
+    /** Whether `log` is a terminal a spinner may draw on. */
+    errIsTTY: boolean
     signal: AbortSignal
     say: (line: string) => void
     pollMs?: number
@@ -220,12 +223,20 @@ export async function buildInCluster(
     await createObject(kube, 'configmaps', configMap, { signal: options.signal })
     await createObject(kube, 'jobs', job, { signal: options.signal })
     let finished: ReturnType<typeof finishedCondition>
-    for (;;) {
-      const current = await getObject<JobLike>(kube, 'jobs', options.namespace, name, options.signal)
-      finished = current === undefined ? undefined : finishedCondition(current)
-      if (finished !== undefined) break
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500))
-      options.signal.throwIfAborted()
+    const spinner = progress(
+      { err: options.log, errIsTTY: options.errIsTTY },
+      `building ${options.image} in the cluster`,
+    )
+    try {
+      for (;;) {
+        const current = await getObject<JobLike>(kube, 'jobs', options.namespace, name, options.signal)
+        finished = current === undefined ? undefined : finishedCondition(current)
+        if (finished !== undefined) break
+        await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500))
+        options.signal.throwIfAborted()
+      }
+    } finally {
+      spinner.stop()
     }
     for (const pod of await runPods(kube, options.namespace, name, options.signal)) {
       const text = await podLogs(kube, options.namespace, pod.metadata?.name ?? '', {

@@ -3,6 +3,7 @@ import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { findRun, podLogs, runPods } from './collect.ts'
 import { finishedCondition, type PodLike, podIndex, summarizeRun } from './model.ts'
+import { progress } from './progress.ts'
 
 /** Following runs: log streams per pod, and waiting for the Job to end. */
 
@@ -92,9 +93,26 @@ export async function waitForRun(
   kube: Kube,
   options: { namespace: string; name: string; io: Io; signal: AbortSignal },
 ): Promise<void> {
+  const spinner = progress(options.io, `waiting for run ${options.name}`)
+  try {
+    return await waitLoop(kube, options, spinner.update)
+  } finally {
+    spinner.stop()
+  }
+}
+
+async function waitLoop(
+  kube: Kube,
+  options: { namespace: string; name: string; io: Io; signal: AbortSignal },
+  update: (text: string) => void,
+): Promise<void> {
   for (;;) {
     const job = await findRun(kube, options.namespace, options.name, options.signal)
     const finished = finishedCondition(job)
+    if (finished === undefined) {
+      const now = summarizeRun(job)
+      update(`run ${options.name}: ${now.phase}${now.counts === undefined ? '' : ` ${now.counts}`}`)
+    }
     if (finished !== undefined) {
       const summary = summarizeRun(job)
       if (finished.type === 'Failed')

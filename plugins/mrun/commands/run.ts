@@ -243,6 +243,7 @@ export default defineSuiteCommand({
             kanikoImage: context.kaniko_image ?? DEFAULT_KANIKO_IMAGE,
             registrySecret: registryAuth !== undefined,
             log: io.err,
+            errIsTTY: io.errIsTTY,
             signal,
             say,
           })
