@@ -94,18 +94,21 @@ export async function waitForRun(
   options: { namespace: string; name: string; io: Io; signal: AbortSignal },
 ): Promise<void> {
   const spinner = progress(options.io, `waiting for run ${options.name}`)
+  let line: string
   try {
-    return await waitLoop(kube, options, spinner.update)
+    line = await waitLoop(kube, options, spinner.update)
   } finally {
+    // Cleared before any message, so the final line never lands on the spinner's.
     spinner.stop()
   }
+  options.io.err.write(line)
 }
 
 async function waitLoop(
   kube: Kube,
   options: { namespace: string; name: string; io: Io; signal: AbortSignal },
   update: (text: string) => void,
-): Promise<void> {
+): Promise<string> {
   for (;;) {
     const job = await findRun(kube, options.namespace, options.name, options.signal)
     const finished = finishedCondition(job)
@@ -119,10 +122,7 @@ async function waitLoop(
         throw new SuiteError('internal', `run ${options.name} failed (${finished.reason ?? 'Failed'})`, {
           hint: `see why with kubectl mrun status ${options.name} -n ${options.namespace}`,
         })
-      options.io.err.write(
-        `run ${options.name} ${summary.phase}${summary.counts === undefined ? '' : ` ${summary.counts}`}\n`,
-      )
-      return
+      return `run ${options.name} ${summary.phase}${summary.counts === undefined ? '' : ` ${summary.counts}`}\n`
     }
     options.signal.throwIfAborted()
     await sleep(POLL_MS, options.signal)

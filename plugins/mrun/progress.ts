@@ -8,9 +8,11 @@ export interface Progress {
 }
 
 export function progress(io: Pick<Io, 'err' | 'errIsTTY'>, text: string): Progress {
-  if (!io.errIsTTY) return { update: () => undefined, stop: () => undefined }
-  // errIsTTY means io.err is the process's stderr, a tty WriteStream, which is what nanospinner draws on.
-  const spinner = createSpinner(text, { stream: io.err as NodeJS.WriteStream }).start()
+  // errIsTTY means io.err is the process's stderr, a tty WriteStream, which is what nanospinner draws on. A terminal
+  // that reports no width (some pty wrappers) gets no spinner: nanospinner's line count needs one.
+  const stream = io.err as NodeJS.WriteStream
+  if (!io.errIsTTY || !((stream.columns ?? 0) > 0)) return { update: () => undefined, stop: () => undefined }
+  const spinner = createSpinner(text, { stream }).start()
   return {
     update: (next) => {
       spinner.update({ text: next })
