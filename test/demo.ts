@@ -16,7 +16,27 @@ const DEMO_COMMANDS: Record<string, { user: string; args: string[] }[]> = {
     { user: 'admin', args: ['ae-sessions', 'nodes'] },
   ],
   secretview: [{ user: 'admin', args: ['secretview', '-n', 'ml-team', '--all'] }],
-  mrun: [{ user: 'admin', args: ['mrun', 'list', '-A'] }],
+  mrun: [
+    {
+      user: 'admin',
+      args: [
+        'mrun',
+        'run',
+        '-n',
+        'ml-team',
+        '--image',
+        'busybox',
+        '--grid',
+        'lr=0.1,0.01',
+        '--follow',
+        '--',
+        'sh',
+        '-c',
+        'echo training with $MRUN_SWEEP at index $MRUN_INDEX',
+      ],
+    },
+    { user: 'admin', args: ['mrun', 'list', '-A'] },
+  ],
   pvclaim: [{ user: 'admin', args: ['pvclaim', 'list', '-A'] }],
 }
 

@@ -3,6 +3,7 @@ import { existingPlugins, pluginBinDir, pluginPath, REPO_ROOT } from '../support
 import { startSimChild } from '../support/sim-child.ts'
 import { benchAeSessions } from './ae-sessions.ts'
 import { type Measurement, measure, median, row } from './measure.ts'
+import { benchMrun } from './mrun.ts'
 import { benchPvclaim } from './pvclaim.ts'
 import { benchSecretview } from './secretview.ts'
 
@@ -72,3 +73,5 @@ try {
 } finally {
   await sim.stop()
 }
+
+if (existingPlugins().some((p) => p.name === 'mrun')) await benchMrun(node, baseEnv)

@@ -113,6 +113,21 @@ describe('controllers', () => {
     expect(logs).toEqual(['index 0\n', 'index 1\n', 'index 2\n'])
   })
 
+  it('lets timers run while a Job pod runs, and writes the Job status only when it changes', async () => {
+    const { store, controllers: c } = cluster()
+    let writes = 0
+    store.onChange((e) => {
+      if (e.plural === 'jobs') writes++
+    })
+    create(store, 'jobs', job('slow', {}, 'echo start; sleep 0.3; echo done'))
+    const ticked = await new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 50))
+    expect(ticked).toBe(true)
+    await settle(c, () => field(store.get('jobs', 'ns', 'slow'), ['status', 'succeeded']) === 1)
+    const pod = [...store.all('pods', 'ns')].find((p) => p.metadata.name.startsWith('slow-'))
+    expect(c.containerLogs('ns', pod?.metadata.name ?? '', 'main', {})).toBe('start\ndone\n')
+    expect(writes).toBeLessThan(10)
+  })
+
   it('fails a Job after its backoff limit with BackoffLimitExceeded', async () => {
     const { store, controllers: c } = cluster()
     create(store, 'jobs', job('broken', { backoffLimit: 1 }, 'echo boom; exit 3'))

@@ -672,8 +672,15 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       event(job, 'SuccessfulCreate', `Created pod: ${name}`, 'Normal', 'job-controller')
     }
     const fresh = jobPods(job)
+    const status = {
+      ...base,
+      active: fresh.filter((p) => phaseOf(p) !== 'Succeeded' && phaseOf(p) !== 'Failed').length,
+    }
+    // Like the real Job controller, write only a changed status: every write is a change event that syncs the Job
+    // again, so an unconditional write spins the queue (starving timers) for as long as a pod runs.
+    if (JSON.stringify(job.status ?? {}) === JSON.stringify(status)) return
     store.mutate('jobs', job.metadata.namespace, job.metadata.name, (j) => {
-      j.status = { ...base, active: fresh.filter((p) => phaseOf(p) !== 'Succeeded' && phaseOf(p) !== 'Failed').length }
+      j.status = status
     })
   }
 

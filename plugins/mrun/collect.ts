@@ -1,0 +1,218 @@
+import type { IncomingMessage } from 'node:http'
+import { SuiteError } from '../../shared/errors.ts'
+import type { Kube } from '../../shared/kube/connect.ts'
+import { listAll } from '../../shared/kube/list.ts'
+import { type ResourceRef, resourcePath } from '../../shared/kube/paths.ts'
+import { type JobLike, type KubeObject, LABEL_MANAGED_BY, LABEL_RUN_ID, MANAGED_BY, type PodLike } from './model.ts'
+
+/** API I/O of kubectl mrun, all through the shared transport. */
+
+const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`
+
+type Kind = 'namespaces' | 'persistentvolumeclaims' | 'secrets' | 'configmaps' | 'pods' | 'jobs'
+
+function ref(kind: Kind, namespace?: string, name?: string, subresource?: string): ResourceRef {
+  return {
+    ...(kind === 'jobs' ? { group: 'batch', version: 'v1' } : {}),
+    plural: kind,
+    ...(kind === 'namespaces' ? {} : { namespace }),
+    ...(name === undefined ? {} : { name }),
+    ...(subresource === undefined ? {} : { subresource }),
+  }
+}
+
+const isStatus = (error: unknown, status: number): boolean => error instanceof SuiteError && error.status === status
+
+export async function getObject<T>(
+  kube: Kube,
+  kind: Kind,
+  namespace: string | undefined,
+  name: string,
+  signal?: AbortSignal,
+): Promise<T | undefined> {
+  try {
+    return await kube.transport.json<T>({
+      path: resourcePath(ref(kind, namespace, name)),
+      context: { verb: 'get', resource: kind, namespace, name },
+      ...(signal === undefined ? {} : { signal }),
+    })
+  } catch (error) {
+    if (isStatus(error, 404)) return undefined
+    throw error
+  }
+}
+
+export async function createObject<T>(
+  kube: Kube,
+  kind: Kind,
+  object: KubeObject,
+  options: { dryRun?: boolean; signal?: AbortSignal } = {},
+): Promise<T> {
+  const namespace = object.metadata.namespace
+  return kube.transport.json<T>({
+    method: 'POST',
+    path: resourcePath(ref(kind, namespace)),
+    body: object,
+    ...(options.dryRun === true ? { query: { dryRun: 'All' } } : {}),
+    context: { verb: 'create', resource: kind, namespace, name: object.metadata.name },
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  })
+}
+
+export async function deleteObject(
+  kube: Kube,
+  kind: Kind,
+  namespace: string | undefined,
+  name: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  try {
+    await kube.transport.json({
+      method: 'DELETE',
+      path: resourcePath(ref(kind, namespace, name)),
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' },
+      context: { verb: 'delete', resource: kind, namespace, name },
+      ...(signal === undefined ? {} : { signal }),
+    })
+    return true
+  } catch (error) {
+    if (isStatus(error, 404)) return false
+    throw error
+  }
+}
+
+export type EnsureResult = 'created' | 'exists' | 'updated'
+
+/** Creates the namespace unless it exists; a namespace made by someone else is fine to run in. */
+export async function ensureNamespace(kube: Kube, object: KubeObject, signal: AbortSignal): Promise<EnsureResult> {
+  if ((await getObject(kube, 'namespaces', undefined, object.metadata.name, signal)) !== undefined) return 'exists'
+  try {
+    await createObject(kube, 'namespaces', object, { signal })
+    return 'created'
+  } catch (error) {
+    if (isStatus(error, 409)) return 'exists' // created between our GET and POST: the same outcome
+    throw error
+  }
+}
+
+interface ClaimLike {
+  spec?: { accessModes?: string[]; resources?: { requests?: { storage?: string } }; storageClassName?: string }
+  status?: { capacity?: { storage?: string } }
+}
+
+/**
+ * Creates the storage claim unless it exists. An existing claim is reused only if it can serve the run (same access
+ * mode); otherwise that is a conflict to resolve, never something to skip silently.
+ */
+export async function ensureClaim(kube: Kube, object: KubeObject, signal: AbortSignal): Promise<EnsureResult> {
+  const namespace = object.metadata.namespace as string
+  const wanted = (object.spec as ClaimLike['spec'])?.accessModes ?? []
+  const existing = await getObject<ClaimLike>(kube, 'persistentvolumeclaims', namespace, object.metadata.name, signal)
+  if (existing !== undefined) {
+    const modes = existing.spec?.accessModes ?? []
+    if (!wanted.every((mode) => modes.includes(mode)))
+      throw new SuiteError(
+        'conflict',
+        `claim "${object.metadata.name}" in namespace "${namespace}" exists with access modes ${modes.join(',') || 'none'}, not ${wanted.join(',')}`,
+        {
+          hint: 'set storage_access_mode in the mrun context to match it, or delete the claim (its data goes with it)',
+        },
+      )
+    return 'exists'
+  }
+  await createObject(kube, 'persistentvolumeclaims', object, { signal })
+  return 'created'
+}
+
+interface SecretLike {
+  metadata?: { labels?: Record<string, string>; resourceVersion?: string }
+  type?: string
+  data?: Record<string, string>
+}
+
+/**
+ * Creates or refreshes one of our Secrets. A Secret of that name that mrun did not make is a conflict: we will not
+ * overwrite someone's credentials. Values are compared, never printed.
+ */
+export async function ensureSecret(kube: Kube, object: KubeObject, signal: AbortSignal): Promise<EnsureResult> {
+  const namespace = object.metadata.namespace as string
+  const name = object.metadata.name
+  const existing = await getObject<SecretLike>(kube, 'secrets', namespace, name, signal)
+  if (existing === undefined) {
+    await createObject(kube, 'secrets', object, { signal })
+    return 'created'
+  }
+  if (existing.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY)
+    throw new SuiteError(
+      'conflict',
+      `secret "${name}" in namespace "${namespace}" exists and was not created by kubectl mrun`,
+      {
+        hint: `rename or delete that secret, or point the context at it (image_pull_secret: ${name})`,
+      },
+    )
+  const same =
+    existing.type === object.type && JSON.stringify(existing.data ?? {}) === JSON.stringify(object.data ?? {})
+  if (same) return 'exists'
+  await kube.transport.json({
+    method: 'PUT',
+    path: resourcePath(ref('secrets', namespace, name)),
+    body: { ...object, metadata: { ...object.metadata, resourceVersion: existing.metadata?.resourceVersion } },
+    context: { verb: 'update', resource: 'secrets', namespace, name },
+    signal,
+  })
+  return 'updated'
+}
+
+export async function listRuns(kube: Kube, namespace: string | undefined, signal: AbortSignal): Promise<JobLike[]> {
+  const { items } = await listAll<JobLike>(kube.transport, {
+    path: resourcePath({ group: 'batch', version: 'v1', plural: 'jobs', namespace }),
+    labelSelector: MANAGED_SELECTOR,
+    context: { verb: 'list', resource: 'jobs', namespace },
+    signal,
+  })
+  return items
+}
+
+/** A run by Job name or by run id; not found names both and the fix. */
+export async function findRun(kube: Kube, namespace: string, run: string, signal: AbortSignal): Promise<JobLike> {
+  const job = await getObject<JobLike>(kube, 'jobs', namespace, run, signal)
+  if (job !== undefined && job.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY) return job
+  const { items } = await listAll<JobLike>(kube.transport, {
+    path: resourcePath({ group: 'batch', version: 'v1', plural: 'jobs', namespace }),
+    labelSelector: `${MANAGED_SELECTOR},${LABEL_RUN_ID}=${run}`,
+    context: { verb: 'list', resource: 'jobs', namespace },
+    signal,
+  })
+  const found = items[0]
+  if (found === undefined)
+    throw new SuiteError('not-found', `run "${run}" not found in namespace "${namespace}"`, {
+      hint: 'list the runs with kubectl mrun list (-A for every namespace)',
+    })
+  return found
+}
+
+export async function runPods(kube: Kube, namespace: string, runId: string, signal: AbortSignal): Promise<PodLike[]> {
+  const { items } = await listAll<PodLike>(kube.transport, {
+    path: resourcePath({ plural: 'pods', namespace }),
+    labelSelector: `${LABEL_RUN_ID}=${runId}`,
+    context: { verb: 'list', resource: 'pods', namespace },
+    signal,
+  })
+  return items
+}
+
+export async function podLogs(
+  kube: Kube,
+  namespace: string,
+  pod: string,
+  options: { follow: boolean; signal: AbortSignal },
+): Promise<IncomingMessage | string> {
+  const request = {
+    path: resourcePath(ref('pods', namespace, pod, 'log')),
+    query: { container: 'main', ...(options.follow ? { follow: 'true' } : {}) },
+    context: { verb: 'get', resource: 'pods/log', namespace, name: pod },
+    signal: options.signal,
+  }
+  if (options.follow) return kube.transport.stream({ ...request, timeoutMs: 0 })
+  return kube.transport.text(request)
+}

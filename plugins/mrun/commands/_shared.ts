@@ -1,0 +1,54 @@
+import { kubeArgs, kubeFlagsFromArgs, type ParsedKubeArgs, type SuiteArgsDef } from '../../../shared/cli/args.ts'
+import type { SuiteCommandContext } from '../../../shared/cli/run.ts'
+import { connect, type Kube } from '../../../shared/kube/connect.ts'
+import { configPath, loadConfig, selectContext } from '../config.ts'
+import type { MrunConfig, MrunContext } from '../model.ts'
+
+/**
+ * `--context` names an mrun context, as in mrunner (the mrun context's kube_context picks the kubeconfig context);
+ * `--kube-context` overrides that for one command. Declared here once and spread into every command.
+ */
+export const contextArgs = {
+  ...kubeArgs,
+  context: { type: 'string', valueHint: 'name', description: 'mrun context to use instead of the current one' },
+  'mrun-context': { type: 'string', valueHint: 'name', hidden: true, description: 'Same as --context' },
+  'kube-context': {
+    type: 'string',
+    valueHint: 'name',
+    description: "Kubeconfig context to use instead of the mrun context's kube_context",
+  },
+} as const satisfies SuiteArgsDef
+
+export interface Selected {
+  path: string
+  config: MrunConfig
+  name: string | undefined
+  context: MrunContext
+}
+
+export function selected(ctx: SuiteCommandContext): Selected {
+  const path = configPath(ctx.io.env)
+  const config = loadConfig(path)
+  const args = ctx.args as { context?: string; mrunContext?: string }
+  const requested = args.mrunContext ?? args.context
+  const found = selectContext(config, requested === '' ? undefined : requested, path)
+  return { path, config, name: found?.name, context: found?.context ?? {} }
+}
+
+/** Connects with kubectl's global flags, taking the kubeconfig context from the mrun context. */
+export async function connectFor(ctx: SuiteCommandContext, context: MrunContext): Promise<Kube> {
+  const flags = kubeFlagsFromArgs(ctx.args as unknown as ParsedKubeArgs)
+  const kubeContext = (ctx.args as { kubeContext?: string }).kubeContext ?? context.kube_context
+  if (kubeContext === undefined || kubeContext === '') delete flags.context
+  else flags.context = kubeContext
+  const kube = await connect(flags, { env: ctx.io.env, stdinIsTTY: ctx.io.inIsTTY, log: (line) => ctx.log.trace(line) })
+  ctx.log.debug(`using ${kube.describe()}`)
+  return kube
+}
+
+/** The namespace of a command: -n, else the mrun context's, else the kubeconfig's. */
+export function namespaceFor(ctx: SuiteCommandContext, context: MrunContext, kube: Kube | undefined): string {
+  const flag = (ctx.args as { namespace?: string }).namespace
+  if (flag !== undefined && flag !== '') return flag
+  return context.namespace ?? kube?.namespace ?? 'default'
+}

@@ -1,0 +1,273 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { basename, isAbsolute, resolve } from 'node:path'
+import { parse } from 'yaml'
+import { outputArgs } from '../../../shared/cli/args.ts'
+import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { SuiteError, usageError } from '../../../shared/errors.ts'
+import type { Kube } from '../../../shared/kube/connect.ts'
+import { parseOutputFormat, renderJson, renderYaml } from '../../../shared/output/index.ts'
+import { buildInCluster, buildLocally, findExecutable } from '../builders.ts'
+import { createObject, ensureClaim, ensureNamespace, ensureSecret } from '../collect.ts'
+import { followRun, waitForRun } from '../follow.ts'
+import { collectContext, contextTag } from '../image.ts'
+import {
+  BUILDERS,
+  type Builder,
+  containerCommand,
+  DEFAULT_BASE_IMAGE,
+  DEFAULT_KANIKO_IMAGE,
+  DEFAULT_STORAGE_DIR,
+  DEFAULT_STORAGE_SIZE,
+  DEFAULT_TTL_SECONDS,
+  dnsLabel,
+  type ExperimentFile,
+  expandGrid,
+  GridError,
+  jobObject,
+  type KubeObject,
+  namespaceObject,
+  neptuneSecretObject,
+  newRunId,
+  type ParamValue,
+  parseGridFlag,
+  REGISTRY_SECRET,
+  type Resources,
+  registrySecretObject,
+  resourceProblem,
+  splitParameters,
+  storageClaimObject,
+} from '../model.ts'
+import { connectFor, contextArgs, namespaceFor, selected } from './_shared.ts'
+
+const FORMATS = ['json', 'yaml', 'name'] as const
+
+function readExperimentFile(path: string): ExperimentFile {
+  if (!existsSync(path))
+    throw usageError(`experiment file ${path} does not exist`, 'pass the path of your experiment YAML with --config')
+  try {
+    const data = parse(readFileSync(path, 'utf8')) as ExperimentFile | null
+    return data ?? {}
+  } catch (error) {
+    throw new SuiteError('invalid', `${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`)
+  }
+}
+
+function wholeNumber(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined
+  if (!/^\d+$/.test(text) || Number(text) < min)
+    throw usageError(`--${flag} "${text}" must be a whole number >= ${min}`)
+  return Number(text)
+}
+
+export default defineSuiteCommand({
+  meta: {
+    name: 'run',
+    description:
+      'Build the code into an image and run it (or a parameter sweep) as a Job: run [flags] -- script.py -- ARGS',
+  },
+  args: {
+    command: {
+      type: 'positional',
+      required: false,
+      multiple: true,
+      description: 'After --: the script (a .py runs with python) or command, then -- and its arguments',
+    },
+    ...contextArgs,
+    config: { type: 'string', description: 'Experiment YAML: project, name, parameters (lists become a sweep), tags' },
+    name: { type: 'string', description: 'Experiment name (default: the file name, else the script name)' },
+    project: { type: 'string', description: 'Project label (default: the namespace)' },
+    'base-image': { type: 'string', description: `Image to build on (default ${DEFAULT_BASE_IMAGE})` },
+    requirements: { type: 'string', description: 'pip requirements file (default requirements.txt if present)' },
+    image: { type: 'string', description: 'Run this image as it is: no build' },
+    builder: { type: 'string', description: `Override the context's builder: ${BUILDERS.join(', ')}` },
+    registry: { type: 'string', description: "Override the context's registry" },
+    tag: { type: 'string', multiple: true, description: 'Tag the run (repeatable); tags become labels' },
+    cpu: { type: 'string', description: 'CPU per pod (requests = limits), e.g. 4 or 500m' },
+    mem: { type: 'string', description: 'Memory per pod (requests = limits), e.g. 8Gi' },
+    gpu: { type: 'string', description: 'NVIDIA GPUs per pod' },
+    tpu: { type: 'string', description: 'TPU chips per pod (google.com/tpu, with the context TPU node selectors)' },
+    grid: {
+      type: 'string',
+      multiple: true,
+      description: 'Sweep a parameter: key=a,b,c (repeatable: Cartesian product)',
+    },
+    zip: { type: 'string', multiple: true, description: 'Vary these --grid keys together instead of crossing them' },
+    parallelism: { type: 'string', description: 'Pods of a sweep running at once (default all)' },
+    retries: { type: 'string', description: 'Retries per run, or per sweep in total (backoffLimit, default 0)' },
+    ttl: { type: 'string', description: `Seconds a finished run is kept (default ${DEFAULT_TTL_SECONDS})` },
+    wait: { type: 'boolean', description: 'Wait until the run finishes; exit 1 if it failed' },
+    follow: { type: 'boolean', alias: 'f', description: 'Stream the logs until the run finishes; exit 1 if it failed' },
+    'dry-run': { type: 'boolean', description: 'Print what would be created (with -o yaml|json) and change nothing' },
+    ...outputArgs(FORMATS),
+  },
+  run: async (ctx) => {
+    const { args, io, log, signal } = ctx
+    const format = args.output === undefined ? undefined : parseOutputFormat(args.output, FORMATS)
+    const words = ctx.rest
+    if (words.length === 0 || words[0] === '--')
+      throw usageError('no command to run', 'put the script after --: kubectl mrun run -- train.py -- --epochs 3')
+    const { context } = selected(ctx)
+    const cwd = process.cwd()
+
+    // Everything the user typed is checked before anything is built or created.
+    const file = args.config === undefined ? {} : readExperimentFile(args.config)
+    const resources: Resources = { ...context.resources }
+    for (const key of ['cpu', 'mem', 'gpu', 'tpu'] as const) if (args[key] !== undefined) resources[key] = args[key]
+    const problem = resourceProblem(resources)
+    if (problem !== undefined) throw usageError(problem)
+    let combos: Record<string, ParamValue>[]
+    try {
+      const fromFile = splitParameters(file.parameters)
+      const fromFlags = args.grid.map(parseGridFlag)
+      const grid = [...fromFile.grid.filter(([key]) => !fromFlags.some(([k]) => k === key)), ...fromFlags]
+      combos = expandGrid(fromFile.fixed, grid, args.zip)
+    } catch (error) {
+      if (error instanceof GridError) throw usageError(error.message)
+      throw error
+    }
+    const retries = wholeNumber('retries', args.retries, 0) ?? 0
+    const parallelism = wholeNumber('parallelism', args.parallelism, 1)
+    const ttlSeconds = wholeNumber('ttl', args.ttl, 0) ?? DEFAULT_TTL_SECONDS
+    const { command, args: scriptArgs } = containerCommand(words)
+    const script = command[0] === 'python' ? command[1] : undefined
+    const experiment =
+      args.name ?? file.name ?? (script === undefined ? basename(command[0] ?? 'run') : basename(script, '.py'))
+    if (dnsLabel(experiment) === '') throw usageError(`experiment name "${experiment}" has no letters or digits`)
+
+    let image = args.image
+    let build: { builder: Builder; context: ReturnType<typeof collectContext> } | undefined
+    const registry = args.registry ?? context.registry
+    if (image === undefined) {
+      const builder = (args.builder ?? context.builder ?? 'docker') as Builder
+      if (!BUILDERS.includes(builder))
+        throw usageError(`--builder "${builder}" is not a builder`, `use one of ${BUILDERS.join(', ')}`)
+      if (registry === undefined || registry === '')
+        throw new SuiteError('config', 'no registry to push the image to', {
+          hint: 'set one with kubectl mrun context add NAME --registry REGISTRY/PREFIX, pass --registry, or run a ready image with --image',
+        })
+      if (script !== undefined && !existsSync(resolve(cwd, script)))
+        throw usageError(`script ${script} does not exist in ${cwd}`, 'run from the project folder or fix the path')
+      let requirements = args.requirements
+      if (requirements !== undefined && !existsSync(resolve(cwd, requirements)))
+        throw usageError(
+          `requirements file ${requirements} does not exist`,
+          'fix the path, or leave --requirements out',
+        )
+      if (requirements === undefined && existsSync(resolve(cwd, 'requirements.txt'))) requirements = 'requirements.txt'
+      if (builder !== 'cluster' && findExecutable(builder, io.env) === undefined)
+        throw new SuiteError('config', `builder ${builder} is not installed (not found on PATH)`, {
+          hint: 'install it, choose another with --builder (docker, podman, buildah), or build in the cluster with --builder cluster',
+        })
+      const buildContext = collectContext(cwd, {
+        baseImage: args.baseImage ?? DEFAULT_BASE_IMAGE,
+        requirements:
+          requirements === undefined ? undefined : isAbsolute(requirements) ? requirements : resolve(cwd, requirements),
+      })
+      const project = args.project ?? file.project ?? context.namespace ?? 'mrun'
+      image = `${registry.replace(/\/+$/, '')}/${dnsLabel(project)}:${contextTag(buildContext)}`
+      build = { builder, context: buildContext }
+    }
+
+    const dryRun = args.dryRun === true
+    let kube: Kube | undefined
+    try {
+      // -n or the context name the namespace; only the kubeconfig's default needs a connection (made lazily).
+      if ((args.namespace ?? context.namespace) === undefined) kube = await connectFor(ctx, context)
+      const namespace = namespaceFor(ctx, context, kube)
+      const project = args.project ?? file.project ?? namespace
+      const registryAuth = context.registry_auth_file
+      if (registryAuth !== undefined && !existsSync(registryAuth))
+        throw new SuiteError('config', `registry_auth_file ${registryAuth} does not exist`, {
+          hint: 'point it at a docker config.json (docker login writes ~/.docker/config.json)',
+        })
+      const neptuneToken = context.neptune === undefined ? undefined : io.env.NEPTUNE_API_TOKEN
+      const secrets: KubeObject[] = []
+      if (registryAuth !== undefined) secrets.push(registrySecretObject(namespace, readFileSync(registryAuth, 'utf8')))
+      if (neptuneToken !== undefined && neptuneToken !== '') secrets.push(neptuneSecretObject(namespace, neptuneToken))
+      const runId = newRunId(randomBytes(6))
+      const job = jobObject({
+        runId,
+        project,
+        experiment,
+        namespace,
+        image,
+        command,
+        args: scriptArgs,
+        combos,
+        tags: [...(file.tags ?? []), ...args.tag],
+        resources,
+        retries,
+        parallelism,
+        ttlSeconds,
+        storageDir: context.storage_dir ?? DEFAULT_STORAGE_DIR,
+        nodeSelector: context.node_selector ?? {},
+        tolerations: context.tolerations ?? [],
+        tpu: {
+          ...(context.tpu_accelerator === undefined ? {} : { accelerator: context.tpu_accelerator }),
+          ...(context.tpu_topology === undefined ? {} : { topology: context.tpu_topology }),
+        },
+        pullSecret: context.image_pull_secret ?? (registryAuth === undefined ? undefined : REGISTRY_SECRET),
+        neptuneProject: context.neptune?.project,
+        neptuneToken: secrets.some((s) => s.metadata.name === 'mrun-neptune'),
+      })
+      const ns = namespaceObject(namespace)
+      const claim = storageClaimObject(namespace, {
+        size: context.storage_size ?? DEFAULT_STORAGE_SIZE,
+        storageClass: context.storage_class,
+        accessMode: context.storage_access_mode,
+      })
+      if (dryRun) {
+        // Secrets are named, never printed: a dry run must not put credentials on the screen or in CI logs.
+        for (const secret of secrets)
+          log.info(`would ensure secret ${namespace}/${secret.metadata.name} (values not shown)`)
+        if (build !== undefined)
+          log.info(`would build ${image} with ${build.builder} from ${build.context.files.length} files`)
+        const objects = [ns, claim, job]
+        if (format === 'yaml') io.out.write(objects.map((o) => renderYaml(o)).join('---\n'))
+        else if (format === 'json') io.out.write(renderJson({ apiVersion: 'v1', kind: 'List', items: objects }))
+        else for (const o of objects) io.out.write(`${o.kind.toLowerCase()}/${o.metadata.name} created (dry run)\n`)
+        return
+      }
+      kube ??= await connectFor(ctx, context)
+      const say = (line: string): void => {
+        io.err.write(`${line}\n`)
+      }
+      say(`namespace/${namespace} ${await ensureNamespace(kube, ns, signal)}`)
+      say(`persistentvolumeclaim/${claim.metadata.name} ${await ensureClaim(kube, claim, signal)}`)
+      for (const secret of secrets) say(`secret/${secret.metadata.name} ${await ensureSecret(kube, secret, signal)}`)
+      if (build !== undefined) {
+        if (build.builder === 'cluster')
+          await buildInCluster(kube, build.context, {
+            namespace,
+            image,
+            kanikoImage: context.kaniko_image ?? DEFAULT_KANIKO_IMAGE,
+            registrySecret: registryAuth !== undefined,
+            log: io.err,
+            errIsTTY: io.errIsTTY,
+            signal,
+            say,
+          })
+        else await buildLocally(build.builder, build.context, image, { env: io.env, log: io.err, signal, say })
+      }
+      try {
+        await createObject(kube, 'jobs', job, { signal })
+      } catch (error) {
+        if (error instanceof SuiteError && error.status === 409)
+          throw new SuiteError('conflict', `job "${job.metadata.name}" already exists in namespace "${namespace}"`, {
+            hint: 'run again: each run gets a new id',
+          })
+        throw error
+      }
+      const name = job.metadata.name
+      if (format === 'name') io.out.write(`job.batch/${name}\n`)
+      else io.out.write(`job.batch/${name} created\n`)
+      const sweep = combos.length > 1 ? ` (sweep of ${combos.length})` : ''
+      say(`run ${name} submitted to ${namespace}${sweep}; follow it with: kubectl mrun logs ${name} -f`)
+      if (args.follow === true) await followRun(kube, { namespace, name, runId, io, signal, index: undefined })
+      if (args.follow === true || args.wait === true) await waitForRun(kube, { namespace, name, io, signal })
+    } finally {
+      await kube?.close()
+    }
+  },
+})

@@ -1,0 +1,34 @@
+import { outputArgs } from '../../../shared/cli/args.ts'
+import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { parseOutputFormat, printView } from '../../../shared/output/index.ts'
+import { findRun, runPods } from '../collect.ts'
+import { podStatusRow, sortPodRows, summarizeRun } from '../model.ts'
+import { renderStatus, statusHeadline } from '../render.ts'
+import { connectFor, contextArgs, namespaceFor, selected } from './_shared.ts'
+
+const FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const
+
+export default defineSuiteCommand({
+  meta: { name: 'status', description: 'Per pod (sweep index) phase, node, exit code and reason of a run' },
+  args: {
+    run: { type: 'positional', required: true, description: 'Run (Job name or run id)' },
+    ...contextArgs,
+    ...outputArgs(FORMATS),
+  },
+  run: async (ctx) => {
+    const { args, io, signal } = ctx
+    const format = parseOutputFormat(args.output, FORMATS)
+    const { context } = selected(ctx)
+    const kube = await connectFor(ctx, context)
+    try {
+      const namespace = namespaceFor(ctx, context, kube)
+      const job = await findRun(kube, namespace, args.run, signal)
+      const run = summarizeRun(job)
+      const pods = sortPodRows((await runPods(kube, namespace, run.runId, signal)).map(podStatusRow))
+      if (format === 'table' || format === 'wide') io.err.write(`${statusHeadline(run)}\n`)
+      printView(io, renderStatus(run, pods), format, { noHeaders: args.noHeaders === true })
+    } finally {
+      await kube.close()
+    }
+  },
+})

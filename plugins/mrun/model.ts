@@ -1,0 +1,659 @@
+import { isValidQuantity } from '../../shared/quantity.ts'
+
+/**
+ * The pure part of kubectl mrun: contexts, parameter grids, names and the Kubernetes objects a run creates. No I/O,
+ * no clock: callers pass the run id and the time, so the same input always gives the same objects (golden tests).
+ */
+
+export const MANAGED_BY = 'kubectl-mrun'
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by'
+export const LABEL_PROJECT = 'mrun/project'
+export const LABEL_EXPERIMENT = 'mrun/experiment'
+export const LABEL_RUN_ID = 'mrun/run-id'
+export const TAG_LABEL_PREFIX = 'mrun.tag/'
+export const ANNOTATION_PARAMS = 'mrun/params'
+export const ANNOTATION_COMMAND = 'mrun/command'
+export const ANNOTATION_IMAGE = 'mrun/image'
+export const ANNOTATION_TAGS = 'mrun/tags'
+export const REGISTRY_SECRET = 'mrun-registry'
+export const NEPTUNE_SECRET = 'mrun-neptune'
+export const STORAGE_CLAIM = 'mrun-storage'
+export const DEFAULT_STORAGE_SIZE = '40Gi'
+export const DEFAULT_STORAGE_DIR = '/storage'
+export const DEFAULT_BASE_IMAGE = 'python:3.12'
+/** A week: finished runs stay listable for `mrun list`/`logs` long enough, then the cluster cleans up after itself. */
+export const DEFAULT_TTL_SECONDS = 604800
+/** kaniko is archived by Google; Chainguard keeps a maintained, rebuilt fork. The context's kaniko_image overrides it. */
+export const DEFAULT_KANIKO_IMAGE = 'cgr.dev/chainguard/kaniko:latest'
+
+export const BUILDERS = ['docker', 'podman', 'buildah', 'cluster'] as const
+export type Builder = (typeof BUILDERS)[number]
+
+export interface Resources {
+  cpu?: string
+  mem?: string
+  gpu?: string
+  tpu?: string
+}
+
+export interface Toleration {
+  key?: string
+  operator?: string
+  value?: string
+  effect?: string
+}
+
+/** One mrun context as stored in config.yaml (snake_case keys, as mrunner's file). */
+export interface MrunContext {
+  kube_context?: string
+  namespace?: string
+  storage_dir?: string
+  storage_size?: string
+  storage_class?: string
+  /** ReadWriteMany by default: sweeps write to the same claim from many nodes. */
+  storage_access_mode?: string
+  registry?: string
+  builder?: Builder
+  kaniko_image?: string
+  resources?: Resources
+  node_selector?: Record<string, string>
+  tolerations?: Toleration[]
+  /** Name of an existing docker-registry Secret to pull with, instead of the one mrun creates. */
+  image_pull_secret?: string
+  /** A docker config.json whose auths mrun copies into the registry Secret (pull and in-cluster push). */
+  registry_auth_file?: string
+  tpu_accelerator?: string
+  tpu_topology?: string
+  neptune?: { project?: string }
+}
+
+export interface MrunConfig {
+  current_context?: string
+  contexts: Record<string, MrunContext>
+}
+
+/** A DNS-1123 label from free text: lower case, runs of other characters turned into '-', at most `max` chars. */
+export function dnsLabel(text: string, max = 63): string {
+  const label = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, max)
+    .replace(/^-+|-+$/g, '')
+  return label
+}
+
+/** A label value: at most 63 of [A-Za-z0-9_.-], starting and ending alphanumeric. */
+export function labelValue(text: string): string {
+  return text
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
+}
+
+export type ParamValue = string | number | boolean
+export type Params = Record<string, ParamValue>
+
+/** `key=a,b,c` → ['key', ['a','b','c']]; values that look like numbers or booleans keep that type. */
+export function parseGridFlag(flag: string): [string, ParamValue[]] {
+  const eq = flag.indexOf('=')
+  const key = eq < 0 ? flag : flag.slice(0, eq)
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key))
+    throw new GridError(`--grid "${flag}": the key must be a name such as lr or batch_size`)
+  const raw = eq < 0 ? '' : flag.slice(eq + 1)
+  const values = raw === '' ? [] : raw.split(',').filter((v) => v !== '')
+  if (values.length === 0) throw new GridError(`--grid "${flag}" has no values; give them as ${key}=a,b,c`)
+  return [key, values.map(typedValue)]
+}
+
+export class GridError extends Error {}
+
+export function typedValue(text: string): ParamValue {
+  if (/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(text)) return Number(text)
+  if (text === 'true' || text === 'false') return text === 'true'
+  return text
+}
+
+/**
+ * Every parameter combination: the Cartesian product of the varied keys, with the `zip` keys varied together (they
+ * must have the same number of values) and then crossed with the rest. Fixed values appear in every combination.
+ * Order: the first key varies slowest, as sklearn's ParameterGrid, so index 0 is every key's first value.
+ */
+export function expandGrid(
+  fixed: Params,
+  grid: readonly [string, ParamValue[]][],
+  zipKeys: readonly string[] = [],
+): Params[] {
+  const zipped = grid.filter(([key]) => zipKeys.includes(key))
+  for (const key of zipKeys)
+    if (!grid.some(([k]) => k === key)) throw new GridError(`--zip ${key}: there is no --grid ${key}=… to zip`)
+  const zipLength = zipped[0]?.[1].length ?? 0
+  for (const [key, values] of zipped)
+    if (values.length !== zipLength)
+      throw new GridError(
+        `--zip keys need the same number of values: ${zipped[0]?.[0]} has ${zipLength}, ${key} has ${values.length}`,
+      )
+  const axes: Params[][] = []
+  if (zipped.length > 0)
+    axes.push(
+      Array.from({ length: zipLength }, (_, i) =>
+        Object.fromEntries(zipped.map(([key, values]) => [key, values[i] as ParamValue])),
+      ),
+    )
+  for (const [key, values] of grid) if (!zipKeys.includes(key)) axes.push(values.map((v) => ({ [key]: v })))
+  let combos: Params[] = [{ ...fixed }]
+  for (const axis of axes) combos = combos.flatMap((combo) => axis.map((part) => ({ ...combo, ...part })))
+  return combos
+}
+
+/** The experiment file: project, name, parameters (a list value becomes a sweep axis), tags. */
+export interface ExperimentFile {
+  project?: string
+  name?: string
+  parameters?: Record<string, ParamValue | ParamValue[]>
+  tags?: string[]
+}
+
+export function splitParameters(parameters: ExperimentFile['parameters']): {
+  fixed: Params
+  grid: [string, ParamValue[]][]
+} {
+  const fixed: Params = {}
+  const grid: [string, ParamValue[]][] = []
+  for (const [key, value] of Object.entries(parameters ?? {})) {
+    if (Array.isArray(value)) {
+      if (value.length === 0) throw new GridError(`parameter "${key}" is an empty list; give it at least one value`)
+      grid.push([key, value])
+    } else fixed[key] = value
+  }
+  return { fixed, grid }
+}
+
+/**
+ * What the container runs. `script.py a b -- --epochs 3` runs `python script.py a b --epochs 3`: a .py first word
+ * gets the interpreter, as mrunner did; any other first word is run as given (`-- sh -c '…'`), so images without
+ * Python work too. Words after the inner `--` are the script's arguments.
+ */
+export function containerCommand(words: readonly string[]): { command: string[]; args: string[] } {
+  const dash = words.indexOf('--')
+  const head = dash < 0 ? [...words] : words.slice(0, dash)
+  const tail = dash < 0 ? [] : words.slice(dash + 1)
+  if (head.length === 0) return { command: [], args: [] }
+  const first = head[0] as string
+  if (first.endsWith('.py')) return { command: ['python', ...head], args: tail }
+  return { command: head, args: tail }
+}
+
+export const RESOURCE_KEYS = ['cpu', 'mem', 'gpu', 'tpu'] as const
+
+/** The first invalid resource value as a one-line problem, or undefined. */
+export function resourceProblem(resources: Resources): string | undefined {
+  for (const key of RESOURCE_KEYS) {
+    const text = resources[key]
+    if (text === undefined) continue
+    if (!isValidQuantity(text)) return `--${key} "${text}" is not a quantity; use e.g. ${EXAMPLES[key]}`
+    if ((key === 'gpu' || key === 'tpu') && !/^\d+$/.test(text))
+      return `--${key} "${text}" must be a whole number of devices`
+  }
+  return undefined
+}
+
+const EXAMPLES: Record<(typeof RESOURCE_KEYS)[number], string> = { cpu: '4 or 500m', mem: '8Gi', gpu: '1', tpu: '4' }
+
+export interface RunSpec {
+  runId: string
+  project: string
+  experiment: string
+  namespace: string
+  image: string
+  command: string[]
+  args: string[]
+  combos: Params[]
+  tags: string[]
+  resources: Resources
+  retries: number
+  parallelism: number | undefined
+  ttlSeconds: number
+  storageDir: string
+  nodeSelector: Record<string, string>
+  tolerations: Toleration[]
+  tpu: { accelerator?: string; topology?: string }
+  pullSecret: string | undefined
+  neptuneProject: string | undefined
+  /** Whether a Neptune token Secret exists for the run to reference. */
+  neptuneToken: boolean
+}
+
+export type KubeObject = {
+  apiVersion: string
+  kind: string
+  metadata: {
+    name: string
+    namespace?: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+  }
+  [key: string]: unknown
+}
+
+export function managedLabels(extra: Record<string, string> = {}): Record<string, string> {
+  return { [LABEL_MANAGED_BY]: MANAGED_BY, ...extra }
+}
+
+export function namespaceObject(name: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: managedLabels() } }
+}
+
+export function storageClaimObject(
+  namespace: string,
+  options: { size: string; storageClass?: string | undefined; accessMode?: string | undefined },
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: STORAGE_CLAIM, namespace, labels: managedLabels() },
+    spec: {
+      accessModes: [options.accessMode ?? 'ReadWriteMany'],
+      ...(options.storageClass === undefined ? {} : { storageClassName: options.storageClass }),
+      resources: { requests: { storage: options.size } },
+    },
+  }
+}
+
+/** The registry Secret: a docker config.json, as kubectl create secret docker-registry makes it. */
+export function registrySecretObject(namespace: string, dockerConfigJson: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: REGISTRY_SECRET, namespace, labels: managedLabels() },
+    type: 'kubernetes.io/dockerconfigjson',
+    data: { '.dockerconfigjson': Buffer.from(dockerConfigJson).toString('base64') },
+  }
+}
+
+export function neptuneSecretObject(namespace: string, token: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: NEPTUNE_SECRET, namespace, labels: managedLabels() },
+    type: 'Opaque',
+    data: { token: Buffer.from(token).toString('base64') },
+  }
+}
+
+const RUN_ID_FIRST = 'bcdfghjkmnpqrstvwxz'
+const RUN_ID_REST = 'bcdfghjkmnpqrstvwxz23456789'
+
+/**
+ * A short run id from random bytes: six characters starting with a letter, so it is never all digits or a number
+ * like 12e345 (YAML would quote it and tools would read it as a number), and without vowels, so no words.
+ */
+export function newRunId(random: Uint8Array): string {
+  let id = RUN_ID_FIRST[(random[0] ?? 0) % RUN_ID_FIRST.length] as string
+  for (let i = 1; i < 6; i++) id += RUN_ID_REST[(random[i] ?? 0) % RUN_ID_REST.length]
+  return id
+}
+
+export function jobName(experiment: string, runId: string): string {
+  return `${dnsLabel(experiment, 63 - runId.length - 1) || 'run'}-${runId}`
+}
+
+function resourceLists(spec: RunSpec): { requests: Record<string, string>; limits: Record<string, string> } {
+  const both: Record<string, string> = {}
+  if (spec.resources.cpu !== undefined) both.cpu = spec.resources.cpu
+  if (spec.resources.mem !== undefined) both.memory = spec.resources.mem
+  if (spec.resources.gpu !== undefined && spec.resources.gpu !== '0') both['nvidia.com/gpu'] = spec.resources.gpu
+  if (spec.resources.tpu !== undefined && spec.resources.tpu !== '0') both['google.com/tpu'] = spec.resources.tpu
+  // Requests equal limits: a training run that gets less than it asked for is slower, not cheaper.
+  return { requests: { ...both }, limits: { ...both } }
+}
+
+function tagLabels(tags: readonly string[]): Record<string, string> {
+  return Object.fromEntries(tags.map((tag) => [`${TAG_LABEL_PREFIX}${labelValue(tag) || 'tag'}`, 'true'] as const))
+}
+
+/** The Job of a run: one pod, or an Indexed Job over the combinations of a sweep. */
+export function jobObject(spec: RunSpec): KubeObject {
+  const name = jobName(spec.experiment, spec.runId)
+  const sweep = spec.combos.length > 1
+  const labels = managedLabels({
+    [LABEL_PROJECT]: labelValue(spec.project),
+    [LABEL_EXPERIMENT]: labelValue(spec.experiment),
+    [LABEL_RUN_ID]: spec.runId,
+    ...tagLabels(spec.tags),
+  })
+  const gpu = spec.resources.gpu !== undefined && spec.resources.gpu !== '0'
+  const tpu = spec.resources.tpu !== undefined && spec.resources.tpu !== '0'
+  const nodeSelector = {
+    ...spec.nodeSelector,
+    ...(tpu && spec.tpu.accelerator !== undefined
+      ? { 'cloud.google.com/gke-tpu-accelerator': spec.tpu.accelerator }
+      : {}),
+    ...(tpu && spec.tpu.topology !== undefined ? { 'cloud.google.com/gke-tpu-topology': spec.tpu.topology } : {}),
+  }
+  const tolerations = [
+    ...spec.tolerations,
+    ...(gpu && !spec.tolerations.some((t) => t.key === 'nvidia.com/gpu')
+      ? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]
+      : []),
+    ...(tpu && !spec.tolerations.some((t) => t.key === 'google.com/tpu')
+      ? [{ key: 'google.com/tpu', operator: 'Exists', effect: 'NoSchedule' }]
+      : []),
+  ]
+  const env: Record<string, unknown>[] = [
+    { name: 'STORAGE_DIR', value: spec.storageDir },
+    { name: 'MRUN_RUN_ID', value: spec.runId },
+    { name: 'MRUN_EXPERIMENT', value: spec.experiment },
+  ]
+  if (sweep) {
+    // Every pod of an Indexed Job has the same template, so each one reads its own combination by completion index.
+    env.push(
+      {
+        name: 'MRUN_INDEX',
+        valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } },
+      },
+      { name: 'MRUN_SWEEP', value: JSON.stringify(spec.combos) },
+    )
+  } else {
+    env.push({ name: 'MRUN_PARAMS', value: JSON.stringify(spec.combos[0] ?? {}) })
+    for (const [key, value] of Object.entries(spec.combos[0] ?? {}))
+      env.push({ name: `MRUN_PARAM_${key.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`, value: String(value) })
+  }
+  if (spec.neptuneProject !== undefined) env.push({ name: 'NEPTUNE_PROJECT', value: spec.neptuneProject })
+  if (spec.neptuneToken)
+    env.push({ name: 'NEPTUNE_API_TOKEN', valueFrom: { secretKeyRef: { name: NEPTUNE_SECRET, key: 'token' } } })
+  const resources = resourceLists(spec)
+  const hasResources = Object.keys(resources.limits).length > 0
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name,
+      namespace: spec.namespace,
+      labels,
+      annotations: {
+        [ANNOTATION_PARAMS]: JSON.stringify(sweep ? spec.combos : (spec.combos[0] ?? {})),
+        [ANNOTATION_COMMAND]: [...spec.command, ...spec.args].join(' '),
+        [ANNOTATION_IMAGE]: spec.image,
+        ...(spec.tags.length > 0 ? { [ANNOTATION_TAGS]: spec.tags.join(',') } : {}),
+      },
+    },
+    spec: {
+      backoffLimit: spec.retries,
+      ...(sweep
+        ? {
+            completionMode: 'Indexed',
+            completions: spec.combos.length,
+            parallelism: spec.parallelism ?? spec.combos.length,
+          }
+        : {}),
+      ttlSecondsAfterFinished: spec.ttlSeconds,
+      // A node drain or preemption is not the experiment's fault, so it must not use up a retry.
+      podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] },
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          ...(spec.pullSecret === undefined ? {} : { imagePullSecrets: [{ name: spec.pullSecret }] }),
+          ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
+          ...(tolerations.length > 0 ? { tolerations } : {}),
+          containers: [
+            {
+              name: 'main',
+              image: spec.image,
+              command: spec.command,
+              ...(spec.args.length > 0 ? { args: spec.args } : {}),
+              env,
+              ...(hasResources ? { resources } : {}),
+              volumeMounts: [{ name: 'storage', mountPath: spec.storageDir }],
+            },
+          ],
+          volumes: [{ name: 'storage', persistentVolumeClaim: { claimName: STORAGE_CLAIM } }],
+        },
+      },
+    },
+  }
+}
+
+/** The Dockerfile of a build: requirements in their own layer before the code, so code changes reuse the pip layer. */
+export function dockerfile(options: { baseImage: string; requirements: boolean }): string {
+  const lines = [`FROM ${options.baseImage}`, 'WORKDIR /experiment']
+  if (options.requirements)
+    lines.push(
+      'COPY requirements.txt /experiment/requirements.txt',
+      'RUN pip install --no-cache-dir -r /experiment/requirements.txt',
+    )
+  lines.push('COPY . /experiment', '')
+  return lines.join('\n')
+}
+
+// --- reading runs back -------------------------------------------------------------------------------------------
+
+export interface JobLike {
+  metadata?: {
+    name?: string
+    namespace?: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    creationTimestamp?: string
+  }
+  spec?: { completions?: number; completionMode?: string; parallelism?: number }
+  status?: {
+    active?: number
+    succeeded?: number
+    failed?: number
+    startTime?: string
+    completionTime?: string
+    conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[]
+  }
+}
+
+export type RunPhase = 'pending' | 'running' | 'succeeded' | 'failed'
+
+export interface RunSummary {
+  namespace: string
+  name: string
+  runId: string
+  project: string
+  experiment: string
+  tags: string[]
+  image: string
+  phase: RunPhase
+  /** `3/4` for sweeps: succeeded of completions. */
+  counts: string | undefined
+  failed: number
+  active: number
+  succeeded: number
+  completions: number
+  startTime: string | undefined
+  endTime: string | undefined
+  createdAt: string | undefined
+  reason: string | undefined
+}
+
+export function finishedCondition(
+  job: JobLike,
+): { type: 'Complete' | 'Failed'; time?: string; reason?: string } | undefined {
+  for (const c of job.status?.conditions ?? []) {
+    if ((c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')
+      return {
+        type: c.type,
+        ...(c.lastTransitionTime === undefined ? {} : { time: c.lastTransitionTime }),
+        ...(c.reason === undefined ? {} : { reason: c.reason }),
+      }
+  }
+  return undefined
+}
+
+export function summarizeRun(job: JobLike): RunSummary {
+  const labels = job.metadata?.labels ?? {}
+  const annotations = job.metadata?.annotations ?? {}
+  const finished = finishedCondition(job)
+  const active = job.status?.active ?? 0
+  const succeeded = job.status?.succeeded ?? 0
+  const failed = job.status?.failed ?? 0
+  const completions = job.spec?.completions ?? 1
+  const phase: RunPhase =
+    finished?.type === 'Complete'
+      ? 'succeeded'
+      : finished?.type === 'Failed'
+        ? 'failed'
+        : active > 0 && job.status?.startTime !== undefined
+          ? 'running'
+          : 'pending'
+  const tags = annotations[ANNOTATION_TAGS]
+  return {
+    namespace: job.metadata?.namespace ?? '',
+    name: job.metadata?.name ?? '',
+    runId: labels[LABEL_RUN_ID] ?? '',
+    project: labels[LABEL_PROJECT] ?? '',
+    experiment: labels[LABEL_EXPERIMENT] ?? '',
+    tags: tags === undefined || tags === '' ? [] : tags.split(','),
+    image: annotations[ANNOTATION_IMAGE] ?? '',
+    phase,
+    counts: job.spec?.completionMode === 'Indexed' ? `${succeeded}/${completions}` : undefined,
+    failed,
+    active,
+    succeeded,
+    completions,
+    startTime: job.status?.startTime,
+    endTime: finished?.time ?? job.status?.completionTime,
+    createdAt: job.metadata?.creationTimestamp,
+    reason: finished?.type === 'Failed' ? finished.reason : undefined,
+  }
+}
+
+export interface PodLike {
+  metadata?: { name?: string; annotations?: Record<string, string>; creationTimestamp?: string }
+  spec?: { nodeName?: string }
+  status?: {
+    phase?: string
+    conditions?: { type: string; status: string; reason?: string; message?: string }[]
+    containerStatuses?: {
+      name: string
+      restartCount?: number
+      state?: {
+        waiting?: { reason?: string; message?: string }
+        terminated?: { exitCode?: number; reason?: string; message?: string }
+        running?: object
+      }
+    }[]
+  }
+}
+
+export interface PodStatusRow {
+  index: number | undefined
+  pod: string
+  phase: string
+  node: string
+  exitCode: number | undefined
+  /** Why it is not running or why it failed: OOMKilled, ErrImagePull, Unschedulable: <scheduler's message>. */
+  reason: string
+}
+
+export function podIndex(pod: PodLike): number | undefined {
+  const text = pod.metadata?.annotations?.['batch.kubernetes.io/job-completion-index']
+  return text === undefined ? undefined : Number(text)
+}
+
+export function podStatusRow(pod: PodLike): PodStatusRow {
+  const main = pod.status?.containerStatuses?.find((c) => c.name === 'main') ?? pod.status?.containerStatuses?.[0]
+  const terminated = main?.state?.terminated
+  const waiting = main?.state?.waiting
+  const unschedulable = pod.status?.conditions?.find(
+    (c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
+  )
+  let reason = ''
+  if (unschedulable !== undefined) reason = `Unschedulable: ${unschedulable.message ?? ''}`.trim()
+  else if (waiting?.reason !== undefined)
+    reason = waiting.message === undefined ? waiting.reason : `${waiting.reason}: ${waiting.message}`
+  else if (terminated !== undefined && terminated.reason !== 'Completed')
+    reason = terminated.reason ?? (terminated.exitCode === 0 ? '' : 'Error')
+  return {
+    index: podIndex(pod),
+    pod: pod.metadata?.name ?? '',
+    phase: pod.status?.phase ?? 'Pending',
+    node: pod.spec?.nodeName ?? '',
+    exitCode: terminated?.exitCode,
+    reason,
+  }
+}
+
+/** Rows by index, then by creation (retries of one index in order). */
+export function sortPodRows(rows: PodStatusRow[]): PodStatusRow[] {
+  return [...rows].sort((a, b) => (a.index ?? -1) - (b.index ?? -1) || a.pod.localeCompare(b.pod))
+}
+
+/** `1h2m`, `45s`: how kubectl prints durations in get jobs. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000))
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`
+  const h = Math.floor(m / 60)
+  if (h < 48) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`
+  return `${Math.floor(h / 24)}d`
+}
+
+/** mrunner wrote memory and claim sizes such as "8G" meaning GiB (it appended "i"); keep that meaning on import. */
+export function mrunnerSize(text: string): string {
+  return /^\d+(\.\d+)?[KMGTPE]$/.test(text) ? `${text}i` : text
+}
+
+export interface MrunnerContext {
+  context_name?: string
+  name?: string
+  backend_type?: string
+  type?: string
+  storage_dir?: string
+  storage?: string
+  registry_url?: string
+  resources?: string | Record<string, string | number>
+  neptune?: unknown
+  google_project_id?: string
+  default_pvc_size?: string
+  project?: string
+}
+
+/** One mrunner context → an mrun context, or the reason it cannot be one. */
+export function convertMrunnerContext(
+  source: MrunnerContext,
+): { name: string; context: MrunContext } | { skip: string } {
+  const name = source.context_name ?? source.name
+  const type = source.backend_type ?? source.type
+  if (name === undefined || name === '') return { skip: 'a context without context_name' }
+  if (type !== undefined && type !== 'kubernetes')
+    return { skip: `context "${name}" uses backend ${type}; kubectl mrun runs on Kubernetes only` }
+  const context: MrunContext = {}
+  if (source.project !== undefined) context.namespace = dnsLabel(source.project)
+  const storage = source.storage_dir ?? source.storage
+  if (storage !== undefined) context.storage_dir = storage
+  if (source.registry_url !== undefined) {
+    const host = source.registry_url.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '')
+    // mrunner pushed GCR images under the Google project id, not the mrunner project.
+    context.registry =
+      /^(\w+\.)?gcr\.io$/.test(host) && source.google_project_id !== undefined
+        ? `${host}/${source.google_project_id}`
+        : host
+  }
+  const resources =
+    typeof source.resources === 'string'
+      ? Object.fromEntries(
+          source.resources
+            .split(/[\s,]+/)
+            .filter((p) => p.includes('='))
+            .map((p) => p.split('=') as [string, string]),
+        )
+      : (source.resources ?? {})
+  const converted: Resources = {}
+  for (const [key, raw] of Object.entries(resources)) {
+    const text = String(raw)
+    if (key === 'cpu') converted.cpu = text
+    else if (key === 'mem' || key === 'memory') converted.mem = mrunnerSize(text)
+    else if (key === 'gpu') converted.gpu = text
+    else if (key === 'tpu') converted.tpu = text
+  }
+  if (Object.keys(converted).length > 0) context.resources = converted
+  if (source.default_pvc_size !== undefined) context.storage_size = mrunnerSize(source.default_pvc_size)
+  if (source.neptune !== undefined && source.neptune !== false) context.neptune = {}
+  return { name, context }
+}

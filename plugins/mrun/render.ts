@@ -1,0 +1,122 @@
+import type { Cell, Column, View } from '../../shared/output/index.ts'
+import { formatAge } from '../../shared/output/index.ts'
+import { formatDuration, type MrunConfig, type PodStatusRow, type RunSummary } from './model.ts'
+
+/** Summaries and contexts → Views for the shared printer. */
+
+function phaseCell(run: RunSummary): Cell {
+  const text =
+    run.counts === undefined
+      ? run.phase
+      : `${run.phase} ${run.counts}${run.failed > 0 ? ` (${run.failed} failed)` : ''}`
+  const role =
+    run.phase === 'succeeded' ? 'ok' : run.phase === 'failed' ? 'bad' : run.phase === 'pending' ? 'warn' : undefined
+  return role === undefined ? { text } : { text, role }
+}
+
+function duration(run: RunSummary, now: Date): string {
+  if (run.startTime === undefined) return '-'
+  const end = run.endTime === undefined ? now : new Date(run.endTime)
+  return formatDuration(end.getTime() - new Date(run.startTime).getTime())
+}
+
+export function renderRuns(runs: RunSummary[], options: { now: Date; allNamespaces: boolean }): View {
+  const columns: Column[] = [
+    ...(options.allNamespaces ? [{ header: 'NAMESPACE' }] : []),
+    { header: 'RUN' },
+    { header: 'EXPERIMENT' },
+    { header: 'TAGS' },
+    { header: 'STATUS' },
+    { header: 'DURATION' },
+    { header: 'AGE' },
+    { header: 'IMAGE', wideOnly: true },
+    { header: 'PROJECT', wideOnly: true },
+  ]
+  const rows = runs.map((run) => [
+    ...(options.allNamespaces ? [run.namespace] : []),
+    run.name,
+    run.experiment,
+    run.tags.length === 0 ? '<none>' : run.tags.join(','),
+    phaseCell(run),
+    duration(run, options.now),
+    run.createdAt === undefined ? '<unknown>' : formatAge(new Date(run.createdAt), options.now),
+    run.image,
+    run.project,
+  ])
+  return {
+    table: { columns, rows },
+    document: {
+      apiVersion: 'mrun.kubectl-suite/v1',
+      kind: 'RunList',
+      items: runs.map((run) => ({ ...run, duration: duration(run, options.now) })),
+    },
+    names: runs.map((run) => `job.batch/${run.name}`),
+  }
+}
+
+export function renderStatus(run: RunSummary, pods: PodStatusRow[]): View {
+  const indexed = run.counts !== undefined
+  const columns: Column[] = [
+    ...(indexed ? [{ header: 'INDEX', align: 'right' as const }] : []),
+    { header: 'POD' },
+    { header: 'PHASE' },
+    { header: 'NODE' },
+    { header: 'EXIT', align: 'right' },
+    { header: 'REASON' },
+  ]
+  const rows = pods.map((pod) => [
+    ...(indexed ? [pod.index === undefined ? '-' : String(pod.index)] : []),
+    pod.pod,
+    {
+      text: pod.phase,
+      ...(pod.phase === 'Failed' ? { role: 'bad' as const } : pod.phase === 'Succeeded' ? { role: 'ok' as const } : {}),
+    },
+    pod.node === '' ? '<none>' : pod.node,
+    pod.exitCode === undefined ? '-' : String(pod.exitCode),
+    pod.reason,
+  ])
+  return {
+    table: { columns, rows },
+    document: { apiVersion: 'mrun.kubectl-suite/v1', kind: 'RunStatus', run, pods },
+    names: pods.map((pod) => `pod/${pod.pod}`),
+  }
+}
+
+/** The line above the pod table of `status`: what the run is and how it ended. */
+export function statusHeadline(run: RunSummary): string {
+  const counts = run.counts === undefined ? '' : ` ${run.counts} succeeded, ${run.failed} failed, ${run.active} active`
+  const reason = run.reason === undefined ? '' : ` (${run.reason})`
+  return `run ${run.name} in ${run.namespace}: ${run.phase}${reason}${counts}; image ${run.image || '<unknown>'}`
+}
+
+export function renderContexts(config: MrunConfig): View {
+  const names = Object.keys(config.contexts).sort()
+  const rows = names.map((name) => {
+    const c = config.contexts[name] ?? {}
+    return [
+      name === config.current_context ? '*' : '',
+      name,
+      c.kube_context ?? '<current>',
+      c.namespace ?? '<kube default>',
+      c.registry ?? '<none>',
+      c.builder ?? 'docker',
+      c.storage_dir ?? '/storage',
+    ]
+  })
+  return {
+    table: {
+      columns: [
+        { header: 'CURRENT' },
+        { header: 'NAME' },
+        { header: 'KUBE-CONTEXT' },
+        { header: 'NAMESPACE' },
+        { header: 'REGISTRY' },
+        { header: 'BUILDER' },
+        { header: 'STORAGE', wideOnly: true },
+      ],
+      rows,
+    },
+    document: config,
+    names: names.map((name) => `context/${name}`),
+  }
+}

@@ -1,0 +1,522 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { demoScenario } from '../sim/scenario/demo.ts'
+import { type Sim, startSim } from '../sim/sim.ts'
+import { type MrunHarness, mrunHarness } from '../support/mrun.ts'
+import { kubectl } from '../support/run.ts'
+
+/** kubectl mrun end to end against the simulated cluster, whose Job controller runs the pods with the sim shell. */
+let sim: Sim
+let kubeconfig: string
+let h: MrunHarness
+const NS = 'mrun-test'
+
+type Obj = { metadata: { name: string; labels?: Record<string, string> }; spec?: Record<string, unknown> }
+const jobs = (ns = NS): Obj[] => [...sim.store.all('jobs', ns)] as unknown as Obj[]
+const jobNamed = (name: string): Obj | undefined => jobs().find((j) => j.metadata.name === name)
+const createdName = (stdout: string): string => /job\.batch\/(\S+)/.exec(stdout)?.[1] ?? ''
+
+beforeAll(async () => {
+  sim = await startSim({ scenario: demoScenario(), runContainers: true })
+  kubeconfig = sim.writeKubeconfig({ user: 'admin' })
+  h = mrunHarness(kubeconfig)
+  writeFileSync(join(h.project, 'train.py'), 'print("training")\n')
+  writeFileSync(join(h.project, 'requirements.txt'), 'numpy==2.1.0\n')
+  mkdirSync(join(h.project, 'data'))
+  writeFileSync(join(h.project, 'data/checkpoint.bin'), 'big')
+  mkdirSync(join(h.project, '.git'))
+  writeFileSync(join(h.project, '.git/HEAD'), 'ref: main')
+  writeFileSync(join(h.project, '.mrunignore'), 'data/\n*.log\n')
+  writeFileSync(join(h.project, 'debug.log'), 'noise')
+  const added = await h.mrun(['context', 'add', 'lab', '-n', NS, '--registry', 'reg.example.com/team', '--cpu', '100m'])
+  expect(added.stderr).toBe('')
+  expect(added.code).toBe(0)
+})
+
+afterAll(async () => {
+  await sim.stop()
+})
+
+describe('kubectl mrun run with a local builder', () => {
+  it('builds with docker from the filtered context, pushes, ensures namespace and claim, and the Job succeeds', async () => {
+    const result = await h.mrun(['run', '--wait', '--tag', 'baseline', '--', 'train.py', '--', '--epochs', '3'])
+    expect(result.stderr).toContain('namespace/mrun-test created')
+    expect(result.stderr).toContain('persistentvolumeclaim/mrun-storage created')
+    expect(result.code).toBe(0)
+    const name = createdName(result.stdout)
+    expect(name).toMatch(/^train-[a-z][a-z0-9]{5}$/)
+    const calls = readFileSync(h.fakeLog, 'utf8').trim().split('\n')
+    const image = /--tag (\S+)/.exec(calls.find((c) => c.startsWith('docker build')) ?? '')?.[1] ?? ''
+    expect(image).toMatch(/^reg\.example\.com\/team\/mrun-test:ctx-[0-9a-f]{16}$/)
+    expect(calls.map((c) => c.split(' ').slice(0, 2).join(' '))).toEqual([
+      'docker image',
+      'docker build',
+      'docker push',
+    ])
+    expect(calls[1]).toMatch(
+      new RegExp(`^docker build --tag ${image.replaceAll('.', '\\.')} --file (\\S+)/Dockerfile \\1$`),
+    )
+    expect(readFileSync(`${h.fakeLog}.context`, 'utf8').trim().split('\n')).toEqual([
+      './Dockerfile',
+      './requirements.txt',
+      './train.py',
+    ])
+    expect(readFileSync(`${h.fakeLog}.dockerfile`, 'utf8')).toBe(
+      [
+        'FROM python:3.12',
+        'WORKDIR /experiment',
+        'COPY requirements.txt /experiment/requirements.txt',
+        'RUN pip install --no-cache-dir -r /experiment/requirements.txt',
+        'COPY . /experiment',
+        '',
+      ].join('\n'),
+    )
+    const job = jobNamed(name) as Obj
+    expect(job.metadata.labels).toMatchObject({ 'mrun/experiment': 'train', 'mrun.tag/baseline': 'true' })
+    const container = (job.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec
+      .containers[0]
+    expect(container).toMatchObject({
+      image,
+      command: ['python', 'train.py'],
+      args: ['--epochs', '3'],
+      resources: { requests: { cpu: '100m' }, limits: { cpu: '100m' } },
+    })
+    const logs = await h.mrun(['logs', name])
+    expect(logs.stdout).toContain('ran python train.py --epochs 3')
+  })
+
+  it('re-running the same code reuses the image and the namespace and claim, and makes a new run', async () => {
+    const before = jobs().length
+    const result = await h.mrun(['run', '--', 'train.py'])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain('namespace/mrun-test exists')
+    expect(result.stderr).toContain('persistentvolumeclaim/mrun-storage exists')
+    expect(result.stderr).toContain('already built from this code; not rebuilding')
+    expect(jobs().length).toBe(before + 1)
+    expect(readFileSync(h.fakeLog, 'utf8').match(/docker build/g)?.length).toBe(1)
+  })
+
+  it.each(['podman', 'buildah'])('%s gets the same context with its own command lines', async (builder) => {
+    writeFileSync(h.fakeLog, '')
+    writeFileSync(join(h.project, 'train.py'), `print("${builder}")\n`)
+    const result = await h.mrun(['run', '--builder', builder, '--dry-run', '--', 'train.py'])
+    expect(result.code).toBe(0)
+    expect(readFileSync(h.fakeLog, 'utf8')).toBe('') // a dry run builds nothing
+    const real = await h.mrun(['run', '--builder', builder, '--', 'train.py'])
+    expect(real.code).toBe(0)
+    const calls = readFileSync(h.fakeLog, 'utf8').trim().split('\n')
+    const verbs =
+      builder === 'podman' ? ['image exists', 'build --tag', 'push'] : ['inspect --type', 'build --tag', 'push']
+    expect(
+      calls.map((c) =>
+        c
+          .split(' ')
+          .slice(1, 1 + (verbs[calls.indexOf(c)] ?? '').split(' ').length)
+          .join(' '),
+      ),
+    ).toEqual(verbs)
+    expect(readFileSync(`${h.fakeLog}.context`, 'utf8')).toContain('./train.py')
+  })
+})
+
+describe('sweeps, status, logs, list and delete', () => {
+  let sweep = ''
+  it('runs the grid as one Indexed Job; a failing index fails the run with exit 1', async () => {
+    const result = await h.mrun([
+      'run',
+      '--wait',
+      '--image',
+      'busybox',
+      '--name',
+      'lr-sweep',
+      '--grid',
+      'lr=0.1,0.2',
+      '--grid',
+      'bs=16,32',
+      '--',
+      'sh',
+      '-c',
+      'echo params $MRUN_SWEEP index $MRUN_INDEX; exit $MRUN_INDEX',
+    ])
+    sweep = createdName(result.stdout)
+    expect(result.stderr).toContain(`error: run ${sweep} failed (BackoffLimitExceeded)`)
+    expect(result.code).toBe(1)
+    const job = jobNamed(sweep) as Obj
+    expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, backoffLimit: 0 })
+  })
+
+  it('status shows each index with node, exit code and reason', async () => {
+    const result = await h.mrun(['status', sweep, '-o', 'json'])
+    expect(result.code).toBe(0)
+    const status = JSON.parse(result.stdout) as {
+      run: { phase: string }
+      pods: { index: number; phase: string; exitCode: number; node: string; reason: string }[]
+    }
+    expect(status.run.phase).toBe('failed')
+    const index0 = status.pods.find((p) => p.index === 0)
+    expect(index0).toMatchObject({ phase: 'Succeeded', exitCode: 0 })
+    expect(index0?.node).not.toBe('')
+    const failed = status.pods.filter((p) => p.phase === 'Failed')
+    expect(failed.length).toBeGreaterThan(0)
+    expect(failed.every((p) => p.exitCode === p.index && p.reason === 'Error')).toBe(true)
+    const table = await h.mrun(['status', sweep])
+    expect(table.stdout.split('\n')[0]).toMatch(/^INDEX\s+POD\s+PHASE\s+NODE\s+EXIT\s+REASON$/)
+    expect(table.stderr).toContain(`run ${sweep} in ${NS}: failed (BackoffLimitExceeded)`)
+  })
+
+  it('logs of one index carry that index and its parameters', async () => {
+    const one = await h.mrun(['logs', sweep, '--index', '0'])
+    expect(one.stdout).toBe(
+      'params [{"lr":0.1,"bs":16},{"lr":0.1,"bs":32},{"lr":0.2,"bs":16},{"lr":0.2,"bs":32}] index 0\n',
+    )
+    const all = await h.mrun(['logs', sweep])
+    expect(all.stdout).toMatch(/^\[0\] params .* index 0$/m)
+    const bad = await h.mrun(['logs', sweep, '--index', '9'])
+    expect(bad.code).toBe(2)
+  })
+
+  it('status names the scheduler message of an unschedulable run', async () => {
+    const result = await h.mrun(['run', '--image', 'busybox', '--cpu', '500', '--', 'sh', '-c', 'echo never'])
+    const name = createdName(result.stdout)
+    await sim.idle()
+    const status = await h.mrun(['status', name])
+    expect(status.stdout).toMatch(
+      /Pending\s+<none>\s+-\s+Unschedulable: 0\/\d+ nodes are available: .*Insufficient cpu/,
+    )
+    await h.mrun(['delete', name])
+  })
+
+  it('logs -f streams a running pod until the run ends', async () => {
+    const started = await h.mrun(['run', '--image', 'busybox', '--', 'sh', '-c', 'echo start; sleep 1; echo done'])
+    const name = createdName(started.stdout)
+    const follow = await h.mrun(['logs', name, '-f'])
+    expect(follow.code).toBe(0)
+    expect(follow.stdout).toBe('start\ndone\n')
+  })
+
+  it('run --follow streams every index of a sweep, prefixed', async () => {
+    const result = await h.mrun([
+      'run',
+      '--follow',
+      '--image',
+      'busybox',
+      '--grid',
+      'x=a,b',
+      '--',
+      'sh',
+      '-c',
+      'sleep 1; echo x is $MRUN_INDEX',
+    ])
+    expect(result.code).toBe(0)
+    expect(
+      result.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('['))
+        .sort(),
+    ).toEqual(['[0] x is 0', '[1] x is 1'])
+  })
+
+  it('list -A shows runs with experiment, tags, status counts', async () => {
+    const result = await h.mrun(['list', '-A', '-o', 'json'])
+    expect(result.code).toBe(0)
+    const runs = (
+      JSON.parse(result.stdout) as { items: { name: string; phase: string; counts?: string; tags: string[] }[] }
+    ).items
+    expect(runs.find((r) => r.name === sweep)).toMatchObject({
+      phase: 'failed',
+      counts: expect.stringMatching(/^\d\/4$/),
+    })
+    expect(runs.some((r) => r.tags.includes('baseline') && r.phase === 'succeeded')).toBe(true)
+    const table = await h.mrun(['list'])
+    expect(table.stdout.split('\n')[0]).toMatch(/^RUN\s+EXPERIMENT\s+TAGS\s+STATUS\s+DURATION\s+AGE$/)
+    expect(table.stdout).toMatch(new RegExp(`${sweep}\\s+lr-sweep\\s+<none>\\s+failed \\d/4 \\(\\d failed\\)`))
+  })
+
+  it('delete removes the Job and its pods but never the storage; --with-storage needs --yes', async () => {
+    const result = await h.mrun(['delete', sweep])
+    expect(result.stdout).toBe(`job.batch/${sweep} deleted\n`)
+    expect(jobNamed(sweep)).toBeUndefined()
+    expect([...sim.store.all('pods', NS)].filter((p) => p.metadata.name.startsWith(sweep))).toEqual([])
+    const finished = await h.mrun(['delete', '--all-finished'])
+    expect(finished.code).toBe(0)
+    expect(jobs().filter((j) => j.metadata.labels?.['app.kubernetes.io/managed-by'] === 'kubectl-mrun')).toEqual([])
+    expect(sim.store.get('persistentvolumeclaims', NS, 'mrun-storage')).toBeDefined()
+    const unconfirmed = await h.mrun(['delete', '--with-storage'])
+    expect(unconfirmed.code).toBe(2)
+    expect(sim.store.get('persistentvolumeclaims', NS, 'mrun-storage')).toBeDefined()
+    const missing = await h.mrun(['delete', 'no-such-run'])
+    expect(missing.code).toBe(7)
+  })
+})
+
+describe('the in-cluster builder', () => {
+  it('creates the build Job with the context, follows it, removes it, then runs the built image', async () => {
+    writeFileSync(
+      join(h.configHome, 'docker-config.json'),
+      '{"auths":{"reg.example.com":{"auth":"c2VjcmV0LXVzZXI6czNjcjN0"}}}',
+    )
+    const added = await h.mrun([
+      'context',
+      'add',
+      'incluster',
+      '-n',
+      'mrun-build',
+      '--registry',
+      'reg.example.com/team',
+      '--builder',
+      'cluster',
+      '--registry-auth-file',
+      join(h.configHome, 'docker-config.json'),
+    ])
+    expect(added.code).toBe(0)
+    const start = sim.requests.length
+    const result = await h.mrun(['run', '--context', 'incluster', '--wait', '--', 'train.py'], {
+      env: { PATH: '/usr/bin:/bin' }, // no docker needed
+    })
+    expect(result.stderr).toContain('building reg.example.com/team/mrun-build:ctx-')
+    expect(result.stderr).toMatch(
+      /ran \/kaniko\/executor --context=tar:\/\/\/workspace\/context\.tar\.gz --dockerfile=Dockerfile --destination=reg\.example\.com\/team\/mrun-build:ctx-/,
+    )
+    expect(result.code).toBe(0)
+    const posts = sim.requests
+      .slice(start)
+      .filter((r) => r.method === 'POST')
+      .map((r) => r.path)
+    expect(posts).toEqual([
+      '/api/v1/namespaces',
+      '/api/v1/namespaces/mrun-build/persistentvolumeclaims',
+      '/api/v1/namespaces/mrun-build/secrets',
+      '/api/v1/namespaces/mrun-build/configmaps',
+      '/apis/batch/v1/namespaces/mrun-build/jobs',
+      '/apis/batch/v1/namespaces/mrun-build/jobs',
+    ])
+    const left = [...sim.store.all('jobs', 'mrun-build'), ...sim.store.all('configmaps', 'mrun-build')].filter((o) =>
+      o.metadata.name.startsWith('mrun-build-'),
+    )
+    expect(left).toEqual([])
+    expect([...sim.store.all('pods', 'mrun-build')].filter((p) => p.metadata.name.startsWith('mrun-build-'))).toEqual(
+      [],
+    )
+    const secret = sim.store.get('secrets', 'mrun-build', 'mrun-registry') as { type?: string }
+    expect(secret.type).toBe('kubernetes.io/dockerconfigjson')
+    expect(result.stdout + result.stderr).not.toContain('c2VjcmV0LXVzZXI6czNjcjN0')
+  })
+})
+
+describe('credentials', () => {
+  it('the Neptune token becomes a Secret referenced by secretKeyRef, never a plain value or output', async () => {
+    const token = 'nep-token-value-123'
+    await h.mrun(['context', 'add', 'neptune', '-n', 'mrun-nep', '--neptune-project', 'org/proj'])
+    const result = await h.mrun(['run', '--context', 'neptune', '--image', 'busybox', '--', 'sh', '-c', 'echo hi'], {
+      env: { NEPTUNE_API_TOKEN: token },
+    })
+    expect(result.code).toBe(0)
+    expect(result.stdout + result.stderr).not.toContain(token)
+    const job = [...sim.store.all('jobs', 'mrun-nep')][0] as unknown as Obj
+    const text = JSON.stringify(job)
+    expect(text).not.toContain(token)
+    expect(text).not.toContain(Buffer.from(token).toString('base64'))
+    expect(text).toContain('"secretKeyRef":{"name":"mrun-neptune","key":"token"}')
+    const dry = await h.mrun(['run', '--context', 'neptune', '--dry-run', '-o', 'yaml', '--image', 'b', '--', 'x'], {
+      env: { NEPTUNE_API_TOKEN: token },
+    })
+    expect(dry.stdout + dry.stderr).not.toContain(token)
+    expect(dry.stdout + dry.stderr).not.toContain(Buffer.from(token).toString('base64'))
+  })
+})
+
+describe('conflicts are errors, never skipped', () => {
+  it('an existing claim with other access modes stops the run before the Job', async () => {
+    await h.mrun(['context', 'add', 'rwo', '-n', 'mrun-rwo'])
+    sim.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mrun-rwo' } })
+    sim.store.create({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'mrun-storage', namespace: 'mrun-rwo' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    })
+    const result = await h.mrun(['run', '--context', 'rwo', '--image', 'busybox', '--', 'sh', '-c', 'echo hi'])
+    expect(result.stderr).toContain(
+      'error: claim "mrun-storage" in namespace "mrun-rwo" exists with access modes ReadWriteOnce',
+    )
+    expect(result.code).toBe(8)
+    expect([...sim.store.all('jobs', 'mrun-rwo')]).toEqual([])
+  })
+
+  it('a Secret of our name that mrun did not create is not overwritten', async () => {
+    await h.mrun(['context', 'add', 'theirs', '-n', 'mrun-theirs', '--neptune-project', 'o/p'])
+    sim.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mrun-theirs' } })
+    sim.store.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'mrun-neptune', namespace: 'mrun-theirs' },
+      data: { token: Buffer.from('theirs').toString('base64') },
+    })
+    const result = await h.mrun(['run', '--context', 'theirs', '--image', 'busybox', '--', 'sh', '-c', 'echo hi'], {
+      env: { NEPTUNE_API_TOKEN: 'ours' },
+    })
+    expect(result.code).toBe(8)
+    const secret = sim.store.get('secrets', 'mrun-theirs', 'mrun-neptune') as unknown as { data: { token: string } }
+    expect(secret.data.token).toBe(Buffer.from('theirs').toString('base64'))
+    expect([...sim.store.all('jobs', 'mrun-theirs')]).toEqual([])
+  })
+})
+
+describe('bad input: one line, an exit code, nothing created', () => {
+  it.each([
+    ['unknown context', ['run', '--context', 'nope', '--', 'train.py'], 3, 'mrun context "nope" is not defined'],
+    ['missing script', ['run', '--', 'missing.py'], 2, 'script missing.py does not exist'],
+    [
+      'missing requirements',
+      ['run', '--requirements', 'nope.txt', '--', 'train.py'],
+      2,
+      'requirements file nope.txt does not exist',
+    ],
+    ['invalid quantity', ['run', '--mem', '8Gii', '--', 'train.py'], 2, '--mem "8Gii" is not a quantity'],
+    ['grid without values', ['run', '--grid', 'lr=', '--', 'train.py'], 2, '--grid "lr=" has no values'],
+    ['registry unset', ['run', '--context', 'noreg', '--', 'train.py'], 3, 'no registry to push the image to'],
+    ['builder missing', ['run', '--builder', 'podman', '--', 'train.py'], 3, 'builder podman is not installed'],
+    ['no command', ['run'], 2, 'no command to run'],
+  ])('%s', async (_label, args, code, message) => {
+    await h.mrun(['context', 'add', 'noreg', '-n', 'mrun-noreg'])
+    const requests = sim.requests.length
+    const result = await h.mrun(args, _label === 'builder missing' ? { env: { PATH: '/usr/bin:/bin' } } : {})
+    expect(result.stderr.split('\n')[0]).toContain(message)
+    expect(result.stderr).not.toContain('    at ')
+    expect(result.code).toBe(code)
+    expect(sim.requests.slice(requests).filter((r) => r.method !== 'GET')).toEqual([])
+    expect(sim.store.get('namespaces', undefined, 'mrun-noreg')).toBeUndefined()
+  })
+})
+
+describe('dry run', () => {
+  it('prints the Namespace, claim and Job as golden YAML, and the server accepts exactly those objects', async () => {
+    await h.mrun(['context', 'add', 'golden', '-n', 'mrun-golden', '--gpu', '1', '--mem', '2Gi', '--cpu', '1'])
+    const result = await h.mrun([
+      'run',
+      '--context',
+      'golden',
+      '--dry-run',
+      '-o',
+      'yaml',
+      '--image',
+      'busybox:1.36',
+      '--tag',
+      'nightly',
+      '--grid',
+      'lr=0.1,0.01',
+      '--parallelism',
+      '1',
+      '--retries',
+      '2',
+      '--',
+      'train.py',
+      '--',
+      '--epochs',
+      '3',
+    ])
+    expect(result.code).toBe(0)
+    const runId = /mrun\/run-id: (\S+)/.exec(result.stdout)?.[1] ?? 'missing'
+    const yaml = result.stdout.replaceAll(runId, 'RUNID')
+    const golden = join(import.meta.dirname, '../../plugins/mrun/testdata/golden/run.dry-run.yaml')
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, yaml)
+    expect(yaml).toBe(readFileSync(golden, 'utf8'))
+    expect(sim.store.get('namespaces', undefined, 'mrun-golden')).toBeUndefined()
+    const file = join(h.configHome, 'dry.yaml')
+    writeFileSync(file, result.stdout)
+    const created = await kubectl(kubeconfig, ['create', '-f', file])
+    expect(created.stderr).toBe('')
+    expect(created.code).toBe(0)
+  })
+})
+
+describe('experiment file', () => {
+  it('takes name, project, tags and parameters; lists become the sweep, --grid overrides a key', async () => {
+    const file = join(h.project, 'experiment.yaml')
+    writeFileSync(
+      file,
+      [
+        'name: resnet',
+        'project: vision',
+        'tags: [big, gpu]',
+        'parameters:',
+        '  lr: [0.1, 0.01]',
+        '  opt: [adam, sgd]',
+        '  epochs: 3',
+        '',
+      ].join('\n'),
+    )
+    const result = await h.mrun([
+      'run',
+      '--config',
+      file,
+      '--grid',
+      'opt=lion',
+      '--dry-run',
+      '-o',
+      'json',
+      '--image',
+      'b',
+      '--',
+      'train.py',
+    ])
+    expect(result.code).toBe(0)
+    const job = (JSON.parse(result.stdout) as { items: Obj[] }).items[2] as Obj & {
+      metadata: { annotations: Record<string, string> }
+    }
+    expect(job.metadata.name).toMatch(/^resnet-[a-z][a-z0-9]{5}$/)
+    expect(job.metadata.labels).toMatchObject({
+      'mrun/project': 'vision',
+      'mrun.tag/big': 'true',
+      'mrun.tag/gpu': 'true',
+    })
+    expect(JSON.parse(job.metadata.annotations['mrun/params'] ?? '')).toEqual([
+      { epochs: 3, lr: 0.1, opt: 'lion' },
+      { epochs: 3, lr: 0.01, opt: 'lion' },
+    ])
+    expect(job.spec).toMatchObject({ completions: 2, completionMode: 'Indexed' })
+  })
+})
+
+describe('context import', () => {
+  it('converts an mrunner config: names, storage, registry, resources with mrunner sizes', async () => {
+    const mrunnerDir = join(h.configHome, 'mrunner')
+    mkdirSync(mrunnerDir, { recursive: true })
+    writeFileSync(
+      join(mrunnerDir, 'config.yaml'),
+      [
+        'contexts:',
+        '  gke:',
+        '    context_name: gke',
+        '    backend_type: kubernetes',
+        '    storage_dir: /storage',
+        '    registry_url: https://gcr.io',
+        '    google_project_id: my-gcp',
+        '    resources: "cpu=4 mem=8G gpu=1"',
+        '    neptune: true',
+        '    default_pvc_size: 100G',
+        '    project: My Project',
+        '  slurm:',
+        '    context_name: slurm',
+        '    backend_type: slurm',
+        'current_context: gke',
+        '',
+      ].join('\n'),
+    )
+    const result = await h.mrun(['context', 'import'])
+    expect(result.stdout).toBe('context/gke imported\n')
+    expect(result.stderr).toContain('skipped context "slurm" uses backend slurm')
+    expect(result.code).toBe(0)
+    const listed = await h.mrun(['context', 'list', '-o', 'json'])
+    const config = JSON.parse(listed.stdout) as { contexts: Record<string, unknown> }
+    expect(config.contexts.gke).toEqual({
+      namespace: 'my-project',
+      storage_dir: '/storage',
+      registry: 'gcr.io/my-gcp',
+      resources: { cpu: '4', mem: '8Gi', gpu: '1' },
+      storage_size: '100Gi',
+      neptune: {},
+    })
+  })
+})
