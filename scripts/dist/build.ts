@@ -11,7 +11,7 @@ import { exeName, parseTargets, type Target, targetKey } from './targets.ts'
  * `npm run build`: one single-file executable per plugin and platform in dist/<os>-<arch>/, plus the
  * `kubectl_complete-<plugin>` launcher kubectl ≥ 1.26 runs for shell completion.
  *
- *   npm run build                                  linux/amd64 and linux/arm64 (what builds offline here)
+ *   npm run build                                  linux/amd64, linux/arm64, windows/amd64 (what builds offline here)
  *   npm run build -- --targets all                 every platform in scripts/dist/targets.ts
  *   npm run build -- --targets windows-amd64 --plugins usage
  *

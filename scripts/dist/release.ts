@@ -1,6 +1,15 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
@@ -42,8 +51,11 @@ function makeArchive(plugin: DistPlugin, target: Target): string {
     const out = join(RELEASE_DIR, archiveFileName(plugin, target))
     rmSync(out, { force: true })
     const members = archiveMembers(plugin, target)
+    // Zip stores each file's mtime (tar gets --mtime below); a fixed one keeps the archive's sha256 reproducible.
+    const fixed = new Date('2000-01-01T00:00:00Z')
+    for (const member of members) utimesSync(join(stage, member), fixed, fixed)
     if (target.os === 'windows') {
-      execFileSync('zip', ['-q', '-X', out, ...members], { cwd: stage })
+      execFileSync('zip', ['-q', '-X', out, ...members], { cwd: stage, env: { ...process.env, TZ: 'UTC' } })
     } else {
       const tar = execFileSync(
         'tar',

@@ -48,7 +48,8 @@ export const targetKey = (t: Target): string => `${t.os}-${t.arch}`
 export const exeName = (bin: string, t: Target): string => (t.os === 'windows' ? `${bin}.exe` : bin)
 
 export function parseTargets(spec: string | undefined): Target[] {
-  if (spec === undefined || spec === '') return TARGETS.filter((t) => t.os === 'linux')
+  // Default: every platform whose Node the npm registry ships (its node-darwin-* packages stop at Node 18).
+  if (spec === undefined || spec === '') return TARGETS.filter((t) => t.os !== 'darwin')
   if (spec === 'all') return TARGETS
   return spec.split(',').map((key) => {
     const found = TARGETS.find((t) => targetKey(t) === key.trim())
