@@ -28,6 +28,8 @@ interface SuiteArgExtras {
    * user completes the flag's value or the positional. See shared/cli/complete.ts.
    */
   complete?: CompletionSource
+  /** Fixed values offered by shell completion for a free-form flag (an enum's options are offered anyway). */
+  choices?: readonly string[]
 }
 
 /** Which objects' names complete an argument: `{ plural: 'nodes' }`, `{ plural: 'jobs', group: 'batch', … }`. */
@@ -257,6 +259,7 @@ export function outputArgs(allowed: readonly OutputFormat[]) {
       type: 'string',
       alias: 'o',
       valueHint: 'format',
+      choices: named,
       description: `Output format. One of: (${named.join(', ')})${tableNote}`,
       validate: (value: string): undefined => {
         parseOutputFormat(value, allowed)

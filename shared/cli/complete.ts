@@ -88,6 +88,8 @@ async function flagValues(
 ): Promise<{ candidates: Candidate[]; directive: number }> {
   if (def.type === 'enum')
     return { candidates: def.options.map((value) => ({ value })), directive: DIRECTIVE.noFileComp }
+  if (def.type === 'string' && def.choices !== undefined)
+    return { candidates: def.choices.map((value) => ({ value })), directive: DIRECTIVE.noFileComp }
   if (def.type === 'string' && def.complete !== undefined)
     return { candidates: await liveNames(def.complete, words, defs, options), directive: DIRECTIVE.noFileComp }
   if (def.type === 'string' && def.valueHint === 'path') return { candidates: [], directive: DIRECTIVE.default }

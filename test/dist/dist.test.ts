@@ -34,6 +34,7 @@ const SMOKE: Record<DistPlugin['name'], { args: string[]; expect: string }> = {
 }
 
 if (plugins.length === 0) {
+  process.stderr.write('test/dist skipped: no release archives for this platform; `npm run test:dist` builds them\n')
   describe('distribution', () => {
     it.skip('skipped: no archives in dist/release for this platform; run `npm run test:dist` to build and test them', () => {})
   })

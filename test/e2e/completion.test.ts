@@ -54,6 +54,8 @@ describe('completion through kubectl plugin completion', () => {
     { words: ['usage', 'pods', '--namespace=ml'], expected: ['--namespace=ml-team'] },
     { words: ['usage', 'pods', '--node', 'gpu'], expected: ['gpu-1'] },
     { words: ['usage', 'nodes', '--sort'], expected: ['--sort-by'] },
+    { words: ['usage', 'nodes', '-o', 'js'], expected: ['json'] },
+    { words: ['usage', 'pods', '--output', ''], expected: ['csv', 'json', 'name', 'tsv', 'wide', 'yaml'] },
   ])('$words completes to $expected', async ({ words, expected }) => {
     const { values, directive } = await completeWords(words)
     expect(values).toEqual(expected)
