@@ -39,6 +39,7 @@ type PkgSea = (
  */
 function loadPkgSea(): PkgSea {
   const require = createRequire(import.meta.url)
+  // An internal module: @yao-pkg/pkg is pinned to an exact version in package.json for this reason.
   return (require('@yao-pkg/pkg/lib-es5/sea.js') as { default: PkgSea }).default
 }
 
