@@ -28,6 +28,25 @@ interface SuiteArgExtras {
    * a message of its own (as -o does, to keep kubectl's printer wording).
    */
   validate?: (value: string) => string | undefined
+  /**
+   * Live values for shell completion (`kubectl <plugin> … <TAB>`): names of this API resource, listed when the
+   * user completes the flag's value or the positional. See shared/cli/complete.ts.
+   */
+  complete?: CompletionSource
+  /** Fixed values offered by shell completion for a free-form flag (an enum's options are offered anyway). */
+  choices?: readonly string[]
+}
+
+/** Which objects' names complete an argument: `{ plural: 'nodes' }`, `{ plural: 'jobs', group: 'batch', … }`. */
+export interface CompletionSource {
+  plural: string
+  group?: string
+  version?: string
+  /** List in the namespace of -n (or the context's), not cluster-wide. */
+  namespaced?: boolean
+  labelSelector?: string
+  /** A name other than metadata.name, e.g. a label value: `(item) => item.metadata.labels?.['run-id']`. */
+  nameOf?: (item: { metadata?: { name?: string; labels?: Record<string, string> } }) => string | undefined
 }
 
 /** A boolean flag. `--flag`, `--flag=true|false`; `--no-flag` only when `negatable`. */
@@ -128,6 +147,7 @@ export const kubeArgs = {
     type: 'string',
     alias: 'n',
     valueHint: 'name',
+    complete: { plural: 'namespaces' },
     description: 'Namespace for this request, instead of the context\'s (or "default")',
   },
   server: {
@@ -244,6 +264,7 @@ export function outputArgs(allowed: readonly OutputFormat[]) {
       type: 'string',
       alias: 'o',
       valueHint: 'format',
+      choices: named,
       description: `Output format. One of: (${named.join(', ')})${tableNote}`,
       validate: (value: string): undefined => {
         parseOutputFormat(value, allowed)

@@ -86,11 +86,11 @@ export function lazyCommand(meta: CommandMeta, load: () => Promise<CommandDef>):
   return Object.assign(() => load(), { meta })
 }
 
-function isLazyCommand(entry: unknown): entry is LazyCommand {
+export function isLazyCommand(entry: unknown): entry is LazyCommand {
   return typeof entry === 'function' && typeof (entry as { meta?: unknown }).meta === 'object'
 }
 
-async function resolveValue<T>(value: Resolvable<T>): Promise<T> {
+export async function resolveValue<T>(value: Resolvable<T>): Promise<T> {
   return typeof value === 'function' ? await (value as () => T | Promise<T>)() : await value
 }
 
@@ -122,7 +122,7 @@ const BUILTIN_BOOLEANS = ['help', 'h', 'version']
  * A command's own args first (they matter most in --help), then kubectl's globals, which every command accepts
  * even if it forgot to spread kubeArgs, as kubectl's persistent flags reach every subcommand.
  */
-async function argsOf(cmd: CommandDef): Promise<SuiteArgsDef> {
+export async function argsOf(cmd: CommandDef): Promise<SuiteArgsDef> {
   const own = (await resolveValue(cmd.args ?? {})) as SuiteArgsDef
   const globals: SuiteArgsDef = kubeArgs
   const specific = Object.entries(own).filter(([key]) => !(key in globals))
@@ -160,19 +160,19 @@ function verbosityHint(argv: readonly string[]): number {
   return 0
 }
 
-async function metaOf(entry: Resolvable<CommandDef>): Promise<CommandMeta> {
+export async function metaOf(entry: Resolvable<CommandDef>): Promise<CommandMeta> {
   if (isLazyCommand(entry)) return entry.meta
   return resolveValue((await resolveValue(entry)).meta ?? {})
 }
 
-function aliasList(alias: string | string[] | undefined): string[] {
+export function aliasList(alias: string | string[] | undefined): string[] {
   return alias === undefined ? [] : typeof alias === 'string' ? [alias] : alias
 }
 
 type SubCommands = Record<string, Resolvable<CommandDef>>
 
 /** The key of the subcommand `word` names, by key or by alias; loads non-lazy entries only to read aliases. */
-async function findSubCommand(subs: SubCommands, word: string): Promise<string | undefined> {
+export async function findSubCommand(subs: SubCommands, word: string): Promise<string | undefined> {
   if (Object.hasOwn(subs, word)) return word
   for (const [key, entry] of Object.entries(subs)) {
     if (aliasList((await metaOf(entry)).alias).includes(word)) return key
@@ -360,6 +360,21 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
   if (source !== false) source.on('SIGINT', onInterrupt)
   let kube: Kube | undefined
   try {
+    if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
+      // kubectl ≥ 1.26 runs kubectl_complete-<plugin>, which calls us this way (cobra's protocol).
+      const { complete } = await import('./complete.ts')
+      return await complete(root, argv.slice(1), {
+        io,
+        descriptions: argv[0] === '__complete',
+        connect: async (flags) => {
+          if (options.connect !== undefined) return options.connect(flags, { io, log })
+          {
+            const { connect } = await import('../kube/connect.ts')
+            return connect(flags, { env: io.env, stdinIsTTY: false })
+          }
+        },
+      })
+    }
     const flagWords = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length)
     if (flagWords.length === 1 && flagWords[0] === '--version') {
       io.out.write(`${options.name} version v${options.version.replace(/^v/, '')}\n`)

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { existingPlugins, pluginBinDir, pluginPath, REPO_ROOT } from '../support/plugins.ts'
 import { startSimChild } from '../support/sim-child.ts'
 import { benchAeSessions } from './ae-sessions.ts'
+import { benchDist } from './dist.ts'
 import { type Measurement, measure, median, row } from './measure.ts'
 import { benchMrun } from './mrun.ts'
 import { benchPvclaim } from './pvclaim.ts'
@@ -31,6 +32,7 @@ for (const plugin of existingPlugins()) {
     `${row(`kubectl-${plugin.name} --version (from source)`, ours, kubectlVersion, 'kubectl version --client')}\n`,
   )
 }
+await benchDist(baseEnv)
 
 if (hasUsage) {
   const nodes = process.env.BENCH_SMALL_NODES ?? '1000'

@@ -14,12 +14,17 @@ const POD_RESOURCES = ['cpu', 'memory', 'ephemeral-storage', 'nvidia.com/gpu', '
 export default defineSuiteCommand({
   meta: { name: 'pods', description: 'Requests, limits, live usage and usage ÷ request per pod or container' },
   args: {
-    name: { type: 'positional', required: false, description: 'Only this pod' },
+    name: {
+      type: 'positional',
+      required: false,
+      description: 'Only this pod',
+      complete: { plural: 'pods', namespaced: true },
+    },
     ...usageArgs,
     ...namespaceArgs,
     selector: { type: 'string', alias: 'l', description: 'Pod label selector' },
     'field-selector': { type: 'string', description: 'Pod field selector, e.g. status.phase=Running' },
-    node: { type: 'string', description: 'Only pods on this node' },
+    node: { type: 'string', description: 'Only pods on this node', complete: { plural: 'nodes' } },
     containers: { type: 'boolean', description: 'One row per container (init containers and sidecars marked)' },
     'group-by': {
       type: 'string',

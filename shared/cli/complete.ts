@@ -1,0 +1,179 @@
+import type { CommandDef } from 'citty'
+import type { Kube } from '../kube/connect.ts'
+import { listAll } from '../kube/list.ts'
+import { resourcePath } from '../kube/paths.ts'
+import type { KubeFlags } from '../kube/types.ts'
+import { type CompletionSource, kubeFlagsFromArgs, type ParsedKubeArgs, type SuiteArgDef } from './args.ts'
+import type { Io } from './io.ts'
+import { aliasesOf, flagTable, parseArgv, scanArgv } from './parse.ts'
+import { argsOf, findSubCommand, isLazyCommand, metaOf, resolveValue } from './run.ts'
+
+/**
+ * Shell completion through kubectl's plugin completion: for `kubectl usage no<TAB>` kubectl (≥ 1.26) runs
+ * `kubectl_complete-usage no`, which runs `kubectl-usage __complete no`. We answer cobra's protocol: one
+ * candidate per line (`name<TAB>description` unless __completeNoDesc), then `:<directive>`.
+ *
+ * Everything is derived from the citty command tree, so a new plugin completes its subcommands and flags for free;
+ * live names come from `complete: { plural, … }` on a positional or flag (see CompletionSource), listed with the
+ * flags already typed (-n, --context, --kubeconfig) so they match what the command would see.
+ */
+export const DIRECTIVE = {
+  /** Let the shell complete file names. */
+  default: 0,
+  /** No file names: only our candidates. */
+  noFileComp: 4,
+} as const
+
+export interface CompleteOptions {
+  io: Io
+  descriptions: boolean
+  connect: (flags: KubeFlags & { viaSsh?: string }) => Promise<Kube>
+}
+
+interface Candidate {
+  value: string
+  description?: string | undefined
+}
+
+/** Live name lists are a convenience: a slow or absent cluster must not hang the shell. */
+const LIVE_TIMEOUT_MS = 5_000
+
+function takesValue(def: SuiteArgDef): boolean {
+  return def.type === 'string' || def.type === 'enum'
+}
+
+async function liveNames(
+  source: CompletionSource,
+  words: readonly string[],
+  defs: Record<string, SuiteArgDef>,
+  options: CompleteOptions,
+): Promise<Candidate[]> {
+  let flags: KubeFlags & { viaSsh?: string } = {}
+  try {
+    // The words typed so far may be incomplete or wrong; whatever parses still steers the listing.
+    flags = kubeFlagsFromArgs(parseArgv(words, defs).args as unknown as ParsedKubeArgs)
+  } catch {}
+  const kube = await options.connect(flags)
+  try {
+    const namespace = source.namespaced === true ? kube.namespace : undefined
+    const path = resourcePath({
+      plural: source.plural,
+      ...(source.group === undefined ? {} : { group: source.group }),
+      ...(source.version === undefined ? {} : { version: source.version }),
+      namespace,
+    })
+    const { items } = await listAll<{ metadata?: { name?: string; labels?: Record<string, string> } }>(kube.transport, {
+      path,
+      labelSelector: source.labelSelector,
+      context: { verb: 'list', resource: source.plural, namespace },
+      timeoutMs: LIVE_TIMEOUT_MS,
+    })
+    const names = new Set<string>()
+    for (const item of items) {
+      const name = source.nameOf === undefined ? item.metadata?.name : source.nameOf(item)
+      if (name !== undefined && name !== '') names.add(name)
+    }
+    return [...names].sort().map((value) => ({ value }))
+  } finally {
+    await kube.close().catch(() => {})
+  }
+}
+
+/** Values for one flag: enum options, live names, or file names for path-like flags. */
+async function flagValues(
+  def: SuiteArgDef,
+  words: readonly string[],
+  defs: Record<string, SuiteArgDef>,
+  options: CompleteOptions,
+): Promise<{ candidates: Candidate[]; directive: number }> {
+  if (def.type === 'enum')
+    return { candidates: def.options.map((value) => ({ value })), directive: DIRECTIVE.noFileComp }
+  if (def.type === 'string' && def.choices !== undefined)
+    return { candidates: def.choices.map((value) => ({ value })), directive: DIRECTIVE.noFileComp }
+  if (def.type === 'string' && def.complete !== undefined)
+    return { candidates: await liveNames(def.complete, words, defs, options), directive: DIRECTIVE.noFileComp }
+  if (def.type === 'string' && def.valueHint === 'path') return { candidates: [], directive: DIRECTIVE.default }
+  return { candidates: [], directive: DIRECTIVE.noFileComp }
+}
+
+/** Returns the exit code; never throws (a completion error must not spill into the user's prompt). */
+export async function complete(root: CommandDef, args: readonly string[], options: CompleteOptions): Promise<number> {
+  const { io } = options
+  const toComplete = args.at(-1) ?? ''
+  let words = args.slice(0, -1)
+  let candidates: Candidate[] = []
+  let directive: number = DIRECTIVE.noFileComp
+  try {
+    let cmd = root
+    for (;;) {
+      const defs = await argsOf(cmd)
+      const subs = cmd.subCommands === undefined ? undefined : await resolveValue(cmd.subCommands)
+      if (subs === undefined) break
+      const scan = scanArgv(words, defs, { booleans: ['help', 'h', 'version'] })
+      const index = scan.positionalIndexes[0]
+      const key = index === undefined ? undefined : await findSubCommand(subs, words[index] as string)
+      if (key === undefined || index === undefined) break
+      cmd = await resolveValue(subs[key] as CommandDef)
+      words = [...words.slice(0, index), ...words.slice(index + 1)]
+    }
+    const subs = cmd.subCommands === undefined ? {} : await resolveValue(cmd.subCommands)
+    let defs = await argsOf(cmd)
+    // With no subcommand typed, the default one (`kubectl ae-sessions` = `… list`) lends its flags and names.
+    const defaultKey = cmd.default === undefined ? undefined : await resolveValue(cmd.default)
+    if (defaultKey !== undefined && subs[defaultKey] !== undefined)
+      defs = { ...(await argsOf(await resolveValue(subs[defaultKey] as CommandDef))), ...defs }
+    const table = flagTable(defs)
+    const previous = words.at(-1)
+    const lookup = (flag: string) =>
+      flag.startsWith('--') ? table.long.get(flag.slice(2)) : table.short.get(flag.slice(1))
+    const previousSpec =
+      previous?.startsWith('-') === true && !previous.includes('=') && previous !== '--' ? lookup(previous) : undefined
+    const eq = toComplete.indexOf('=')
+    if (toComplete.startsWith('-') && eq > 0) {
+      // --namespace=ku<TAB>
+      const spec = lookup(toComplete.slice(0, eq))
+      if (spec !== undefined && takesValue(spec.def)) {
+        const values = await flagValues(spec.def, words, defs, options)
+        const prefix = toComplete.slice(0, eq + 1)
+        candidates = values.candidates.map((c) => ({ ...c, value: `${prefix}${c.value}` }))
+        directive = values.directive
+      }
+    } else if (previousSpec !== undefined && takesValue(previousSpec.def)) {
+      ;({ candidates, directive } = await flagValues(previousSpec.def, words, defs, options))
+    } else if (toComplete.startsWith('-')) {
+      for (const [key, def] of Object.entries(defs)) {
+        if (def.type === 'positional' || def.hidden === true) continue
+        candidates.push({ value: `--${key}`, description: def.description })
+        if (!toComplete.startsWith('--'))
+          for (const alias of aliasesOf(def))
+            if (alias.length === 1) candidates.push({ value: `-${alias}`, description: def.description })
+      }
+    } else {
+      for (const [key, entry] of Object.entries(subs)) {
+        const meta = isLazyCommand(entry) ? entry.meta : await metaOf(entry)
+        if (meta.hidden === true) continue
+        candidates.push({ value: key, description: meta.description })
+      }
+      const typed = scanArgv(words, defs, { booleans: ['help', 'h', 'version'] }).positionalIndexes.length
+      const positional = table.positionals[Math.min(typed, table.positionals.length - 1)]
+      const def = positional?.[1]
+      if (
+        def !== undefined &&
+        def.complete !== undefined &&
+        (typed < table.positionals.length || def.multiple === true)
+      )
+        candidates.push(...(await liveNames(def.complete, words, defs, options)))
+    }
+  } catch (error) {
+    // Shown only at -v: a cluster that cannot be reached simply offers no live names.
+    if (io.env.KUBECTL_SUITE_DEBUG === '1' || args.some((a) => /^(-v|--v)=?[1-9]/.test(a)))
+      io.err.write(`completion: ${String(error)}\n`)
+  }
+  for (const c of candidates) {
+    if (!c.value.startsWith(toComplete)) continue
+    const description = options.descriptions && c.description ? `\t${c.description.split('\n')[0]}` : ''
+    io.out.write(`${c.value}${description}\n`)
+  }
+  io.out.write(`:${directive}\n`)
+  return 0
+}

@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { DIST } from '../../scripts/dist/build.ts'
+import { distPlugins } from '../../scripts/dist/plugins.ts'
+import { measure, median, row } from './measure.ts'
+
+/**
+ * Cold start of each built single-file binary (`--version` and `--help`, which must not load the Kubernetes
+ * client) next to `kubectl version --client` in the same run, and the binary's size against kubectl's.
+ * Skipped with a message when nothing is built (`npm run build`).
+ */
+export async function benchDist(env: NodeJS.ProcessEnv): Promise<void> {
+  process.stdout.write('\n== single-file binaries (median of 7) ==\n')
+  const platform = `linux-${process.arch === 'arm64' ? 'arm64' : 'amd64'}`
+  const built = distPlugins().filter((p) => existsSync(join(DIST, platform, p.bin)))
+  if (built.length === 0) {
+    process.stdout.write(`skipped: no binaries in dist/${platform}; run npm run build first\n`)
+    return
+  }
+  const kubectlPath = execFileSync('which', ['kubectl'], { encoding: 'utf8' }).trim()
+  const kubectlSize = statSync(kubectlPath).size
+  const kubectlVersion = await median(7, () => measure('kubectl', ['version', '--client'], env))
+  for (const plugin of built) {
+    const bin = join(DIST, platform, plugin.bin)
+    for (const flag of ['--version', '--help']) {
+      const ours = await median(7, () => measure(bin, [flag], env))
+      process.stdout.write(
+        `${row(`${plugin.bin} ${flag} (binary)`, ours, kubectlVersion, 'kubectl version --client')}\n`,
+      )
+    }
+    const size = statSync(bin).size
+    process.stdout.write(
+      `${plugin.bin} size ${(size / 2 ** 20).toFixed(1)} MiB | kubectl ${(kubectlSize / 2 ** 20).toFixed(1)} MiB | ratio ${(size / kubectlSize).toFixed(2)}\n`,
+    )
+  }
+}
