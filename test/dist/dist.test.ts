@@ -25,12 +25,13 @@ const plugins = distPlugins().filter(
 )
 
 /** One real command per plugin, through kubectl dispatch, and a word its output must contain on the demo cluster. */
-const SMOKE: Record<DistPlugin['name'], { args: string[]; expect: string }> = {
+/** One real command per plugin, as the user in its README tour runs it, and a line its output must contain. */
+const SMOKE: Record<DistPlugin['name'], { args: string[]; expect: string; user?: string; namespace?: string }> = {
   usage: { args: ['usage', 'nodes'], expect: 'worker-1' },
-  'ae-sessions': { args: ['ae-sessions', '--mine'], expect: '' },
-  secretview: { args: ['secretview', 'list', '-A'], expect: '' },
-  mrun: { args: ['mrun', 'list'], expect: '' },
-  pvclaim: { args: ['pvclaim', 'list', '-A'], expect: '' },
+  'ae-sessions': { args: ['ae-sessions', '--mine'], expect: 'alice', user: 'alice', namespace: 'anaconda-enterprise' },
+  secretview: { args: ['secretview', '--all', '-n', 'ml-team'], expect: 'db-credentials' },
+  mrun: { args: ['mrun', 'list', '-A'], expect: '' },
+  pvclaim: { args: ['pvclaim', 'list', '-A'], expect: 'results' },
 }
 
 if (plugins.length === 0) {
@@ -94,7 +95,16 @@ if (plugins.length === 0) {
 
     it.each(plugins.map((p) => [p.name, p] as const))('%s runs through kubectl dispatch', async (_, plugin) => {
       const smoke = SMOKE[plugin.name]
-      const result = await kubectl(config, smoke.args, { env })
+      const kubeconfig =
+        smoke.user === undefined
+          ? config
+          : sim.writeKubeconfig({
+              user: smoke.user,
+              ...(smoke.namespace === undefined ? {} : { namespace: smoke.namespace }),
+            })
+      const result = await kubectl(kubeconfig, smoke.args, {
+        env: { ...env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'dist-config-')) },
+      })
       expect(result.stderr).not.toContain('error')
       expect(result.code).toBe(0)
       expect(result.stdout).toContain(smoke.expect)
