@@ -56,6 +56,11 @@ describe('completion through kubectl plugin completion', () => {
     { words: ['usage', 'nodes', '--sort'], expected: ['--sort-by'] },
     { words: ['usage', 'nodes', '-o', 'js'], expected: ['json'] },
     { words: ['usage', 'pods', '--output', ''], expected: ['csv', 'json', 'name', 'tsv', 'wide', 'yaml'] },
+    { words: ['secretview', '-n', 'ml-team', 'db'], expected: ['db-credentials'] },
+    { words: ['secretview', 'diff', '-n', 'ml-team', 'reg'], expected: ['registry-pull'] },
+    { words: ['pvclaim', 'download', '-n', 'ml-team', ''], expected: ['results', 'scratch'] },
+    { words: ['pvclaim', 're'], expected: ['resize'] },
+    { words: ['mrun', 'logs', '-n', 'ml-team', ''], expected: [] },
   ])('$words completes to $expected', async ({ words, expected }) => {
     const { values, directive } = await completeWords(words)
     expect(values).toEqual(expected)
@@ -84,5 +89,15 @@ describe('completion through kubectl plugin completion', () => {
     })
     expect(result.code).toBe(0)
     expect(result.stdout).toBe(':4\n')
+  })
+
+  it('ae-sessions completes platform ids, not pod names', async () => {
+    const { values, directive } = await completeWords(['ae-sessions', 'info', '-n', 'anaconda-enterprise', 'a2-'])
+    const platformPods = [...sim.store.all('pods', 'anaconda-enterprise')].filter((p) =>
+      /^anaconda-(app|job)-/.test(p.metadata.name),
+    )
+    expect(values.length).toBe(new Set(platformPods.map((p) => p.metadata.name.split('-')[2])).size)
+    for (const value of values) expect(value).toMatch(/^a2-[0-9a-f]{32}$/)
+    expect(directive).toBe(':4')
   })
 })

@@ -4,6 +4,7 @@ import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { openLogStream } from '../collect.ts'
 import { containerAlias, defaultLogContainer } from '../platform.ts'
+import { PLATFORM_IDS } from './_complete.ts'
 import { findWorkload } from './_resolve.ts'
 import { parseChunkSize, platformArgs, platformConfigFrom } from './_shared.ts'
 
@@ -31,6 +32,7 @@ export default defineSuiteCommand({
       type: 'positional',
       required: false,
       description: 'Platform id (a1-…, a2-…), a unique prefix, or a pod name',
+      complete: PLATFORM_IDS,
     },
     container: {
       type: 'string',

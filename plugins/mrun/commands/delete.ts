@@ -8,7 +8,19 @@ import { connectFor, contextArgs, namespaceFor, selected } from './_shared.ts'
 export default defineSuiteCommand({
   meta: { name: 'delete', description: 'Delete runs (Jobs and their pods); storage only with --with-storage' },
   args: {
-    runs: { type: 'positional', required: false, multiple: true, description: 'Runs (Job names or run ids)' },
+    runs: {
+      type: 'positional',
+      required: false,
+      multiple: true,
+      description: 'Runs (Job names or run ids)',
+      complete: {
+        plural: 'jobs',
+        group: 'batch',
+        version: 'v1',
+        namespaced: true,
+        labelSelector: 'app.kubernetes.io/managed-by=kubectl-mrun',
+      },
+    },
     ...contextArgs,
     'all-finished': { type: 'boolean', description: 'Every succeeded or failed run in the namespace' },
     'with-storage': { type: 'boolean', description: 'Also delete the storage claim and all data on it (asks first)' },

@@ -8,7 +8,18 @@ import { connectFor, contextArgs, namespaceFor, selected } from './_shared.ts'
 export default defineSuiteCommand({
   meta: { name: 'logs', description: 'Logs of a run; in a sweep every index, prefixed [N], or one with --index' },
   args: {
-    run: { type: 'positional', required: true, description: 'Run (Job name or run id)' },
+    run: {
+      type: 'positional',
+      required: true,
+      description: 'Run (Job name or run id)',
+      complete: {
+        plural: 'jobs',
+        group: 'batch',
+        version: 'v1',
+        namespaced: true,
+        labelSelector: 'app.kubernetes.io/managed-by=kubectl-mrun',
+      },
+    },
     ...contextArgs,
     index: { type: 'string', description: 'Only this sweep index' },
     follow: { type: 'boolean', alias: 'f', description: 'Stream new lines until the run finishes' },

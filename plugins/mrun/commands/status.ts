@@ -11,7 +11,18 @@ const FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const
 export default defineSuiteCommand({
   meta: { name: 'status', description: 'Per pod (sweep index) phase, node, exit code and reason of a run' },
   args: {
-    run: { type: 'positional', required: true, description: 'Run (Job name or run id)' },
+    run: {
+      type: 'positional',
+      required: true,
+      description: 'Run (Job name or run id)',
+      complete: {
+        plural: 'jobs',
+        group: 'batch',
+        version: 'v1',
+        namespaced: true,
+        labelSelector: 'app.kubernetes.io/managed-by=kubectl-mrun',
+      },
+    },
     ...contextArgs,
     ...outputArgs(FORMATS),
   },

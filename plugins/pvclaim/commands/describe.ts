@@ -5,6 +5,7 @@ import { getClaim } from '../../../shared/volume/claim-pod.ts'
 import { claimEvents, collectStats, getVolume, listPods } from '../collect.ts'
 import { claimRows } from '../model.ts'
 import { renderDescribe } from '../render.ts'
+import { CLAIMS } from './_complete.ts'
 
 export default defineSuiteCommand({
   meta: {
@@ -12,7 +13,7 @@ export default defineSuiteCommand({
     description: 'A claim, its volume (NFS server and path, CSI driver), usage, pods and events',
   },
   args: {
-    claim: { type: 'positional', required: false, description: 'The claim' },
+    claim: { type: 'positional', required: false, description: 'The claim', complete: CLAIMS },
     ...kubeArgs,
   },
   run: async ({ args, io, kube, signal }) => {

@@ -2,6 +2,7 @@ import { kubeArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { downloadFromClaim } from '../../../shared/volume/transfer.ts'
+import { CLAIMS } from './_complete.ts'
 import { transferArgs, transferWithProgress } from './_shared.ts'
 
 export default defineSuiteCommand({
@@ -10,7 +11,7 @@ export default defineSuiteCommand({
     description: 'Copy a claim’s files (or a path in it) to a local folder, verified, never half-written',
   },
   args: {
-    claim: { type: 'positional', required: false, description: 'The claim' },
+    claim: { type: 'positional', required: false, description: 'The claim', complete: CLAIMS },
     path: { type: 'positional', required: false, description: 'Path inside the volume (default: all of it)' },
     dir: { type: 'positional', required: false, description: 'Local folder (default: ./CLAIM)' },
     ...transferArgs,

@@ -5,11 +5,12 @@ import { formatQuantity } from '../../../shared/quantity.ts'
 import { getClaim } from '../../../shared/volume/claim-pod.ts'
 import { getStorageClass, resizeClaim } from '../collect.ts'
 import { checkResize, parseSize } from '../model.ts'
+import { CLAIMS } from './_complete.ts'
 
 export default defineSuiteCommand({
   meta: { name: 'resize', description: 'Grow a claim, where its storage class allows expansion' },
   args: {
-    claim: { type: 'positional', required: false, description: 'The claim' },
+    claim: { type: 'positional', required: false, description: 'The claim', complete: CLAIMS },
     size: { type: 'string', description: 'New size, larger than the current one' },
     ...kubeArgs,
   },

@@ -2,6 +2,7 @@ import { kubeArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { uploadToClaim } from '../../../shared/volume/transfer.ts'
+import { CLAIMS } from './_complete.ts'
 import { transferArgs, transferWithProgress } from './_shared.ts'
 
 export default defineSuiteCommand({
@@ -10,7 +11,7 @@ export default defineSuiteCommand({
     description: 'Copy a local file or folder into a claim, verified, put in place only when complete',
   },
   args: {
-    claim: { type: 'positional', required: false, description: 'The claim' },
+    claim: { type: 'positional', required: false, description: 'The claim', complete: CLAIMS },
     source: { type: 'positional', required: false, description: 'Local file or folder' },
     path: { type: 'positional', required: false, description: 'Folder inside the volume (default: its root)' },
     ...transferArgs,

@@ -41,7 +41,12 @@ export default defineSuiteCommand({
       'Which keys differ between a secret and a manifest file or another secret: names and hashes, values only with --reveal; exits 10 when they differ',
   },
   args: {
-    name: { type: 'positional', required: false, description: 'The live secret' },
+    name: {
+      type: 'positional',
+      required: false,
+      description: 'The live secret',
+      complete: { plural: 'secrets', namespaced: true },
+    },
     other: {
       type: 'positional',
       required: false,

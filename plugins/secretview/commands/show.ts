@@ -52,6 +52,7 @@ export default defineSuiteCommand({
       type: 'positional',
       required: false,
       description: 'Secret name (picked interactively on a terminal when left out)',
+      complete: { plural: 'secrets', namespaced: true },
     },
     key: { type: 'positional', required: false, description: 'Print only this key’s decoded value, byte for byte' },
     all: { type: 'boolean', description: 'Every secret of the namespace (-A: of every namespace)' },
