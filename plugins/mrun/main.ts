@@ -20,6 +20,10 @@ const root = defineCommand({
     logs: lazyCommand({ name: 'logs', description: 'Logs of a run or of one sweep index; -f follows' }, () =>
       import('./commands/logs.ts').then((m) => m.default),
     ),
+    fetch: lazyCommand(
+      { name: 'fetch', description: "Download a run's outputs from the storage claim, verified" },
+      () => import('./commands/fetch.ts').then((m) => m.default),
+    ),
     delete: lazyCommand({ name: 'delete', description: 'Delete runs and their pods (storage only when asked)' }, () =>
       import('./commands/delete.ts').then((m) => m.default),
     ),

@@ -293,6 +293,11 @@ export function newRunId(random: Uint8Array): string {
   return id
 }
 
+/** The run's output folder, relative to the storage claim's root. */
+export function runOutputPath(runId: string): string {
+  return `runs/${runId}`
+}
+
 export function jobName(experiment: string, runId: string): string {
   return `${dnsLabel(experiment, 63 - runId.length - 1) || 'run'}-${runId}`
 }
@@ -341,6 +346,8 @@ export function jobObject(spec: RunSpec): KubeObject {
   ]
   const env: Record<string, unknown>[] = [
     { name: 'STORAGE_DIR', value: spec.storageDir },
+    // Where a run keeps what `kubectl mrun fetch` brings back: one folder per run on the shared storage claim.
+    { name: 'MRUN_OUTPUT_DIR', value: `${spec.storageDir}/${runOutputPath(spec.runId)}` },
     { name: 'MRUN_RUN_ID', value: spec.runId },
     { name: 'MRUN_EXPERIMENT', value: spec.experiment },
   ]

@@ -26,6 +26,8 @@ export interface TransferOptions {
   /** Compare sha256 of every file on both sides, beyond the file count and byte total always compared. */
   verify: boolean
   overwrite: boolean
+  /** Download what is inside the path rather than the path's folder itself (mrun fetch: the outputs, not runs/<id>). */
+  contentsOnly?: boolean
   signal?: AbortSignal | undefined
   onBytes?: (bytes: number) => void
   /** Total bytes to expect, once known (for a progress bar). */
@@ -182,6 +184,8 @@ export async function downloadFromClaim(
   try {
     return await withClaimPod(kube, { ...options, write: false }, async (access) => {
       const source = remotePath(access, inVolume)
+      // The volume's root, or a folder asked for by its contents, lands in the target itself; else it keeps its name.
+      const flat = inVolume === '.' || options.contentsOnly === true
       const there = await execCapture(kube, {
         namespace: options.namespace,
         pod: access.pod,
@@ -200,10 +204,9 @@ export async function downloadFromClaim(
         pod: access.pod,
         container: access.container,
         // The volume's root lands in the folder itself; a path in it keeps its name (as kubectl cp does).
-        command:
-          inVolume === '.'
-            ? ['tar', 'cf', '-', '-C', source, '.']
-            : ['tar', 'cf', '-', '-C', posix.dirname(source), posix.basename(source)],
+        command: flat
+          ? ['tar', 'cf', '-', '-C', source, '.']
+          : ['tar', 'cf', '-', '-C', posix.dirname(source), posix.basename(source)],
         signal: options.signal,
       })
       const errors: Buffer[] = []
@@ -241,7 +244,7 @@ export async function downloadFromClaim(
       if (options.verify) {
         const theirs = await remoteHashes(kube, access, options, totals.files)
         for (const [file, hash] of theirs) {
-          const local = join(staging, posix.relative(inVolume === '.' ? source : posix.dirname(source), file))
+          const local = join(staging, posix.relative(flat ? source : posix.dirname(source), file))
           if ((await sha256File(local)) !== hash)
             throw new SuiteError('invalid', `sha256 of ${file} differs after the transfer`, {
               hint: 'run it again; nothing was kept',
@@ -268,7 +271,7 @@ export async function downloadFromClaim(
       return {
         files: extracted.files,
         bytes: extracted.bytes,
-        destination: inVolume === '.' ? target : join(target, posix.basename(source)),
+        destination: flat ? target : join(target, posix.basename(source)),
         via: access,
         verified,
       }

@@ -250,6 +250,42 @@ describe('sweeps, status, logs, list and delete', () => {
   })
 })
 
+describe('fetch', () => {
+  it("downloads a finished run's outputs from the storage claim through a helper pod, which is gone afterwards", async () => {
+    const started = await h.mrun([
+      'run',
+      '--image',
+      'busybox',
+      '--wait',
+      '--',
+      'sh',
+      '-c',
+      'mkdir -p $MRUN_OUTPUT_DIR/plots && echo 0.93 > $MRUN_OUTPUT_DIR/accuracy.txt && echo png > $MRUN_OUTPUT_DIR/plots/loss.png',
+    ])
+    expect(started.code, started.stderr).toBe(0)
+    const name = createdName(started.stdout)
+    const target = join(h.configHome, 'fetched')
+    const fetched = await h.mrun(['fetch', name, target, '--verify'])
+    expect(fetched.code, fetched.stderr).toBe(0)
+    expect(readFileSync(join(target, 'accuracy.txt'), 'utf8')).toBe('0.93\n')
+    expect(readFileSync(join(target, 'plots', 'loss.png'), 'utf8')).toBe('png\n')
+    expect(fetched.stderr).toMatch(/2 files, .* verified by sha256 of every file, through helper pod \S+ \(deleted\)/)
+    const helpers = [...sim.store.all('pods', NS)].filter(
+      (p) =>
+        p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'kubectl-mrun' &&
+        p.metadata.name.startsWith('pvclaim-helper'),
+    )
+    expect(helpers).toEqual([])
+  })
+
+  it('says so when a run wrote no outputs', async () => {
+    const started = await h.mrun(['run', '--image', 'busybox', '--wait', '--', 'sh', '-c', 'echo nothing kept'])
+    const fetched = await h.mrun(['fetch', createdName(started.stdout), join(h.configHome, 'none')])
+    expect(fetched.code).toBe(7)
+    expect(fetched.stderr).toMatch(/^error: "runs\/[a-z0-9]{6}" does not exist in persistentvolumeclaim "mrun-storage"/)
+  })
+})
+
 describe('the in-cluster builder', () => {
   it('creates the build Job with the context, follows it, removes it, then runs the built image', async () => {
     writeFileSync(

@@ -1,9 +1,9 @@
 import { kubeArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
+import { transferArgs, transferWithProgress } from '../../../shared/volume/report.ts'
 import { downloadFromClaim } from '../../../shared/volume/transfer.ts'
 import { CLAIMS } from './_complete.ts'
-import { transferArgs, transferWithProgress } from './_shared.ts'
 
 export default defineSuiteCommand({
   meta: {

@@ -1,10 +1,10 @@
-import type { SuiteArgsDef } from '../../../shared/cli/args.ts'
-import type { Io } from '../../../shared/cli/io.ts'
-import type { Logger } from '../../../shared/cli/log.ts'
-import { humanBytes, startProgress } from '../../../shared/progress.ts'
-import type { TransferOptions, TransferResult } from '../../../shared/volume/transfer.ts'
+import type { SuiteArgsDef } from '../cli/args.ts'
+import type { Io } from '../cli/io.ts'
+import type { Logger } from '../cli/log.ts'
+import { humanBytes, startProgress } from '../progress.ts'
+import type { TransferOptions, TransferResult } from './transfer.ts'
 
-/** Flags both transfer commands take. */
+/** Flags every command that moves a claim's files takes (pvclaim download/upload, mrun fetch). */
 export const transferArgs = {
   image: {
     type: 'string',
@@ -17,6 +17,7 @@ export const transferArgs = {
   overwrite: { type: 'boolean', description: 'Replace files and folders that already exist at the destination' },
 } as const satisfies SuiteArgsDef
 
+/** Runs a transfer with a progress bar on a terminal and one summary line on stderr. */
 export async function transferWithProgress(
   io: Io,
   log: Logger,

@@ -1,0 +1,60 @@
+import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { transferArgs, transferWithProgress } from '../../../shared/volume/report.ts'
+import { downloadFromClaim } from '../../../shared/volume/transfer.ts'
+import { findRun } from '../collect.ts'
+import { LABEL_RUN_ID, runOutputPath, STORAGE_CLAIM } from '../model.ts'
+import { connectFor, contextArgs, namespaceFor, selected } from './_shared.ts'
+
+export default defineSuiteCommand({
+  meta: {
+    name: 'fetch',
+    description: "Download a run's outputs ($MRUN_OUTPUT_DIR on the storage claim) into a local folder, verified",
+  },
+  args: {
+    run: {
+      type: 'positional',
+      required: true,
+      description: 'Run (Job name or run id)',
+      complete: {
+        plural: 'jobs',
+        group: 'batch',
+        version: 'v1',
+        namespaced: true,
+        labelSelector: 'app.kubernetes.io/managed-by=kubectl-mrun',
+      },
+    },
+    dir: { type: 'positional', required: false, description: 'Local folder (default: ./<job name>)' },
+    ...transferArgs,
+    ...contextArgs,
+  },
+  run: async (ctx) => {
+    const { args, io, log, signal } = ctx
+    const { context } = selected(ctx)
+    const kube = await connectFor(ctx, context)
+    try {
+      const namespace = namespaceFor(ctx, context, kube)
+      const job = await findRun(kube, namespace, args.run, signal)
+      const name = job.metadata?.name ?? args.run
+      const runId = job.metadata?.labels?.[LABEL_RUN_ID] ?? args.run
+      await transferWithProgress(
+        io,
+        log,
+        `↓ ${name}`,
+        {
+          namespace,
+          claim: STORAGE_CLAIM,
+          pathInVolume: runOutputPath(runId),
+          image: args.image,
+          managedBy: 'kubectl-mrun',
+          verify: args.verify === true,
+          overwrite: args.overwrite === true,
+          contentsOnly: true,
+          signal,
+        },
+        (options) => downloadFromClaim(kube, args.dir ?? name, options),
+      )
+    } finally {
+      await kube.close()
+    }
+  },
+})
