@@ -19,6 +19,20 @@ export const contextArgs = {
   },
 } as const satisfies SuiteArgsDef
 
+/** Shell completion of runs: the Jobs mrun made, in the namespace being used. */
+export const RUN_COMPLETION = {
+  plural: 'jobs',
+  group: 'batch',
+  version: 'v1',
+  namespaced: true,
+  labelSelector: 'app.kubernetes.io/managed-by=kubectl-mrun',
+} as const
+
+/** The RUN argument of status, logs and fetch. */
+export const runArg = {
+  run: { type: 'positional', required: true, description: 'Run (Job name or run id)', complete: RUN_COMPLETION },
+} as const satisfies SuiteArgsDef
+
 export interface Selected {
   path: string
   config: MrunConfig

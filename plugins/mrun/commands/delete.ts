@@ -3,7 +3,7 @@ import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError, usageError } from '../../../shared/errors.ts'
 import { deleteObject, findRun, listRuns, runPods } from '../collect.ts'
 import { finishedCondition, LABEL_RUN_ID, STORAGE_CLAIM } from '../model.ts'
-import { connectFor, contextArgs, namespaceFor, selected } from './_shared.ts'
+import { connectFor, contextArgs, namespaceFor, RUN_COMPLETION, selected } from './_shared.ts'
 
 export default defineSuiteCommand({
   meta: { name: 'delete', description: 'Delete runs (Jobs and their pods); storage only with --with-storage' },
@@ -13,13 +13,7 @@ export default defineSuiteCommand({
       required: false,
       multiple: true,
       description: 'Runs (Job names or run ids)',
-      complete: {
-        plural: 'jobs',
-        group: 'batch',
-        version: 'v1',
-        namespaced: true,
-        labelSelector: 'app.kubernetes.io/managed-by=kubectl-mrun',
-      },
+      complete: RUN_COMPLETION,
     },
     ...contextArgs,
     'all-finished': { type: 'boolean', description: 'Every succeeded or failed run in the namespace' },

@@ -3,7 +3,7 @@ import { transferArgs, transferWithProgress } from '../../../shared/volume/repor
 import { downloadFromClaim } from '../../../shared/volume/transfer.ts'
 import { findRun } from '../collect.ts'
 import { LABEL_RUN_ID, runOutputPath, STORAGE_CLAIM } from '../model.ts'
-import { connectFor, contextArgs, namespaceFor, selected } from './_shared.ts'
+import { connectFor, contextArgs, namespaceFor, runArg, selected } from './_shared.ts'
 
 export default defineSuiteCommand({
   meta: {
@@ -11,18 +11,7 @@ export default defineSuiteCommand({
     description: "Download a run's outputs ($MRUN_OUTPUT_DIR on the storage claim) into a local folder, verified",
   },
   args: {
-    run: {
-      type: 'positional',
-      required: true,
-      description: 'Run (Job name or run id)',
-      complete: {
-        plural: 'jobs',
-        group: 'batch',
-        version: 'v1',
-        namespaced: true,
-        labelSelector: 'app.kubernetes.io/managed-by=kubectl-mrun',
-      },
-    },
+    ...runArg,
     dir: { type: 'positional', required: false, description: 'Local folder (default: ./<job name>)' },
     ...transferArgs,
     ...contextArgs,

@@ -3,23 +3,12 @@ import { usageError } from '../../../shared/errors.ts'
 import { findRun } from '../collect.ts'
 import { followRun, printLogs } from '../follow.ts'
 import { LABEL_RUN_ID } from '../model.ts'
-import { connectFor, contextArgs, namespaceFor, selected } from './_shared.ts'
+import { connectFor, contextArgs, namespaceFor, runArg, selected } from './_shared.ts'
 
 export default defineSuiteCommand({
   meta: { name: 'logs', description: 'Logs of a run; in a sweep every index, prefixed [N], or one with --index' },
   args: {
-    run: {
-      type: 'positional',
-      required: true,
-      description: 'Run (Job name or run id)',
-      complete: {
-        plural: 'jobs',
-        group: 'batch',
-        version: 'v1',
-        namespaced: true,
-        labelSelector: 'app.kubernetes.io/managed-by=kubectl-mrun',
-      },
-    },
+    ...runArg,
     ...contextArgs,
     index: { type: 'string', description: 'Only this sweep index' },
     follow: { type: 'boolean', alias: 'f', description: 'Stream new lines until the run finishes' },

@@ -4,25 +4,14 @@ import { parseOutputFormat, printView } from '../../../shared/output/index.ts'
 import { findRun, runPods } from '../collect.ts'
 import { podStatusRow, sortPodRows, summarizeRun } from '../model.ts'
 import { renderStatus, statusHeadline } from '../render.ts'
-import { connectFor, contextArgs, namespaceFor, selected } from './_shared.ts'
+import { connectFor, contextArgs, namespaceFor, runArg, selected } from './_shared.ts'
 
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const
 
 export default defineSuiteCommand({
   meta: { name: 'status', description: 'Per pod (sweep index) phase, node, exit code and reason of a run' },
   args: {
-    run: {
-      type: 'positional',
-      required: true,
-      description: 'Run (Job name or run id)',
-      complete: {
-        plural: 'jobs',
-        group: 'batch',
-        version: 'v1',
-        namespaced: true,
-        labelSelector: 'app.kubernetes.io/managed-by=kubectl-mrun',
-      },
-    },
+    ...runArg,
     ...contextArgs,
     ...outputArgs(FORMATS),
   },
