@@ -3,4 +3,7 @@ import pkg from '../../package.json' with { type: 'json' }
 import { runPlugin } from '../../shared/cli/run.ts'
 import { aeSessionsRoot } from './root.ts'
 
-process.exitCode = await runPlugin(aeSessionsRoot, { name: 'kubectl ae-sessions', version: pkg.version })
+// No top-level await: the bundle is CommonJS, where Node built-ins load only when the module needing them runs.
+void runPlugin(aeSessionsRoot, { name: 'kubectl ae-sessions', version: pkg.version }).then((code) => {
+  process.exitCode = code
+})

@@ -34,4 +34,7 @@ const root = defineCommand({
   },
 })
 
-process.exitCode = await runPlugin(root, { name: 'kubectl mrun', version: pkg.version })
+// No top-level await: the bundle is CommonJS, where Node built-ins load only when the module needing them runs.
+void runPlugin(root, { name: 'kubectl mrun', version: pkg.version }).then((code) => {
+  process.exitCode = code
+})

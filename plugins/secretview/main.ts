@@ -3,4 +3,7 @@ import pkg from '../../package.json' with { type: 'json' }
 import { runPlugin } from '../../shared/cli/run.ts'
 import { secretviewRoot } from './root.ts'
 
-process.exitCode = await runPlugin(secretviewRoot, { name: 'kubectl secretview', version: pkg.version })
+// No top-level await: the bundle is CommonJS, where Node built-ins load only when the module needing them runs.
+void runPlugin(secretviewRoot, { name: 'kubectl secretview', version: pkg.version }).then((code) => {
+  process.exitCode = code
+})

@@ -26,4 +26,7 @@ const root = defineCommand({
   },
 })
 
-process.exitCode = await runPlugin(root, { name: 'kubectl usage', version: pkg.version })
+// No top-level await: the bundle is CommonJS, where Node built-ins load only when the module needing them runs.
+void runPlugin(root, { name: 'kubectl usage', version: pkg.version }).then((code) => {
+  process.exitCode = code
+})

@@ -15,11 +15,14 @@ import { exeName, parseTargets, type Target, targetKey } from './targets.ts'
  *   npm run build -- --targets all                 every platform in scripts/dist/targets.ts
  *   npm run build -- --targets windows-amd64 --plugins usage
  *
- * Each plugin is bundled by esbuild into one ES module (lazy subcommands stay lazy: esbuild wraps what is only
+ * Each plugin is bundled by esbuild into one CommonJS file (lazy subcommands stay lazy: esbuild wraps what is only
  * reached through import() in an init function, so --help never evaluates the Kubernetes client), then baked
  * into the target's Node binary by @yao-pkg/pkg's SEA pipeline.
  */
 export const DIST = join(REPO_ROOT, 'dist')
+
+/** V8's code cache in the binary (SEA_CODE_CACHE=0 to leave it out); it is specific to the Node that builds it. */
+const SEA_CODE_CACHE = process.env.SEA_CODE_CACHE !== '0'
 
 interface PkgSeaTarget {
   nodeRange: string
@@ -33,9 +36,8 @@ type PkgSea = (
 ) => Promise<void>
 
 /**
- * pkg's CLI runs simple SEA mode with a CommonJS main and no way to set sea-config; our entries end in a
- * top-level await (`process.exitCode = await runPlugin(...)`), which CommonJS cannot express. Node ≥ 25.7 runs an
- * ES module main (`mainFormat: "module"`), so we call pkg's SEA function, which forwards seaConfig.
+ * pkg's CLI runs simple SEA mode without a way to set sea-config (the code cache), so we call pkg's SEA function,
+ * which forwards seaConfig. The main is CommonJS (see bundle()): the entries avoid top-level await for that.
  */
 function loadPkgSea(): PkgSea {
   const require = createRequire(import.meta.url)
@@ -44,22 +46,20 @@ function loadPkgSea(): PkgSea {
 }
 
 export async function bundle(plugin: DistPlugin): Promise<string> {
-  const outfile = join(DIST, 'bundle', `${plugin.name}.mjs`)
+  const outfile = join(DIST, 'bundle', `${plugin.name}.cjs`)
   const result = await build({
     entryPoints: [join(REPO_ROOT, plugin.entry)],
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    // CommonJS, not ESM: an ES module bundle hoists every `import 'node:https'` to the top, so --version paid ~45 ms
+    // loading tls, https and crypto it never uses. In CommonJS each require() runs only when its module does.
+    format: 'cjs',
     target: 'node22',
     outfile,
     metafile: true,
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
-    // CommonJS dependencies (ws, yaml's CJS build) call require() for Node built-ins; an ES module has none.
-    banner: {
-      js: "import { createRequire as __suiteCreateRequire } from 'node:module'; const require = __suiteCreateRequire(process.execPath);",
-    },
   })
   writeFileSync(join(DIST, 'bundle', `${plugin.name}.meta.json`), JSON.stringify(result.metafile))
   return outfile
@@ -104,8 +104,11 @@ async function main(): Promise<void> {
       rmSync(output, { force: true })
       return { nodeRange: `node${nodeVersion.slice(1)}`, platform: t.pkgPlatform, arch: t.nodeArch, output }
     })
-    // useCodeCache measured no gain with an ES module main (0.08 s to --version either way), so it stays off.
-    await sea(entry, { targets: seaTargets, signature: true, seaConfig: { mainFormat: 'module', useCodeCache: false } })
+    await sea(entry, {
+      targets: seaTargets,
+      signature: true,
+      seaConfig: { mainFormat: 'commonjs', useCodeCache: SEA_CODE_CACHE },
+    })
     for (const t of ready) {
       if (t.os === 'windows') continue
       const launcher = join(DIST, targetKey(t), plugin.completionBin)
