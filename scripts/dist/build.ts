@@ -21,6 +21,11 @@ import { exeName, parseTargets, type Target, targetKey } from './targets.ts'
  */
 export const DIST = join(REPO_ROOT, 'dist')
 
+/** pkg's name for the platform this build runs on. */
+function hostPkgPlatform(): string {
+  return process.platform === 'win32' ? 'win' : process.platform === 'darwin' ? 'macos' : process.platform
+}
+
 /** V8's code cache in the binary (SEA_CODE_CACHE=0 to leave it out); it is specific to the Node that builds it. */
 const SEA_CODE_CACHE = process.env.SEA_CODE_CACHE !== '0'
 
@@ -104,11 +109,18 @@ async function main(): Promise<void> {
       rmSync(output, { force: true })
       return { nodeRange: `node${nodeVersion.slice(1)}`, platform: t.pkgPlatform, arch: t.nodeArch, output }
     })
-    await sea(entry, {
-      targets: seaTargets,
-      signature: true,
-      seaConfig: { mainFormat: 'commonjs', useCodeCache: SEA_CODE_CACHE },
-    })
+    // V8's code cache is made by the Node running this build and is only valid on the same platform and
+    // architecture; other targets are built without it rather than ship a cache their V8 would reject.
+    const native = (t: (typeof seaTargets)[number]): boolean =>
+      t.platform === hostPkgPlatform() && t.arch === process.arch
+    for (const group of [seaTargets.filter(native), seaTargets.filter((t) => !native(t))]) {
+      if (group.length === 0) continue
+      await sea(entry, {
+        targets: group,
+        signature: true,
+        seaConfig: { mainFormat: 'commonjs', useCodeCache: SEA_CODE_CACHE && group.every(native) },
+      })
+    }
     for (const t of ready) {
       if (t.os === 'windows') continue
       const launcher = join(DIST, targetKey(t), plugin.completionBin)
