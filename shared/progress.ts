@@ -1,4 +1,5 @@
 import type { Io } from './cli/io.ts'
+import { formatBytes } from './output/humanize.ts'
 
 /**
  * Bytes-and-rate progress for long transfers, on stderr and only when stderr is a terminal (pipes and CI logs
@@ -13,17 +14,6 @@ export interface Progress {
 
 const NONE: Progress = { total: () => undefined, add: () => undefined, stop: () => undefined }
 
-function human(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
-}
-
 export async function startProgress(io: Io, label: string): Promise<Progress> {
   if (!io.errIsTTY) return NONE
   const { SingleBar } = await import('cli-progress')
@@ -37,13 +27,13 @@ export async function startProgress(io: Io, label: string): Promise<Progress> {
     barsize: 30,
     format: (options, params) => {
       const seconds = Math.max((Date.now() - started) / 1000, 0.001)
-      const rate = `${human(done / seconds)}/s`
+      const rate = `${formatBytes(done / seconds)}/s`
       const filled = known > 0 ? Math.round((params.progress ?? 0) * (options.barsize ?? 30)) : 0
       const barText =
         known > 0
           ? `${'█'.repeat(filled)}${'░'.repeat((options.barsize ?? 30) - filled)} ${Math.floor((params.progress ?? 0) * 100)}% `
           : ''
-      return `${label} ${barText}${human(done)}${known > 0 ? ` of ${human(known)}` : ''}  ${rate}`
+      return `${label} ${barText}${formatBytes(done)}${known > 0 ? ` of ${formatBytes(known)}` : ''}  ${rate}`
     },
   })
   bar.start(1, 0)
@@ -62,5 +52,3 @@ export async function startProgress(io: Io, label: string): Promise<Progress> {
     },
   }
 }
-
-export { human as humanBytes }

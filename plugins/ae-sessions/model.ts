@@ -1,5 +1,6 @@
 import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node'
 import { nanoValue, percentOf, tryParseQuantity } from '../../shared/quantity.ts'
+import { parseTimestamp } from '../../shared/timestamps.ts'
 import {
   containerAlias,
   type Identity,
@@ -141,12 +142,6 @@ function podReason(pod: V1Pod): { reason: string | undefined; message: string | 
   return { reason: undefined, message: undefined }
 }
 
-function dateOf(value: unknown): Date | undefined {
-  if (value === undefined || value === null) return undefined
-  const date = value instanceof Date ? value : new Date(String(value))
-  return Number.isNaN(date.getTime()) ? undefined : date
-}
-
 function sum(values: Partial<CpuMemory>[], key: keyof CpuMemory, all: boolean): bigint | undefined {
   let total = 0n
   for (const v of values) {
@@ -224,7 +219,7 @@ export function baseRow(pod: V1Pod, config: PlatformConfig): WorkloadRow | undef
   const memoryLimit = sum(limits, 'memory', true)
   const { reason, message } = podReason(pod)
   const conditionTimes = (pod.status?.conditions ?? [])
-    .map((c) => dateOf(c.lastTransitionTime))
+    .map((c) => parseTimestamp(c.lastTransitionTime))
     .filter((d): d is Date => d !== undefined)
   return {
     ...identity,
@@ -239,7 +234,7 @@ export function baseRow(pod: V1Pod, config: PlatformConfig): WorkloadRow | undef
     totalContainers: containerRows.length,
     restarts: containerRows.reduce((acc, c) => acc + c.restarts, 0),
     node: pod.spec?.nodeName ?? undefined,
-    started: dateOf(pod.status?.startTime) ?? dateOf(pod.metadata?.creationTimestamp),
+    started: parseTimestamp(pod.status?.startTime) ?? parseTimestamp(pod.metadata?.creationTimestamp),
     since: conditionTimes.length === 0 ? undefined : new Date(Math.max(...conditionTimes.map((d) => d.getTime()))),
     requests: podRequests,
     limits: {

@@ -1,6 +1,7 @@
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from '@kubernetes/client-node'
 import { SuiteError } from '../../shared/errors.ts'
 import { compareQuantities, formatQuantity, type Quantity, tryParseQuantity, value } from '../../shared/quantity.ts'
+import { parseTimestamp } from '../../shared/timestamps.ts'
 
 /**
  * The pure model of `kubectl pvclaim`: manifests for new claims, the join of claims, volumes, pods and kubelet
@@ -180,12 +181,6 @@ export function consumersOf(pods: readonly V1Pod[], namespace: string, claim: st
   )
 }
 
-function dateOf(value: unknown): Date | undefined {
-  if (value === undefined || value === null) return undefined
-  const date = value instanceof Date ? value : new Date(String(value))
-  return Number.isNaN(date.getTime()) ? undefined : date
-}
-
 export function claimRows(
   claims: readonly V1PersistentVolumeClaim[],
   pods: readonly V1Pod[],
@@ -207,7 +202,7 @@ export function claimRows(
       consumers: consumers.map((p) => p.metadata?.name ?? ''),
       nodes: [...new Set(consumers.map((p) => p.spec?.nodeName).filter((n): n is string => n !== undefined))],
       stats: stats.get(`${namespace}/${name}`),
-      created: dateOf(claim.metadata?.creationTimestamp),
+      created: parseTimestamp(claim.metadata?.creationTimestamp),
     }
   })
 }

@@ -1,4 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node'
+import { parseTimestamp } from '../../shared/timestamps.ts'
 import {
   type CertificateFacts,
   certificateFacts,
@@ -64,12 +65,6 @@ export interface SecretView {
   undecodable: string[]
 }
 
-function dateOf(value: unknown): Date | undefined {
-  if (value === undefined || value === null) return undefined
-  const date = value instanceof Date ? value : new Date(String(value))
-  return Number.isNaN(date.getTime()) ? undefined : date
-}
-
 /** Decodes `.data` (and a manifest's `stringData`, which wins as the apiserver merges it). */
 export function secretValues(secret: Pick<V1Secret, 'data' | 'stringData'>): {
   values: Map<string, Buffer>
@@ -84,12 +79,6 @@ export function secretValues(secret: Pick<V1Secret, 'data' | 'stringData'>): {
   }
   for (const [key, text] of Object.entries(secret.stringData ?? {})) values.set(key, Buffer.from(String(text), 'utf8'))
   return { values: new Map([...values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), undecodable }
-}
-
-export function humanBytes(size: number): string {
-  if (size < 1024) return `${size} B`
-  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KiB`
-  return `${(size / 1024 / 1024).toFixed(1)} MiB`
 }
 
 export function inDays(days: number): string {
@@ -262,7 +251,7 @@ export function analyzeSecret(secret: V1Secret, now: Date): SecretView {
     name: secret.metadata?.name ?? '',
     namespace: secret.metadata?.namespace ?? '',
     type,
-    created: dateOf(secret.metadata?.creationTimestamp),
+    created: parseTimestamp(secret.metadata?.creationTimestamp),
     labels: secret.metadata?.labels ?? {},
     keys,
     undecodable,

@@ -1,8 +1,8 @@
 import type { Cell, Column, View } from '../../shared/output/index.ts'
-import { formatAge, plainTable, renderFields, renderTable } from '../../shared/output/index.ts'
+import { formatAge, formatBytes, plainTable, renderFields, renderTable } from '../../shared/output/index.ts'
 import type { Finding } from './check-model.ts'
 import { isPrintableText } from './decode.ts'
-import { humanBytes, type KeyChange, type KeyView, type SecretView, shortHash } from './model.ts'
+import { type KeyChange, type KeyView, type SecretView, shortHash } from './model.ts'
 
 /** Printers for `kubectl secretview`. Values appear only where `reveal` says so, or in the decoded formats. */
 export const MASK = '********'
@@ -88,7 +88,7 @@ export function renderSecretText(view: SecretView, options: { now: Date; reveal:
   if (view.keys.length === 0) return head
   const rows = view.keys.map((key) => [
     key.key,
-    humanBytes(key.size),
+    formatBytes(key.size),
     key.kind,
     key.problem === undefined ? key.summary : `${key.summary} [${key.problem}]`,
     options.reveal ? revealedCell(key.bytes) : key.size === 0 ? '' : MASK,

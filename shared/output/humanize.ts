@@ -49,3 +49,15 @@ export function formatAge(from: Date, now: Date): string {
   if (hours < 8 * 365 * 24) return withRemainder(years, 'y', days % 365, 'd')
   return `${years}y`
 }
+
+/** A byte count for people, in binary units with one decimal: `512 B`, `1.3 KiB`, `101.0 MiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
+}

@@ -8,7 +8,7 @@ export { csvField, type DelimitedOptions, renderCsv, renderTsv, tsvField } from 
 export { renderJson, renderYaml } from './document.ts'
 export { plainTable, renderFields } from './fields.ts'
 export { isOutputFormat, OUTPUT_FORMATS, type OutputFormat, parseOutputFormat } from './format.ts'
-export { formatAge, formatPercent } from './humanize.ts'
+export { formatAge, formatBytes, formatPercent } from './humanize.ts'
 export { noResourcesMessage, printView, type RenderOptions, renderView, type View } from './print.ts'
 export {
   type Cell,

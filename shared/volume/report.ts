@@ -1,7 +1,8 @@
 import type { SuiteArgsDef } from '../cli/args.ts'
 import type { Io } from '../cli/io.ts'
 import type { Logger } from '../cli/log.ts'
-import { humanBytes, startProgress } from '../progress.ts'
+import { formatBytes } from '../output/humanize.ts'
+import { startProgress } from '../progress.ts'
 import type { TransferOptions, TransferResult } from './transfer.ts'
 
 /** Flags every command that moves a claim's files takes (pvclaim download/upload, mrun fetch). */
@@ -37,7 +38,7 @@ export async function transferWithProgress(
     progress.stop()
     const seconds = Math.max((Date.now() - started) / 1000, 0.001)
     io.err.write(
-      `${result.files} file${result.files === 1 ? '' : 's'}, ${humanBytes(result.bytes)} in ${seconds.toFixed(1)}s (${humanBytes(result.bytes / seconds)}/s) → ${result.destination}; verified by ${result.verified === 'sha256' ? 'sha256 of every file' : 'file count and size'}${result.via.helper ? `, through helper pod ${result.via.pod} (deleted)` : `, through pod ${result.via.pod}`}\n`,
+      `${result.files} file${result.files === 1 ? '' : 's'}, ${formatBytes(result.bytes)} in ${seconds.toFixed(1)}s (${formatBytes(result.bytes / seconds)}/s) → ${result.destination}; verified by ${result.verified === 'sha256' ? 'sha256 of every file' : 'file count and size'}${result.via.helper ? `, through helper pod ${result.via.pod} (deleted)` : `, through pod ${result.via.pod}`}\n`,
     )
     return result
   } catch (error) {
