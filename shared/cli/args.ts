@@ -1,4 +1,5 @@
 import type { BooleanArgDef, EnumArgDef, PositionalArgDef, StringArgDef } from 'citty'
+import { SuiteError } from '../errors.ts'
 import type { KubeFlags } from '../kube/types.ts'
 import { type OutputFormat, parseOutputFormat } from '../output/format.ts'
 
@@ -324,4 +325,29 @@ export function kubeFlagsFromArgs(args: ParsedKubeArgs): KubeFlags & { viaSsh?: 
 export function verbosityFromArgs(args: { v?: string | undefined }): number {
   const level = Number.parseInt(args.v ?? '0', 10)
   return Number.isFinite(level) ? Math.min(Math.max(level, 0), 10) : 0
+}
+
+export const DRY_RUN_MODES = ['none', 'client', 'server'] as const
+export type DryRunMode = (typeof DRY_RUN_MODES)[number]
+
+/** kubectl's `--dry-run[=none|client|server]`; bare, it means client. A wrong mode fails at parse time. */
+export const dryRunArgs = {
+  'dry-run': {
+    type: 'string',
+    bareValue: 'client',
+    valueHint: 'mode',
+    description: 'none, client (print, send nothing) or server (the apiserver checks it, stores nothing)',
+    validate: (value: string): undefined => {
+      if (!(DRY_RUN_MODES as readonly string[]).includes(value))
+        throw new SuiteError('usage', `invalid --dry-run "${value}"`, {
+          hint: 'use --dry-run=client, --dry-run=server or --dry-run=none',
+        })
+      return undefined
+    },
+  },
+} as const satisfies SuiteArgsDef
+
+/** The parsed --dry-run (already checked by its validate). */
+export function dryRunMode(value: string | undefined): DryRunMode {
+  return (value ?? 'none') as DryRunMode
 }

@@ -341,6 +341,18 @@ describe('bad input: one line, the right exit code, nothing written', () => {
       /^error: invalid key "bad key"/,
     ],
     [
+      'a bad --dry-run mode',
+      ['create', 'x', '--from-literal', 'a=1', '--dry-run=maybe'],
+      EXIT_CODES.usage,
+      /^error: invalid --dry-run "maybe"\nhint: use --dry-run=client/,
+    ],
+    [
+      'an invalid name',
+      ['create', 'X_bad', '--from-literal', 'a=1'],
+      EXIT_CODES.usage,
+      /^error: invalid secret name "X_bad"/,
+    ],
+    [
       'a TLS secret without its key',
       ['create', 'x', '--type', 'tls', '--from-literal', 'tls.crt=1'],
       EXIT_CODES.usage,

@@ -1,12 +1,11 @@
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node'
-import { kubeArgs } from '../../../shared/cli/args.ts'
+import { dryRunArgs, dryRunMode, kubeArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
+import { isDnsSubdomain } from '../../../shared/kube/names.ts'
 import { renderJson, renderYaml } from '../../../shared/output/index.ts'
 import { createObject, deleteObject, getClaimObject } from '../collect.ts'
 import { claimManifest, nfsPair, parseAccessModes, parseNfsTarget, parseSize } from '../model.ts'
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 
 export default defineSuiteCommand({
   meta: {
@@ -26,17 +25,13 @@ export default defineSuiteCommand({
     'reclaim-policy': { type: 'string', description: 'With --nfs: Retain (default) or Delete' },
     wait: { type: 'boolean', description: 'Wait until the claim is Bound' },
     timeout: { type: 'string', description: 'How long --wait waits, in seconds (default 120)' },
-    'dry-run': {
-      type: 'string',
-      bareValue: 'client',
-      description: 'client (print, send nothing) or server (validate only)',
-    },
+    ...dryRunArgs,
     output: { type: 'string', alias: 'o', description: 'yaml or json: print the objects' },
     ...kubeArgs,
   },
   run: async ({ args, io, kube, signal }) => {
     const name = args.name
-    if (name === undefined || !DNS_SUBDOMAIN.test(name) || name.length > 253)
+    if (name === undefined || !isDnsSubdomain(name))
       throw new SuiteError(
         'usage',
         name === undefined ? 'create needs the claim NAME' : `invalid claim name "${name}"`,
@@ -45,9 +40,7 @@ export default defineSuiteCommand({
         },
       )
     const size = parseSize(args.size)
-    const dryRun = args.dryRun ?? 'none'
-    if (!['none', 'client', 'server'].includes(dryRun))
-      throw new SuiteError('usage', `invalid --dry-run "${dryRun}"`, { hint: 'use client or server' })
+    const dryRun = dryRunMode(args.dryRun)
     if (args.output !== undefined && args.output !== 'yaml' && args.output !== 'json')
       throw new SuiteError(
         'usage',

@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { V1Secret } from '@kubernetes/client-node'
-import { kubeArgs } from '../../../shared/cli/args.ts'
+import { dryRunArgs, dryRunMode, kubeArgs } from '../../../shared/cli/args.ts'
 import type { Io } from '../../../shared/cli/io.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
+import { isDnsSubdomain } from '../../../shared/kube/names.ts'
 import { renderJson, renderYaml } from '../../../shared/output/index.ts'
 import { findSecret, writeSecret } from '../collect.ts'
 import { diffValues, secretValues } from '../model.ts'
@@ -13,9 +14,8 @@ import { secretOutputArg } from './_shared.ts'
 
 const FORMATS = ['json', 'yaml', 'name'] as const
 
-// The apiserver's rule for data keys (IsConfigMapKey) and object names (DNS-1123 subdomain).
+// The apiserver's rule for data keys (IsConfigMapKey).
 const VALID_KEY = /^[-._a-zA-Z0-9]+$/
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 
 const TYPE_ALIASES: Record<string, string> = {
   generic: 'Opaque',
@@ -113,11 +113,7 @@ export default defineSuiteCommand({
       description:
         'Secret type: Opaque (default), kubernetes.io/tls, kubernetes.io/dockerconfigjson … or generic, tls, docker-registry, basic-auth, ssh-auth',
     },
-    'dry-run': {
-      type: 'string',
-      bareValue: 'client',
-      description: 'none, client (print, send nothing) or server (the apiserver checks, stores nothing)',
-    },
+    ...dryRunArgs,
     overwrite: {
       type: 'boolean',
       description: 'Replace the secret if it exists (the keys that change are listed, never their values)',
@@ -131,15 +127,11 @@ export default defineSuiteCommand({
       throw new SuiteError('usage', 'create needs the secret NAME', {
         hint: 'e.g. kubectl secretview create db --prompt password',
       })
-    if (!DNS_SUBDOMAIN.test(name) || name.length > 253)
+    if (!isDnsSubdomain(name))
       throw new SuiteError('usage', `invalid secret name "${name}"`, {
         hint: "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
       })
-    const dryRun = args.dryRun ?? 'none'
-    if (!['none', 'client', 'server'].includes(dryRun))
-      throw new SuiteError('usage', `invalid --dry-run "${dryRun}"`, {
-        hint: 'use --dry-run=client, --dry-run=server or --dry-run=none',
-      })
+    const dryRun = dryRunMode(args.dryRun)
     const type = TYPE_ALIASES[args.type ?? 'generic'] ?? args.type ?? 'Opaque'
 
     const values = new Map<string, Buffer>()
