@@ -91,6 +91,18 @@ async function remote(kube: Kube, access: ClaimAccess, options: TransferOptions,
   return result.stdout.toString('utf8')
 }
 
+/** Whether a path exists in the volume (`test -e`, which fails quietly when it does not). */
+async function remoteExists(kube: Kube, access: ClaimAccess, options: TransferOptions, path: string): Promise<boolean> {
+  const result = await execCapture(kube, {
+    namespace: options.namespace,
+    pod: access.pod,
+    container: access.container,
+    command: ['test', '-e', path],
+    signal: options.signal,
+  })
+  return result.exitCode === 0
+}
+
 /**
  * The regular files under a path in the volume and their total size: `find -type f` and `stat -c %s`, which GNU
  * coreutils and busybox both have (du is no good here: its byte count includes folders).
@@ -186,14 +198,7 @@ export async function downloadFromClaim(
       const source = remotePath(access, inVolume)
       // The volume's root, or a folder asked for by its contents, lands in the target itself; else it keeps its name.
       const flat = inVolume === '.' || options.contentsOnly === true
-      const there = await execCapture(kube, {
-        namespace: options.namespace,
-        pod: access.pod,
-        container: access.container,
-        command: ['test', '-e', source],
-        signal: options.signal,
-      })
-      if (there.exitCode !== 0)
+      if (!(await remoteExists(kube, access, options, source)))
         throw new SuiteError('not-found', `"${inVolume}" does not exist in persistentvolumeclaim "${options.claim}"`, {
           hint: 'give a path relative to the volume root, or leave it out to download everything',
         })
@@ -304,14 +309,8 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
     const staging = posix.join(parent, `.pvclaim-upload-${randomBytes(4).toString('hex')}`)
     await remote(kube, access, options, ['mkdir', '-p', staging])
     try {
-      const exists = await execCapture(kube, {
-        namespace: options.namespace,
-        pod: access.pod,
-        container: access.container,
-        command: ['test', '-e', destination],
-        signal: options.signal,
-      })
-      if (exists.exitCode === 0 && !options.overwrite)
+      const exists = await remoteExists(kube, access, options, destination)
+      if (exists && !options.overwrite)
         throw new SuiteError('conflict', `${posix.join(inVolume, name)} already exists in the volume`, {
           hint: 'pass --overwrite to replace it, or upload to another path',
         })
@@ -361,7 +360,7 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
         }
         verified = 'sha256'
       }
-      if (exists.exitCode === 0) await remote(kube, access, options, ['rm', '-rf', destination])
+      if (exists) await remote(kube, access, options, ['rm', '-rf', destination])
       await remote(kube, access, options, ['mv', posix.join(staging, name), destination])
       return { files: files.length, bytes: total, destination: posix.join(inVolume, name), via: access, verified }
     } finally {
