@@ -11,7 +11,7 @@ import {
   baseRow,
   type CpuMemory,
   emptyCounts,
-  filterRows,
+  filterVerdict,
   foldPodIntoSummaries,
   type NodeSummary,
   nodeSummary,
@@ -20,7 +20,7 @@ import {
   type RowFilter,
   type WorkloadRow,
 } from './model.ts'
-import type { PlatformConfig, WorkloadKind } from './platform.ts'
+import { identifyWorkload, ownerOf, type PlatformConfig, type WorkloadKind } from './platform.ts'
 
 /**
  * The API reads of `kubectl ae-sessions`: one paginated pod list (platform pods kept page by page, everything else
@@ -80,14 +80,15 @@ async function listPlatformPods(kube: Kube, query: WorkloadQuery, namespace: str
     },
     () => ({ rows: [], unknownOwner: 0 }),
     (kept, items) => {
-      const page: WorkloadRow[] = []
       for (const pod of items) {
+        const identity = identifyWorkload(pod, query.config)
+        if (identity === undefined) continue
+        const verdict = filterVerdict(query.filter ?? {}, identity.kind, ownerOf(pod, query.config))
+        if (verdict === 'unknown-owner') kept.unknownOwner++
+        if (verdict !== 'keep') continue
         const row = baseRow(pod, query.config)
-        if (row !== undefined) page.push(row)
+        if (row !== undefined) kept.rows.push(row)
       }
-      const filtered = filterRows(page, query.filter ?? {})
-      for (const row of filtered.rows) kept.rows.push(row)
-      kept.unknownOwner += filtered.unknownOwner
       return kept
     },
   )

@@ -4,11 +4,12 @@ import { renderView } from '../../shared/output/index.ts'
 import { type ContainerSpec, node, type PodSpec, pod } from '../../test/sim/scenario/builders.ts'
 import {
   emptyCounts,
-  filterRows,
+  filterVerdict,
   foldPodIntoSummaries,
   nodeSummary,
   type PodUsage,
   parseSortKey,
+  type RowFilter,
   resolveWorkload,
   sortRows,
   type WorkloadRow,
@@ -133,7 +134,16 @@ describe('workloadRow', () => {
   })
 })
 
-describe('filterRows', () => {
+/** What the pod list keeps, page by page: the rows the filter admits and how many had no owner. */
+function filterRows(rows: readonly WorkloadRow[], filter: RowFilter): { rows: WorkloadRow[]; unknownOwner: number } {
+  const verdicts = rows.map((r) => filterVerdict(filter, r.kind, r.owner))
+  return {
+    rows: rows.filter((_, i) => verdicts[i] === 'keep'),
+    unknownOwner: verdicts.filter((v) => v === 'unknown-owner').length,
+  }
+}
+
+describe('filterVerdict', () => {
   const rows = [
     row(session),
     row(
