@@ -18,6 +18,15 @@ export const transferArgs = {
   overwrite: { type: 'boolean', description: 'Replace files and folders that already exist at the destination' },
 } as const satisfies SuiteArgsDef
 
+/** The options {@link transferArgs} set, from the parsed flags. */
+export function transferFlags(args: {
+  image?: string | undefined
+  verify?: boolean | undefined
+  overwrite?: boolean | undefined
+}): Pick<TransferOptions, 'image' | 'verify' | 'overwrite'> {
+  return { image: args.image, verify: args.verify === true, overwrite: args.overwrite === true }
+}
+
 /** Runs a transfer with a progress bar on a terminal and one summary line on stderr. */
 export async function transferWithProgress(
   io: Io,

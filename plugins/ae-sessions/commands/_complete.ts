@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node'
-import type { CompletionSource } from '../../../shared/cli/args.ts'
+import type { CompletionSource, SuiteArgsDef } from '../../../shared/cli/args.ts'
 import { DEFAULT_CONFIG, identifyWorkload } from '../platform.ts'
 
 /** Shell completion of platform ids (a1-…, a2-…) from the namespace's pods, by the default detection rules. */
@@ -8,3 +8,13 @@ export const PLATFORM_IDS: CompletionSource = {
   namespaced: true,
   nameOf: (item) => identifyWorkload(item as V1Pod, DEFAULT_CONFIG)?.id,
 }
+
+/** The ID argument of info and logs. */
+export const idArg = {
+  id: {
+    type: 'positional',
+    required: false,
+    description: 'Platform id (a1-…, a2-…), a unique prefix, or a pod name',
+    complete: PLATFORM_IDS,
+  },
+} as const satisfies SuiteArgsDef

@@ -3,7 +3,7 @@ import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { parseOutputFormat, printView } from '../../../shared/output/index.ts'
 import { renderInfo, renderInfoText } from '../render.ts'
-import { PLATFORM_IDS } from './_complete.ts'
+import { idArg } from './_complete.ts'
 import { findWorkload } from './_resolve.ts'
 import { parseChunkSize, platformArgs, platformConfigFrom } from './_shared.ts'
 
@@ -15,12 +15,7 @@ export default defineSuiteCommand({
     description: 'One workload in detail: kind, owner, phase, since, requests, limits, usage and its containers',
   },
   args: {
-    id: {
-      type: 'positional',
-      required: false,
-      description: 'Platform id (a1-…, a2-…), a unique prefix, or a pod name',
-      complete: PLATFORM_IDS,
-    },
+    ...idArg,
     'no-metrics': { type: 'boolean', description: 'Do not read the metrics API' },
     ...platformArgs,
     ...namespaceArgs,

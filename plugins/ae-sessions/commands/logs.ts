@@ -4,7 +4,7 @@ import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { openLogStream } from '../collect.ts'
 import { containerAlias, defaultLogContainer } from '../platform.ts'
-import { PLATFORM_IDS } from './_complete.ts'
+import { idArg } from './_complete.ts'
 import { findWorkload } from './_resolve.ts'
 import { parseChunkSize, platformArgs, platformConfigFrom } from './_shared.ts'
 
@@ -28,12 +28,7 @@ export function parseSince(text: string | undefined): number | undefined {
 export default defineSuiteCommand({
   meta: { name: 'logs', description: "Logs of a workload's pod, found by its platform id (-f to follow)" },
   args: {
-    id: {
-      type: 'positional',
-      required: false,
-      description: 'Platform id (a1-…, a2-…), a unique prefix, or a pod name',
-      complete: PLATFORM_IDS,
-    },
+    ...idArg,
     container: {
       type: 'string',
       alias: 'c',

@@ -1,5 +1,5 @@
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
-import { transferArgs, transferWithProgress } from '../../../shared/volume/report.ts'
+import { transferArgs, transferFlags, transferWithProgress } from '../../../shared/volume/report.ts'
 import { downloadFromClaim } from '../../../shared/volume/transfer.ts'
 import { findRun } from '../collect.ts'
 import { LABEL_RUN_ID, runOutputPath, STORAGE_CLAIM } from '../model.ts'
@@ -33,10 +33,8 @@ export default defineSuiteCommand({
           namespace,
           claim: STORAGE_CLAIM,
           pathInVolume: runOutputPath(runId),
-          image: args.image,
           managedBy: 'kubectl-mrun',
-          verify: args.verify === true,
-          overwrite: args.overwrite === true,
+          ...transferFlags(args),
           contentsOnly: true,
           signal,
         },

@@ -1,7 +1,7 @@
 import { kubeArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { transferArgs, transferWithProgress } from '../../../shared/volume/report.ts'
+import { transferArgs, transferFlags, transferWithProgress } from '../../../shared/volume/report.ts'
 import { uploadToClaim } from '../../../shared/volume/transfer.ts'
 import { CLAIMS } from './_complete.ts'
 
@@ -33,10 +33,8 @@ export default defineSuiteCommand({
         namespace,
         claim,
         pathInVolume: args.path ?? '.',
-        image: args.image,
         managedBy: 'kubectl-pvclaim',
-        verify: args.verify === true,
-        overwrite: args.overwrite === true,
+        ...transferFlags(args),
         signal,
       },
       (options) => uploadToClaim(cluster, args.source as string, options),
