@@ -148,10 +148,3 @@ export async function resizeClaim(
     context: { verb: 'patch', resource: 'persistentvolumeclaims', namespace, name },
   })
 }
-
-export async function getClaimObject(kube: Kube, namespace: string, name: string): Promise<V1PersistentVolumeClaim> {
-  return kube.transport.json<V1PersistentVolumeClaim>({
-    path: resourcePath({ plural: 'persistentvolumeclaims', namespace, name }),
-    context: { verb: 'get', resource: 'persistentvolumeclaims', namespace, name },
-  })
-}

@@ -4,7 +4,8 @@ import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { isDnsSubdomain } from '../../../shared/kube/names.ts'
 import { renderJson, renderYaml } from '../../../shared/output/index.ts'
-import { createObject, deleteObject, getClaimObject } from '../collect.ts'
+import { getClaim } from '../../../shared/volume/claim-pod.ts'
+import { createObject, deleteObject } from '../collect.ts'
 import { claimManifest, nfsPair, parseAccessModes, parseNfsTarget, parseSize } from '../model.ts'
 
 export default defineSuiteCommand({
@@ -94,7 +95,7 @@ export default defineSuiteCommand({
     if (args.wait === true && dryRun === 'none') {
       const deadline = Date.now() + Number(args.timeout ?? '120') * 1000
       for (;;) {
-        const claim: V1PersistentVolumeClaim = await getClaimObject(cluster, namespace, name)
+        const claim: V1PersistentVolumeClaim = await getClaim(cluster, namespace, name)
         if (claim.status?.phase === 'Bound') {
           io.err.write(
             `persistentvolumeclaim/${name} bound to ${claim.spec?.volumeName} (${claim.status.capacity?.storage ?? ''})\n`,
