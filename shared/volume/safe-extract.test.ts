@@ -121,3 +121,21 @@ describe('safeExtract refuses crafted archives and writes nothing outside', () =
     expect(readFileSync(join(root, 'f'), 'utf8')).toBe('one')
   })
 })
+
+describe('safeExtract on a cut stream (Ctrl-C, a dropped connection)', () => {
+  it('rejects instead of keeping a truncated file', async () => {
+    const { root } = sandbox()
+    const pack = tar.pack()
+    pack.entry({ name: 'big.bin', type: 'file' }, Buffer.alloc(8 * 1024 * 1024, 1))
+    pack.finalize()
+    const chunks: Buffer[] = []
+    for await (const chunk of pack) chunks.push(chunk as Buffer)
+    const whole = Buffer.concat(chunks)
+    // The archive ends in the middle of the file's data, in small pieces as a socket delivers it.
+    const cut = whole.subarray(0, 3 * 1024 * 1024)
+    const pieces = Array.from({ length: Math.ceil(cut.length / 65536) }, (_, i) =>
+      cut.subarray(i * 65536, (i + 1) * 65536),
+    )
+    await expect(safeExtract(Readable.from(pieces), root)).rejects.toThrow()
+  })
+})

@@ -66,6 +66,7 @@ export async function safeExtract(
   const stats: ExtractStats = { files: 0, directories: 0, symlinks: 0, bytes: 0 }
   const extract = tar.extract()
   let failure: unknown
+  let current: { stream: { destroy(): void }; settled: Promise<void> } | undefined
   extract.on('entry', (header, stream, next) => {
     const run = async (): Promise<void> => {
       const member = safeMemberPath(header.name)
@@ -121,7 +122,10 @@ export async function safeExtract(
           throw unsafeEntry(header.name, `is a ${header.type ?? 'special'} entry, which is not copied`)
       }
     }
-    run().then(
+    // A cut archive (Ctrl-C, a dropped connection) errors the entry too; that error reaches us through the
+    // pipeline, so the entry's own copy must not go unhandled.
+    stream.on('error', () => undefined)
+    const settled = run().then(
       () => next(),
       (error: unknown) => {
         // The first refusal ends the whole extraction; streamx would rethrow an error handed to next().
@@ -130,10 +134,14 @@ export async function safeExtract(
         extract.destroy(error as Error)
       },
     )
+    current = { stream, settled }
   })
   try {
     await pipeline(input, extract)
   } catch (error) {
+    // Stop the entry being written and wait until its file handle is closed before reporting.
+    current?.stream.destroy()
+    await current?.settled
     throw failure ?? error
   }
   if (failure !== undefined) throw failure
