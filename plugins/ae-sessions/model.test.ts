@@ -1,5 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
+import { FIXED_NOW } from '../../shared/cli/memory-io.ts'
 import { renderView } from '../../shared/output/index.ts'
 import { type ContainerSpec, node, type PodSpec, pod } from '../../test/sim/scenario/builders.ts'
 import {
@@ -19,7 +20,7 @@ import { DEFAULT_CONFIG } from './platform.ts'
 import { renderInfoText, renderList, renderNodes } from './render.ts'
 
 const created = new Date('2026-11-01T00:00:00Z')
-const now = new Date('2026-11-22T12:00:00Z')
+const now = FIXED_NOW
 const MI = 1024n * 1024n
 
 function platformPod(spec: Partial<PodSpec> & { name: string; containers: ContainerSpec[] }): V1Pod {

@@ -1,11 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { FIXED_NOW } from '../../shared/cli/memory-io.ts'
 import { renderView } from '../../shared/output/index.ts'
 import { podStatusRow, summarizeRun } from './model.ts'
 import { renderRuns, renderStatus } from './render.ts'
 
-const now = new Date('2026-11-22T12:00:00Z')
+const now = FIXED_NOW
 const job = (name: string, extra: object) => ({
   metadata: {
     name,

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import type { V1Pod, V1Secret, V1ServiceAccount } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
+import { FIXED_NOW } from '../../shared/cli/memory-io.ts'
 import { renderView } from '../../shared/output/index.ts'
 import { helmPayload, opensslCertificate, signedJwt } from '../../test/support/secrets.ts'
 import { checkSecrets, podSecretReferences, serviceAccountSecretReferences } from './check-model.ts'
@@ -15,7 +16,7 @@ import {
   renderSecretText,
 } from './render.ts'
 
-const now = new Date('2026-11-22T12:00:00Z')
+const now = FIXED_NOW
 const b64 = (v: string | Uint8Array): string => Buffer.from(v).toString('base64')
 
 function secret(name: string, type: string, data: Record<string, string | Uint8Array>, namespace = 'ml'): V1Secret {
@@ -213,7 +214,7 @@ describe('check', () => {
       opaque,
       secret('pull', 'kubernetes.io/dockerconfigjson', { '.dockerconfigjson': '{"auths":{}}' }),
       secret('sh.helm.release.v1.x.v1', 'helm.sh/release.v1', { release: helmPayload({ name: 'x' }) }),
-    ].map((s) => analyzeSecret(s, new Date()))
+    ].map((s) => analyzeSecret(s, now))
     const refs = [...podSecretReferences(pod), ...serviceAccountSecretReferences(account)]
     const findings = checkSecrets(views, refs, { withinDays: 30 })
     expect(findings.map((f) => `${f.kind} ${f.secret}${f.key === undefined ? '' : `/${f.key}`}`)).toEqual([

@@ -1,5 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
+import { FIXED_NOW } from '../../shared/cli/memory-io.ts'
 import { renderView } from '../../shared/output/index.ts'
 import { node, pod } from '../../test/sim/scenario/builders.ts'
 import { buildNodesReport, emptyTotals, foldPodIntoNodeTotals, type NodesSnapshot, type PodTotals } from './model.ts'
@@ -8,7 +9,7 @@ import { renderNodes } from './render-nodes.ts'
 import { renderPods } from './render-pods.ts'
 
 const created = new Date('2026-11-01T00:00:00Z')
-const now = new Date('2026-11-22T12:00:00Z')
+const now = FIXED_NOW
 
 function fixture(): NodesSnapshot {
   const nodes = [

@@ -1,6 +1,13 @@
 import { Readable, Writable } from 'node:stream'
 import { colorEnabled, type Io } from './io.ts'
 
+/**
+ * The one clock every test reads "now" from: memory Ios, scenarios, and the certificates and tokens tests issue.
+ * Tests that compare ages or days left with objects made at the real date fail on any other day, so nothing in a
+ * test may mix this clock with Date.now().
+ */
+export const FIXED_NOW: Date = new Date('2026-11-22T12:00:00Z')
+
 /** An Io held in memory for tests: what a command wrote to each stream, a fixed clock and a given stdin. */
 export interface MemoryIo extends Io {
   /** Everything written to io.out so far, as UTF-8. */
@@ -17,7 +24,7 @@ export interface MemoryIoOptions {
   tty?: boolean
   /** The environment the command sees (default empty, so the host's NO_COLOR or KUBECONFIG never leak in). */
   env?: Record<string, string>
-  /** What io.now() returns (default 2026-11-22T12:00:00Z). */
+  /** What io.now() returns (default FIXED_NOW). */
   now?: Date
   /** Terminal width; defaults to 120 on a tty and undefined otherwise, as processIo reports it. */
   columns?: number
@@ -40,7 +47,7 @@ export function createMemoryIo(options: MemoryIoOptions = {}): MemoryIo {
   const err: Buffer[] = []
   const tty = options.tty ?? false
   const env = { ...options.env }
-  const now = options.now ?? new Date('2026-11-22T12:00:00Z')
+  const now = options.now ?? FIXED_NOW
   return {
     out: sink(out),
     err: sink(err),

@@ -9,7 +9,7 @@ import { validateManifestWithArchives } from '../../scripts/dist/krew-validate.t
 import { type DistPlugin, distPlugins, VERSION } from '../../scripts/dist/plugins.ts'
 import { archiveFileName, INDEX_DIR, RELEASE_DIR, releaseBaseUrl } from '../../scripts/dist/release.ts'
 import { TARGETS, targetKey } from '../../scripts/dist/targets.ts'
-import { demoScenario } from '../sim/scenario/demo.ts'
+import { liveDemoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
 import { kubectl } from '../support/run.ts'
 
@@ -62,7 +62,7 @@ if (plugins.length === 0) {
       symlinkSync(join(store, plugin.completionBin), join(binDir, plugin.completionBin))
       chmodSync(join(store, platform.bin), 0o755)
     }
-    sim = await startSim({ scenario: demoScenario(), runContainers: false })
+    sim = await startSim({ scenario: liveDemoScenario(), runContainers: false })
     config = sim.writeKubeconfig({ user: 'admin' })
     const kubectlPath = execFileSync('which', ['kubectl'], { encoding: 'utf8' }).trim()
     env = { PATH: [binDir, dirname(kubectlPath), '/usr/bin', '/bin'].join(':') }

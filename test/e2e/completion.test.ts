@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { completionLauncher } from '../../scripts/dist/build.ts'
 import { distPlugins } from '../../scripts/dist/plugins.ts'
-import { demoScenario } from '../sim/scenario/demo.ts'
+import { liveDemoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
 import { pluginBinDir, pluginPath } from '../support/plugins.ts'
 import { kubectl } from '../support/run.ts'
@@ -17,7 +17,7 @@ let config: string
 let env: NodeJS.ProcessEnv
 
 beforeAll(async () => {
-  sim = await startSim({ scenario: demoScenario(), runContainers: false })
+  sim = await startSim({ scenario: liveDemoScenario(), runContainers: false })
   config = sim.writeKubeconfig({ user: 'admin' })
   const bin = pluginBinDir()
   for (const plugin of distPlugins()) {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { demoScenario } from '../sim/scenario/demo.ts'
+import { liveDemoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
 import { pluginBinDir, pluginPath } from '../support/plugins.ts'
 import { kubectl } from '../support/run.ts'
@@ -13,7 +13,7 @@ let admin: string
 let env: NodeJS.ProcessEnv
 
 beforeAll(async () => {
-  sim = await startSim({ scenario: demoScenario(), runContainers: true })
+  sim = await startSim({ scenario: liveDemoScenario(), runContainers: true })
   admin = sim.writeKubeconfig({ user: 'admin', namespace: 'ml-team' })
   env = { PATH: pluginPath(pluginBinDir()) }
 })

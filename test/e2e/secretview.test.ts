@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { demoScenario } from '../sim/scenario/demo.ts'
+import { liveDemoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
 import { pluginBinDir, pluginPath } from '../support/plugins.ts'
 import { kubectl } from '../support/run.ts'
@@ -10,7 +10,7 @@ let admin: string
 let env: NodeJS.ProcessEnv
 
 beforeAll(async () => {
-  sim = await startSim({ scenario: demoScenario(), runContainers: false })
+  sim = await startSim({ scenario: liveDemoScenario(), runContainers: false })
   admin = sim.writeKubeconfig({ user: 'admin', namespace: 'ml-team' })
   env = { PATH: pluginPath(pluginBinDir()) }
 })

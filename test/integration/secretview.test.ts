@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { secretviewRoot } from '../../plugins/secretview/root.ts'
-import { createMemoryIo } from '../../shared/cli/memory-io.ts'
+import { createMemoryIo, FIXED_NOW } from '../../shared/cli/memory-io.ts'
 import { runPlugin } from '../../shared/cli/run.ts'
 import { EXIT_CODES } from '../../shared/errors.ts'
 import type { KubeObject } from '../sim/object.ts'
@@ -155,19 +155,19 @@ describe('typed secrets made for real', () => {
     const shown = await sv(['shop-tls'])
     expect(shown.code, shown.stderr).toBe(0)
     expect(shown.stdout).toMatch(
-      /certificate CN=shop.example.com, DNS:shop.example.com DNS:api.shop.example.com, expires in 2[45]d/,
+      /certificate CN=shop.example.com, DNS:shop.example.com DNS:api.shop.example.com, expires in 25d/,
     )
     expect(shown.stdout).toContain('rsa private key 2048 bits, matches tls.crt')
     const check = await sv(['check'])
     expect(check.code).toBe(EXIT_CODES.found)
-    expect(check.stdout).toMatch(/^shop-tls +tls\.crt +expiring +CN=shop\.example\.com expires in 2[45]d/m)
+    expect(check.stdout).toMatch(/^shop-tls +tls\.crt +expiring +CN=shop\.example\.com expires in 25d/m)
   })
 
   it('a real JWT: header and claims, never the signature', async () => {
     const token = signedJwt({
       sub: 'system:serviceaccount:ml-team:deployer',
       aud: ['https://kubernetes.default.svc'],
-      exp: Math.floor(Date.now() / 1000) + 3600,
+      exp: Math.floor(FIXED_NOW.getTime() / 1000) + 3600,
     })
     await sv(['create', 'deployer-token', '--prompt', 'token'], { stdin: token })
     const shown = await sv(['deployer-token'])

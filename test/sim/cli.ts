@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { demoScenario } from './scenario/demo.ts'
+import { liveDemoScenario } from './scenario/demo.ts'
 import { generateCluster } from './scenario/generate.ts'
 import { startSim } from './sim.ts'
 
@@ -29,7 +29,7 @@ const { values } = parseArgs({
 const started = performance.now()
 const scenario =
   values.nodes === undefined
-    ? demoScenario(new Date(Math.floor(Date.now() / 60_000) * 60_000))
+    ? liveDemoScenario()
     : generateCluster({
         nodes: Number(values.nodes),
         podsPerNode: Number(values['pods-per-node']),

@@ -22,11 +22,20 @@ export interface IssuedCert {
   key: Buffer
 }
 
+const YEAR_MS = 365 * 86_400_000
+/**
+ * Certificates are valid from two years before they are issued and for as long after: the suite is run with the
+ * date moved a year either way (faketime), which moves our clock and openssl's but not that of kubectl, a Go
+ * binary that reads the kernel's clock directly, and kubectl must still accept the simulator's certificates.
+ */
+const CLOCK_SKEW_MS = 2 * YEAR_MS
+
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] })
 }
 
-function opensslDate(date: Date): string {
+/** A date as `openssl ca -startdate/-enddate` take it (YYYYMMDDHHMMSSZ). */
+export function opensslDate(date: Date): string {
   return `${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`
 }
 
@@ -57,24 +66,29 @@ export function createPki(dir: string, options: { serverNames?: string[] } = {})
     ].join('\n'),
   )
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir)
+  openssl(['req', '-new', '-key', 'ca.key', '-subj', '/CN=kubectl-suite-sim-ca', '-out', 'ca.csr'], dir)
+  writeFileSync(join(dir, 'ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n')
+  const now = Date.now()
   openssl(
     [
-      'req',
-      '-x509',
-      '-new',
-      '-key',
+      'ca',
+      '-batch',
+      '-selfsign',
+      '-config',
+      'ca.cnf',
+      '-keyfile',
       'ca.key',
-      '-sha256',
-      '-days',
-      '3650',
-      '-subj',
-      '/CN=kubectl-suite-sim-ca',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
+      '-in',
+      'ca.csr',
       '-out',
       'ca.crt',
+      '-notext',
+      '-extfile',
+      'ca.ext',
+      '-startdate',
+      opensslDate(new Date(now - CLOCK_SKEW_MS)),
+      '-enddate',
+      opensslDate(new Date(now + 10 * YEAR_MS)),
     ],
     dir,
   )
@@ -109,8 +123,8 @@ function issue(
     `${['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', ...options.extensions].join('\n')}\n`,
   )
   const now = Date.now()
-  const notBefore = options.notBefore ?? new Date(now - 3600_000)
-  const notAfter = options.notAfter ?? new Date(now + 365 * 86400_000)
+  const notBefore = options.notBefore ?? new Date(now - CLOCK_SKEW_MS)
+  const notAfter = options.notAfter ?? new Date(now + CLOCK_SKEW_MS + YEAR_MS)
   openssl(
     [
       'ca',

@@ -247,7 +247,8 @@ function withClusterCa(objects: KubeObject[], caCert: Buffer): KubeObject[] {
 }
 
 function tlsSecrets(pki: Pki, scenario: Scenario): KubeObject[] {
-  const now = Date.now()
+  // Relative to the scenario's clock, not the real date: check's days-left figures are read against that clock.
+  const now = scenario.now.getTime()
   return (scenario.tlsSecrets ?? []).map((spec) => {
     const issued = issueServingCert(pki, `${spec.namespace}-${spec.name}`, spec.dnsNames, {
       notBefore: new Date(now - 30 * 86_400_000),

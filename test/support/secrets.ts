@@ -1,36 +1,84 @@
 import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync, sign } from 'node:crypto'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { FIXED_NOW } from '../../shared/cli/memory-io.ts'
+import { opensslDate } from '../sim/pki.ts'
 
 /** Real secret payloads for tests: openssl certificates, signed JWTs and Helm release blobs. */
-/** A self-signed certificate made by the real openssl, with the SANs and validity a test asks for. */
-export function opensslCertificate(cn: string, sans: string[], days: number): { cert: string; key: string } {
+/**
+ * A self-signed certificate made by the real openssl, with the SANs a test asks for, valid from `now` (the tests'
+ * FIXED_NOW unless given) for `days` days. `openssl ca -selfsign` is used because only it takes explicit start and
+ * end dates (OpenSSL 3.0's `req -x509` starts at the real date), so days-left figures hold on any day.
+ */
+export function opensslCertificate(
+  cn: string,
+  sans: string[],
+  days: number,
+  now: Date = FIXED_NOW,
+): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'secretview-cert-'))
-  execFileSync(
-    'openssl',
-    [
+  try {
+    const run = (args: string[]): void => {
+      execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
+    }
+    writeFileSync(join(dir, 'index.txt'), '')
+    writeFileSync(join(dir, 'serial'), '1000\n')
+    writeFileSync(
+      join(dir, 'ca.cnf'),
+      [
+        '[ ca ]',
+        'default_ca = self',
+        '[ self ]',
+        `database = ${join(dir, 'index.txt')}`,
+        `new_certs_dir = ${dir}`,
+        `serial = ${join(dir, 'serial')}`,
+        'default_md = sha256',
+        'policy = anything',
+        'unique_subject = no',
+        'copy_extensions = copy',
+        '[ anything ]',
+        'commonName = supplied',
+        '',
+      ].join('\n'),
+    )
+    run(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'key.pem'])
+    run([
       'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      String(days),
+      '-new',
+      '-key',
+      'key.pem',
       '-subj',
       `/CN=${cn}`,
       '-addext',
       `subjectAltName=${sans.map((s) => `DNS:${s}`).join(',')}`,
-    ],
-    { stdio: 'ignore' },
-  )
-  return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') }
+      '-out',
+      'req.pem',
+    ])
+    run([
+      'ca',
+      '-batch',
+      '-selfsign',
+      '-config',
+      'ca.cnf',
+      '-keyfile',
+      'key.pem',
+      '-in',
+      'req.pem',
+      '-out',
+      'cert.pem',
+      '-notext',
+      '-startdate',
+      opensslDate(now),
+      '-enddate',
+      opensslDate(new Date(now.getTime() + days * 86_400_000)),
+    ])
+    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /** A real RS256 JWT signed with a fresh key. */

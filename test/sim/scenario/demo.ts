@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
+import { FIXED_NOW } from '../../../shared/cli/memory-io.ts'
 import type { KubeObject } from '../object.ts'
 import { timestamp } from '../object.ts'
 import {
@@ -65,7 +66,16 @@ function secret(
   }
 }
 
-export function demoScenario(now: Date = new Date('2026-11-22T12:00:00Z')): Scenario {
+/**
+ * The demo cluster as of the current minute, for anything that runs the plugins as real processes (the demo, the
+ * end-to-end and dist tests): they read the real clock, so ages and days left must be relative to it. Tests that
+ * run a plugin in process with a memory Io use demoScenario() at FIXED_NOW instead.
+ */
+export function liveDemoScenario(): Scenario {
+  return demoScenario(new Date(Math.floor(Date.now() / 60_000) * 60_000))
+}
+
+export function demoScenario(now: Date = FIXED_NOW): Scenario {
   const random = seededRandom(42)
   const days = (d: number): Date => new Date(now.getTime() - d * 86_400_000)
   const minutes = (m: number): Date => new Date(now.getTime() - m * 60_000)

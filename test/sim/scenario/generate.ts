@@ -1,3 +1,4 @@
+import { FIXED_NOW } from '../../../shared/cli/memory-io.ts'
 import type { KubeObject } from '../object.ts'
 import {
   type ContainerSpec,
@@ -55,7 +56,7 @@ const SHAPES: ((i: number) => Pick<PodSpec, 'containers' | 'initContainers' | 'o
 ]
 
 export function generateCluster(options: GenerateOptions): Scenario {
-  const now = options.now ?? new Date('2026-11-22T12:00:00Z')
+  const now = options.now ?? FIXED_NOW
   const random = seededRandom(options.seed ?? 7)
   const created = new Date(now.getTime() - 30 * 86_400_000)
   const objects: KubeObject[] = []

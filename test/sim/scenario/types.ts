@@ -12,7 +12,7 @@ export interface TlsSecretSpec {
   namespace: string
   name: string
   dnsNames: string[]
-  /** Days from start-up until the certificate expires (negative: already expired). */
+  /** Days from the scenario's `now` until the certificate expires (negative: already expired). */
   daysValid: number
   created: Date
 }
