@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import type { V1Node, V1Pod } from '@kubernetes/client-node'
+import { pushAll } from '../../shared/arrays.ts'
 import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { foldList, listAll } from '../../shared/kube/list.ts'
@@ -171,7 +172,7 @@ async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: S
       : Promise.resolve({ value: undefined, warning: undefined })
     try {
       const [found, m] = await Promise.all([listPlatformPods(kube, query, namespace), metrics])
-      rows.push(...found.rows)
+      pushAll(rows, found.rows)
       unknownOwner += found.unknownOwner
       if (m.value !== undefined) usageOfRows(found.rows, m.value, usage)
       if (m.warning !== undefined) metricWarnings.add(m.warning)

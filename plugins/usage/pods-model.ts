@@ -1,4 +1,5 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node'
+import { pushAll } from '../../shared/arrays.ts'
 import { milliValue, nanoValue, parseQuantity, percentOf, quantityFromNano, value } from '../../shared/quantity.ts'
 import { effectivePodLimits, effectivePodRequests, type ResourceAmounts } from './resources.ts'
 
@@ -181,7 +182,7 @@ export function groupPodRows(rows: PodRow[], by: 'node' | 'namespace' | 'owner')
   const result: PodRow[] = []
   for (const key of [...groups.keys()].sort()) {
     const members = groups.get(key) as PodRow[]
-    result.push(...members)
+    pushAll(result, members)
     const resources: Record<string, PodFigures> = {}
     for (const name of Object.keys(members[0]?.resources ?? {})) {
       let requests = 0

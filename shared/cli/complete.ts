@@ -1,4 +1,5 @@
 import type { CommandDef } from 'citty'
+import { pushAll } from '../arrays.ts'
 import type { Kube } from '../kube/connect.ts'
 import { listAll } from '../kube/list.ts'
 import { resourcePath } from '../kube/paths.ts'
@@ -162,7 +163,7 @@ export async function complete(root: CommandDef, args: readonly string[], option
         def.complete !== undefined &&
         (typed < table.positionals.length || def.multiple === true)
       )
-        candidates.push(...(await liveNames(def.complete, words, defs, options)))
+        pushAll(candidates, await liveNames(def.complete, words, defs, options))
     }
   } catch (error) {
     // Shown only at -v: a cluster that cannot be reached simply offers no live names.

@@ -1,10 +1,11 @@
+import { maxOf } from '../arrays.ts'
 /**
  * A `kubectl describe`-style block: one `Label:` per line, padded so the values line up. Labels may be indented
  * with leading spaces for a nested block.
  */
 export function renderFields(rows: readonly (readonly [string, string])[]): string {
   if (rows.length === 0) return ''
-  const width = Math.max(...rows.map(([label]) => label.length)) + 2
+  const width = maxOf(rows, ([label]) => label.length) + 2
   return rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}\n`).join('')
 }
 

@@ -194,3 +194,15 @@ describe('displayWidth', () => {
     expect(displayWidth(text)).toBe(width)
   })
 })
+
+describe('renderTable at cluster scale', () => {
+  it('lays out 300,000 rows (a spread over the rows overflowed the call stack at ~150,000)', () => {
+    const rows = Array.from({ length: 300_000 }, (_, i) => [`pod-${i}`, String(i % 97)])
+    rows[123_456] = ['the-widest-pod-name-of-them-all', '7']
+    const out = renderTable({ columns: [{ header: 'NAME' }, { header: 'CPU', align: 'right' }] as const, rows }, plain)
+    const lines = out.split('\n')
+    expect(lines).toHaveLength(300_002)
+    expect(lines[0]).toBe(`NAME${' '.repeat(30)}CPU`)
+    expect(lines[123_457]).toBe(`the-widest-pod-name-of-them-all${' '.repeat(5)}7`)
+  })
+})

@@ -1,3 +1,4 @@
+import { maxOf } from '../arrays.ts'
 import { type ColorRole, colorize } from './color.ts'
 import { displayWidth } from './width.ts'
 
@@ -107,7 +108,7 @@ export function renderTable(table: TableView, options: TableOptions): string {
   for (const row of table.rows) lines.push(visible.map((index) => layCell(cellOf(row[index]), options.color)))
 
   const last = visible.length - 1
-  const contentWidths = visible.map((_, position) => Math.max(0, ...lines.map((line) => line[position]?.width ?? 0)))
+  const contentWidths = visible.map((_, position) => maxOf(lines, (line) => line[position]?.width ?? 0))
   const columnWidths = contentWidths.map((width) => Math.max(TAB_MIN_WIDTH, width + TAB_PADDING))
   const rightAligned = visible.map((index) => table.columns[index]?.align === 'right')
 

@@ -5,6 +5,7 @@ import { basename, dirname, join, posix, relative, resolve, sep } from 'node:pat
 import { Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
+import { pushAll } from '../arrays.ts'
 import { SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
 import { execCapture, execInPod } from '../kube/exec.ts'
@@ -153,7 +154,7 @@ async function localFiles(root: string, start: string): Promise<{ path: string; 
   if (info.isFile()) return [{ path: relative(root, start), size: info.size }]
   if (!info.isDirectory()) return []
   const out: { path: string; size: number }[] = []
-  for (const entry of await readdir(start)) out.push(...(await localFiles(root, join(start, entry))))
+  for (const entry of await readdir(start)) pushAll(out, await localFiles(root, join(start, entry)))
   return out
 }
 
