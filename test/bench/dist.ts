@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { DIST } from '../../scripts/dist/build.ts'
 import { distPlugins } from '../../scripts/dist/plugins.ts'
-import { measure, median, row } from './measure.ts'
+import { command, compare } from './measure.ts'
 
 /**
  * Cold start of each built single-file binary (`--version` and `--help`, which must not load the Kubernetes
@@ -11,7 +11,7 @@ import { measure, median, row } from './measure.ts'
  * Skipped with a message when nothing is built (`npm run build`).
  */
 export async function benchDist(env: NodeJS.ProcessEnv): Promise<void> {
-  process.stdout.write('\n== single-file binaries (median of 7) ==\n')
+  process.stdout.write('\n== single-file binaries ==\n')
   const platform = `linux-${process.arch === 'arm64' ? 'arm64' : 'amd64'}`
   const built = distPlugins().filter((p) => existsSync(join(DIST, platform, p.bin)))
   if (built.length === 0) {
@@ -20,15 +20,11 @@ export async function benchDist(env: NodeJS.ProcessEnv): Promise<void> {
   }
   const kubectlPath = execFileSync('which', ['kubectl'], { encoding: 'utf8' }).trim()
   const kubectlSize = statSync(kubectlPath).size
-  const kubectlVersion = await median(7, () => measure('kubectl', ['version', '--client'], env))
+  const kubectlVersion = command('kubectl version --client', 'kubectl', ['version', '--client'], env)
   for (const plugin of built) {
     const bin = join(DIST, platform, plugin.bin)
-    for (const flag of ['--version', '--help']) {
-      const ours = await median(7, () => measure(bin, [flag], env))
-      process.stdout.write(
-        `${row(`${plugin.bin} ${flag} (binary)`, ours, kubectlVersion, 'kubectl version --client')}\n`,
-      )
-    }
+    for (const flag of ['--version', '--help'])
+      await compare(`${plugin.bin} ${flag} (binary)`, command('ours', bin, [flag], env), kubectlVersion)
     const size = statSync(bin).size
     process.stdout.write(
       `${plugin.bin} size ${(size / 2 ** 20).toFixed(1)} MiB | kubectl ${(kubectlSize / 2 ** 20).toFixed(1)} MiB | ratio ${(size / kubectlSize).toFixed(2)}\n`,

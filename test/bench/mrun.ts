@@ -4,14 +4,14 @@ import { join } from 'node:path'
 import { REPO_ROOT } from '../support/plugins.ts'
 import { run } from '../support/run.ts'
 import { startSimChild } from '../support/sim-child.ts'
-import { measure, row } from './measure.ts'
+import { command, compare, QUICK } from './measure.ts'
 
 /**
  * `kubectl mrun list -A` over many runs (mrun-labelled Jobs spread over namespaces, plus unrelated Jobs it must
  * filter out) against `kubectl get jobs -A` with the same label selector, on one simulated cluster.
  */
 export async function benchMrun(node: string, baseEnv: NodeJS.ProcessEnv): Promise<void> {
-  const count = Number(process.env.BENCH_MRUN_JOBS ?? '3000')
+  const count = Number(process.env.BENCH_MRUN_JOBS ?? (QUICK ? '600' : '3000'))
   process.stdout.write(`\n== ${count} mrun runs (+${count / 2} other jobs) ==\n`)
   const sim = await startSimChild(['--nodes', '10', '--pods-per-node', '5', '--no-run-containers'])
   try {
@@ -47,13 +47,16 @@ export async function benchMrun(node: string, baseEnv: NodeJS.ProcessEnv): Promi
       timeoutMs: 600_000,
     })
     if (created.code !== 0) throw new Error(`creating the bench jobs failed: ${created.stderr}`)
-    const ours = await measure(node, [join(REPO_ROOT, 'plugins/mrun/main.ts'), 'list', '-A'], env)
-    const theirs = await measure(
-      'kubectl',
-      ['get', 'jobs', '-A', '-l', 'app.kubernetes.io/managed-by=kubectl-mrun'],
-      env,
+    await compare(
+      'kubectl mrun list -A',
+      command('ours', node, [join(REPO_ROOT, 'plugins/mrun/main.ts'), 'list', '-A'], env),
+      command(
+        'kubectl get jobs -A -l managed-by=mrun',
+        'kubectl',
+        ['get', 'jobs', '-A', '-l', 'app.kubernetes.io/managed-by=kubectl-mrun'],
+        env,
+      ),
     )
-    process.stdout.write(`${row('kubectl mrun list -A', ours, theirs, 'kubectl get jobs -A -l managed-by=mrun')}\n`)
   } finally {
     await sim.stop()
   }

@@ -3,15 +3,16 @@ import { existingPlugins, pluginBinDir, pluginPath, REPO_ROOT } from '../support
 import { startSimChild } from '../support/sim-child.ts'
 import { benchAeSessions } from './ae-sessions.ts'
 import { benchDist } from './dist.ts'
-import { type Measurement, measure, median, row } from './measure.ts'
+import { command, compare, PAIRS, QUICK, sequence, spread } from './measure.ts'
 import { benchMrun } from './mrun.ts'
 import { benchPvclaim } from './pvclaim.ts'
 import { benchSecretview } from './secretview.ts'
 
 /**
- * `npm run bench`: one run, side-by-side ratios against the real kubectl on the same simulated cluster, with
- * peak memory (GNU time's maximum resident set size). A ratio below 1 means we are faster.
- * BENCH_SMALL_NODES / BENCH_NODES / BENCH_PODS_PER_NODE scale it down for a quick look.
+ * `npm run bench`: ratios against the real kubectl on the same simulated cluster, with peak memory (GNU time's
+ * maximum resident set size). Every comparison runs ours and kubectl alternately and reports paired medians with
+ * their range; a ratio below 1 means we are faster. `--quick` runs one pair on smaller clusters.
+ * BENCH_SMALL_NODES / BENCH_NODES / BENCH_PODS_PER_NODE / BENCH_PAIRS scale it by hand.
  */
 const node = process.execPath
 const bin = pluginBinDir()
@@ -20,31 +21,31 @@ const usageEntry = join(REPO_ROOT, 'plugins/usage/main.ts')
 const hasUsage = existingPlugins().some((p) => p.name === 'usage')
 const podsPerNode = process.env.BENCH_PODS_PER_NODE ?? '30'
 
-function combined(a: Measurement, b: Measurement): Measurement {
-  return { seconds: a.seconds + b.seconds, peakMb: Math.max(a.peakMb, b.peakMb), code: a.code || b.code }
-}
-
-process.stdout.write('== start-up (median of 7) ==\n')
-const kubectlVersion = await median(7, () => measure('kubectl', ['version', '--client'], baseEnv))
+process.stdout.write(`(${PAIRS} pairs per comparison${QUICK ? ', quick' : ', after one warm-up each'})\n`)
+process.stdout.write('\n== start-up ==\n')
+const kubectlVersion = command('kubectl version --client', 'kubectl', ['version', '--client'], baseEnv)
 for (const plugin of existingPlugins()) {
-  const ours = await median(7, () => measure(node, [join(REPO_ROOT, plugin.entry), '--version'], baseEnv))
-  process.stdout.write(
-    `${row(`kubectl-${plugin.name} --version (from source)`, ours, kubectlVersion, 'kubectl version --client')}\n`,
+  await compare(
+    `kubectl-${plugin.name} --version (from source)`,
+    command('ours', node, [join(REPO_ROOT, plugin.entry), '--version'], baseEnv),
+    kubectlVersion,
   )
 }
 await benchDist(baseEnv)
 
 if (hasUsage) {
-  const nodes = process.env.BENCH_SMALL_NODES ?? '1000'
+  const nodes = process.env.BENCH_SMALL_NODES ?? (QUICK ? '200' : '1000')
   process.stdout.write(`\n== ${nodes} nodes, ${Number(nodes) * Number(podsPerNode)} pods ==\n`)
   const sim = await startSimChild(['--nodes', nodes, '--pods-per-node', podsPerNode, '--no-run-containers'])
   try {
     const env = { ...baseEnv, KUBECONFIG: sim.kubeconfig }
-    const ours = await measure(node, [usageEntry, 'nodes'], env)
-    const describe = await measure('kubectl', ['describe', 'nodes'], env)
-    const top = await measure('kubectl', ['top', 'nodes'], env)
-    process.stdout.write(
-      `${row('kubectl usage nodes', ours, combined(describe, top), 'kubectl describe nodes + top nodes')}\n`,
+    await compare(
+      'kubectl usage nodes',
+      command('ours', node, [usageEntry, 'nodes'], env),
+      sequence('kubectl describe nodes + top nodes', [
+        command('describe', 'kubectl', ['describe', 'nodes'], env),
+        command('top', 'kubectl', ['top', 'nodes'], env),
+      ]),
     )
   } finally {
     await sim.stop()
@@ -55,21 +56,44 @@ if (existingPlugins().some((p) => p.name === 'ae-sessions')) await benchAeSessio
 if (existingPlugins().some((p) => p.name === 'secretview')) await benchSecretview(baseEnv)
 if (existingPlugins().some((p) => p.name === 'pvclaim')) await benchPvclaim(baseEnv)
 
-const nodes = process.env.BENCH_NODES ?? '5000'
-process.stdout.write(`\n== ${nodes} nodes, ${Number(nodes) * Number(podsPerNode)} pods, page by page ==\n`)
+const nodes = process.env.BENCH_NODES ?? (QUICK ? '500' : '5000')
+const pods = Number(nodes) * Number(podsPerNode)
+process.stdout.write(`\n== ${nodes} nodes, ${pods} pods, page by page ==\n`)
 const sim = await startSimChild(['--nodes', nodes, '--pods-per-node', podsPerNode, '--no-run-containers'])
 process.stdout.write(`simulated cluster generated and serving in ${sim.startSeconds}s\n`)
 try {
   const env = { ...baseEnv, KUBECONFIG: sim.kubeconfig }
-  const theirs = await measure('kubectl', ['get', 'pods', '-A', '--chunk-size=500', '-o', 'name'], env)
-  const fold = await measure(node, [join(REPO_ROOT, 'test/bench/list-pods.ts')], env)
-  process.stdout.write(
-    `${row('shared core paginated fold (-o name)', fold, theirs, 'kubectl get pods -A --chunk-size=500 -o name')}\n`,
+  const getPods = command(
+    'kubectl get pods -A --chunk-size=500 -o name',
+    'kubectl',
+    ['get', 'pods', '-A', '--chunk-size=500', '-o', 'name'],
+    env,
+  )
+  await compare(
+    'shared core paginated fold (-o name)',
+    command('ours', node, [join(REPO_ROOT, 'test/bench/list-pods.ts')], env),
+    getPods,
   )
   if (hasUsage) {
-    const usage = await measure(node, [usageEntry, 'nodes'], env)
-    process.stdout.write(
-      `${row('kubectl usage nodes', usage, theirs, 'kubectl get pods -A --chunk-size=500 -o name')}\n`,
+    // The floor: our transport fetching and parsing the same pages and doing nothing else. Client CPU above it
+    // is what folding and printing cost.
+    const floor = command('fetch-and-parse floor', node, [join(REPO_ROOT, 'test/bench/fetch-parse.ts')], env)
+    for (const args of [['nodes'], ['pods', '-A']]) {
+      const result = await compare(
+        `kubectl usage ${args.join(' ')}`,
+        command('ours', node, [usageEntry, ...args], env),
+        floor,
+      )
+      const cpu = spread(result.ours, (m) => m.cpuSeconds).median
+      const floorCpu = spread(result.theirs, (m) => m.cpuSeconds).median
+      process.stdout.write(
+        `  client CPU ${cpu.toFixed(2)}s vs floor ${floorCpu.toFixed(2)}s: ${(cpu / floorCpu).toFixed(2)}× the floor\n`,
+      )
+    }
+    await compare(
+      'kubectl usage pods -A',
+      command('ours', node, [usageEntry, 'pods', '-A'], env),
+      command('kubectl get pods -A -o wide', 'kubectl', ['get', 'pods', '-A', '--chunk-size=500', '-o', 'wide'], env),
     )
   }
 } finally {
