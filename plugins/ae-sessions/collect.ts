@@ -21,7 +21,7 @@ import {
   type RowFilter,
   type WorkloadRow,
 } from './model.ts'
-import { identifyWorkload, ownerOf, type PlatformConfig, type WorkloadKind } from './platform.ts'
+import { identifyWorkload, ownerOf, ownerQueries, type PlatformConfig, type WorkloadKind } from './platform.ts'
 
 /**
  * The API reads of `kubectl ae-sessions`: one paginated pod list (platform pods kept page by page, everything else
@@ -40,6 +40,8 @@ export interface WorkloadQuery {
   /** Applied page by page, so rows that are not wanted are never kept. */
   filter?: RowFilter | undefined
   signal?: AbortSignal | undefined
+  /** Where to say, at -v 1, how the pods were read. */
+  log?: ((message: string) => void) | undefined
 }
 
 export interface WorkloadSnapshot {
@@ -68,12 +70,24 @@ interface Kept {
   unknownOwner: number
 }
 
-async function listPlatformPods(kube: Kube, query: WorkloadQuery, namespace: string | undefined): Promise<Kept> {
+/** A user's selector and ours, both applied: requirements joined by a comma are ANDed. */
+function bothSelectors(user: string | undefined, ours: string): string | undefined {
+  const parts = [user, ours].filter((s) => s !== undefined && s !== '')
+  return parts.length === 0 ? undefined : parts.join(',')
+}
+
+/** One paginated pod list under a label selector, platform pods kept page by page. */
+async function foldPlatformPods(
+  kube: Kube,
+  query: WorkloadQuery,
+  namespace: string | undefined,
+  labelSelector: string | undefined,
+): Promise<Kept> {
   const result = await foldList<V1Pod, Kept>(
     kube.transport,
     {
       path: resourcePath({ plural: 'pods', namespace }),
-      labelSelector: query.labelSelector,
+      labelSelector,
       fieldSelector: query.fieldSelector,
       chunkSize: query.chunkSize,
       context: { verb: 'list', resource: 'pods', namespace },
@@ -96,14 +110,82 @@ async function listPlatformPods(kube: Kube, query: WorkloadQuery, namespace: str
   return result.value
 }
 
+/**
+ * The platform pods of one namespace (or all), with their usage. With an owner filter the server selects that
+ * owner's pods by label (see ownerQueries), and metrics are listed under the same selectors, so `--mine` on a
+ * 20,000-pod platform reads a user's pods and not everyone's; only owner keys that are annotations need a scan.
+ */
+async function platformPodsIn(
+  kube: Kube,
+  query: WorkloadQuery,
+  namespace: string | undefined,
+): Promise<Kept & { usage: Map<string, PodUsage> | undefined; warning: string | undefined }> {
+  const owner = query.filter?.owner
+  const plan =
+    owner === undefined ? { selected: [], scan: '', scanBecause: undefined } : ownerQueries(query.config, owner)
+  if (plan.scanBecause !== undefined && plan.scan !== undefined)
+    query.log?.(
+      `owner key ${plan.scanBecause} is an annotation, which the server cannot select on: reading every pod${plan.scan === '' ? '' : ` without ${plan.scan.replaceAll('!', '').replaceAll(',', ', ')}`} to check it`,
+    )
+  const listMetrics = (selector: string | undefined): Promise<MetricsResult<Map<string, PodMetricsItem>>> =>
+    query.metrics
+      ? optionalMetrics(() => listPodMetrics(kube, query, namespace, selector))
+      : Promise.resolve({ value: undefined, warning: undefined })
+  const parts = plan.selected.map(async (selector) => {
+    const labelSelector = bothSelectors(query.labelSelector, selector)
+    const [kept, metrics] = await Promise.all([
+      foldPlatformPods(kube, query, namespace, labelSelector),
+      listMetrics(labelSelector),
+    ])
+    return { kept, metrics }
+  })
+  if (plan.scan !== undefined) {
+    const labelSelector = bothSelectors(query.labelSelector, plan.scan)
+    parts.push(
+      owner === undefined
+        ? Promise.all([foldPlatformPods(kube, query, namespace, labelSelector), listMetrics(labelSelector)]).then(
+            ([kept, metrics]) => ({ kept, metrics }),
+          )
+        : // A scan for one owner usually keeps few rows: their metrics are read only when there are some.
+          foldPlatformPods(kube, query, namespace, labelSelector).then(async (kept) => ({
+            kept,
+            metrics:
+              kept.rows.length === 0
+                ? { value: new Map<string, PodMetricsItem>(), warning: undefined }
+                : await listMetrics(labelSelector),
+          })),
+    )
+  }
+  // Every list settles before an error is thrown, so no request is left running behind a failed one.
+  const settled = await Promise.allSettled(parts)
+  const failed = settled.find((r) => r.status === 'rejected')
+  if (failed !== undefined) throw failed.reason
+  const done = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  const rows: WorkloadRow[] = []
+  let unknownOwner = 0
+  let usage: Map<string, PodUsage> | undefined = query.metrics ? new Map() : undefined
+  let warning: string | undefined
+  for (const { kept, metrics } of done) {
+    pushAll(rows, kept.rows)
+    unknownOwner += kept.unknownOwner
+    if (metrics.value !== undefined && usage !== undefined) usageOfRows(kept.rows, metrics.value, usage)
+    if (metrics.warning !== undefined) {
+      warning = metrics.warning
+      usage = undefined
+    }
+  }
+  return { rows, unknownOwner, usage, warning }
+}
+
 async function listPodMetrics(
   kube: Kube,
   query: WorkloadQuery,
   namespace: string | undefined,
+  labelSelector: string | undefined,
 ): Promise<Map<string, PodMetricsItem>> {
   const { items } = await listAll<PodMetricsItem>(kube.transport, {
     path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
-    labelSelector: query.labelSelector,
+    labelSelector,
     context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
     // Metrics are a nicety: a slow metrics API must not hold the whole command for a minute.
     timeoutMs: METRICS_TIMEOUT_MS,
@@ -131,25 +213,17 @@ function usageOfRows(
 }
 
 export async function collectWorkloads(kube: Kube, query: WorkloadQuery): Promise<WorkloadSnapshot> {
-  const metrics = query.metrics
-    ? optionalMetrics(() => listPodMetrics(kube, query, query.namespace))
-    : Promise.resolve({ value: undefined, warning: undefined })
   try {
-    const [kept, read] = await Promise.all([listPlatformPods(kube, query, query.namespace), metrics])
-    let usage: Map<string, PodUsage> | undefined
-    if (read.value !== undefined) {
-      usage = new Map()
-      usageOfRows(kept.rows, read.value, usage)
-    }
+    const found = await platformPodsIn(kube, query, query.namespace)
     return {
-      ...kept,
-      usage,
-      warnings: read.warning === undefined ? [] : [read.warning],
+      rows: found.rows,
+      unknownOwner: found.unknownOwner,
+      usage: found.usage,
+      warnings: found.warning === undefined ? [] : [found.warning],
       readNamespaces: undefined,
     }
   } catch (error) {
     if (query.namespace !== undefined || !isForbidden(error)) throw error
-    await metrics.catch(() => undefined)
     return collectFromNamespaces(kube, query, error)
   }
 }
@@ -167,15 +241,12 @@ async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: S
   const forbidden: string[] = []
   const metricWarnings = new Set<string>()
   for (const namespace of namespaces) {
-    const metrics = query.metrics
-      ? optionalMetrics(() => listPodMetrics(kube, query, namespace))
-      : Promise.resolve({ value: undefined, warning: undefined })
     try {
-      const [found, m] = await Promise.all([listPlatformPods(kube, query, namespace), metrics])
+      const found = await platformPodsIn(kube, query, namespace)
       pushAll(rows, found.rows)
       unknownOwner += found.unknownOwner
-      if (m.value !== undefined) usageOfRows(found.rows, m.value, usage)
-      if (m.warning !== undefined) metricWarnings.add(m.warning)
+      if (found.usage !== undefined) for (const [key, value] of found.usage) usage.set(key, value)
+      if (found.warning !== undefined) metricWarnings.add(found.warning)
       read.push(namespace)
     } catch (error) {
       if (!isForbidden(error)) throw error

@@ -6,7 +6,9 @@ import {
   DEFAULT_CONFIG,
   defaultLogContainer,
   identifyWorkload,
+  type MetadataKey,
   ownerOf,
+  ownerQueries,
   parseKinds,
   parseMetadataKeys,
 } from './platform.ts'
@@ -196,5 +198,59 @@ describe('container aliases', () => {
     expect(defaultLogContainer('session', ['tool-proxy-a', 'editor'])).toBe('editor')
     expect(defaultLogContainer('deployment', ['app-proxy', 'app'])).toBe('app')
     expect(defaultLogContainer('run', ['main'])).toBe('main')
+  })
+})
+
+describe('ownerQueries: asking the server for one owner’s pods', () => {
+  const label = (key: string): MetadataKey => ({ source: 'label', key })
+  const annotation = (key: string): MetadataKey => ({ source: 'annotation', key })
+  const any = (key: string): MetadataKey => ({ source: 'any', key })
+  it.each([
+    [
+      'the default: the owner label, then unlabelled pods for the annotation',
+      DEFAULT_CONFIG.ownerKeys,
+      'alice',
+      {
+        selected: ['anaconda-owner in (alice,user-creds-alice)'],
+        scan: '!anaconda-owner',
+        scanBecause: 'anaconda.com/owner',
+      },
+    ],
+    [
+      'labels only: no scan at all',
+      [label('anaconda-owner'), label('owner')],
+      'bob',
+      {
+        selected: ['anaconda-owner in (bob,user-creds-bob)', '!anaconda-owner,owner in (bob,user-creds-bob)'],
+        scan: undefined,
+        scanBecause: undefined,
+      },
+    ],
+    [
+      'an annotation first: every pod is read',
+      [annotation('example.com/owner'), label('anaconda-owner')],
+      'bob',
+      { selected: [], scan: '', scanBecause: 'example.com/owner' },
+    ],
+    [
+      'label-or-annotation: the label is selected, pods without it are read',
+      [any('owner')],
+      'bob',
+      { selected: ['owner in (bob,user-creds-bob)'], scan: '!owner', scanBecause: 'owner' },
+    ],
+    [
+      'an owner no label value can hold: nothing to select, the scan still finds annotations',
+      DEFAULT_CONFIG.ownerKeys,
+      'alice@example.com',
+      { selected: [], scan: '!anaconda-owner', scanBecause: 'anaconda.com/owner' },
+    ],
+    [
+      'an owner only the short spelling fits (63 characters)',
+      [label('owner')],
+      'a'.repeat(60),
+      { selected: [`owner in (${'a'.repeat(60)})`], scan: undefined, scanBecause: undefined },
+    ],
+  ] as const)('%s', (_case, ownerKeys, owner, expected) => {
+    expect(ownerQueries({ ...DEFAULT_CONFIG, ownerKeys: [...ownerKeys] }, owner)).toEqual(expected)
   })
 })

@@ -1,4 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node'
+import { isLabelValue } from '../../shared/kube/names.ts'
 
 /**
  * How an install labels its workloads. AE5 installs differ (5.x on Gravity vs BYOK8s, and whatever a platform team
@@ -210,4 +211,35 @@ export function parseMetadataKeys(text: string): MetadataKey[] {
       if (source === 'label' || source === 'annotation') return { source, key: part.slice(colon + 1) }
       return { source: 'any', key: part }
     })
+}
+
+/**
+ * How to ask the server for one owner's pods instead of reading every pod. Owner keys are tried in order (the
+ * first present names the owner), so the pods owned through key i are those without the labels before it and with
+ * key i equal to the owner: one label selector per label key. An annotation cannot be selected on, so from the
+ * first annotation key on, the pods without any of the earlier labels are read and checked here (`scan`).
+ */
+export interface OwnerQueries {
+  /** Label selectors whose pods all have this owner (an owner value no label can hold gets none). */
+  selected: string[]
+  /** A label selector for the pods that must be read and checked one by one ('' = every pod), if any. */
+  scan: string | undefined
+  /** The annotation key that made the scan necessary. */
+  scanBecause: string | undefined
+}
+
+export function ownerQueries(config: PlatformConfig, owner: string): OwnerQueries {
+  // AE5 credential owners carry a prefix that ownerOf strips, so both spellings name the same owner.
+  const values = [owner, `${CREDENTIAL_OWNER_PREFIX}${owner}`].filter(isLabelValue)
+  const absent: string[] = []
+  const selected: string[] = []
+  for (const key of config.ownerKeys) {
+    if (key.source !== 'annotation') {
+      if (values.length > 0)
+        selected.push([...absent.map((k) => `!${k}`), `${key.key} in (${values.join(',')})`].join(','))
+      absent.push(key.key)
+    }
+    if (key.source !== 'label') return { selected, scan: absent.map((k) => `!${k}`).join(','), scanBecause: key.key }
+  }
+  return { selected, scan: undefined, scanBecause: undefined }
 }

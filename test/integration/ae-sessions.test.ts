@@ -220,17 +220,39 @@ describe('list', () => {
 
   it('reads one paginated pod list and one metrics list, however many pages', async () => {
     sim.requests.length = 0
-    const result = await ae(admin, ['--mine', '--chunk-size', '3', '-o', 'name'])
+    const result = await ae(admin, ['--chunk-size', '3', '-o', 'name'])
     expect(result.code).toBe(0)
     const paths = sim.requests.map((r) => `${r.method} ${r.path}`)
     const podPages = paths.filter((p) => p === `GET /api/v1/namespaces/${AE5}/pods`)
     expect(podPages.length).toBe(Math.ceil([...sim.store.all('pods', AE5)].length / 3))
-    expect(paths.filter((p) => p.includes('metrics.k8s.io'))).toEqual([
+    expect(paths.filter((p) => p !== `GET /api/v1/namespaces/${AE5}/pods`)).toEqual([
       `GET /apis/metrics.k8s.io/v1beta1/namespaces/${AE5}/pods`,
     ])
-    expect(paths.filter((p) => !p.endsWith(`/namespaces/${AE5}/pods`))).toEqual([
-      'POST /apis/authentication.k8s.io/v1/selfsubjectreviews',
-    ])
+  })
+
+  it('--mine asks the server for the caller’s pods by label, and reads only unlabelled pods for the annotation key', async () => {
+    // alice owns pods by the anaconda-owner label (also as user-creds-alice) and one session by annotation only.
+    sim.requests.length = 0
+    const result = await ae(alice, ['--mine', '--chunk-size', '2', '-o', 'name', '-v', '1'])
+    expect(result.code, result.stderr).toBe(0)
+    const selectors = (path: string): string[] =>
+      sim.requests.filter((r) => r.path === path).map((r) => new URLSearchParams(r.query).get('labelSelector') ?? '')
+    const owned = 'anaconda-owner in (alice,user-creds-alice)'
+    const podSelectors = new Set(selectors(`/api/v1/namespaces/${AE5}/pods`))
+    expect([...podSelectors].sort()).toEqual(['!anaconda-owner', owned])
+    // The scan keeps the session alice owns by annotation, so the metrics of the unlabelled pods are read too.
+    expect(selectors(`/apis/metrics.k8s.io/v1beta1/namespaces/${AE5}/pods`).sort()).toEqual(['!anaconda-owner', owned])
+    const listed = sim.requests.filter((r) => r.path === `/api/v1/namespaces/${AE5}/pods`).length
+    expect(listed).toBeLessThan(Math.ceil([...sim.store.all('pods', AE5)].length / 2))
+    expect(result.stderr).toContain(
+      'owner key anaconda.com/owner is an annotation, which the server cannot select on: reading every pod without anaconda-owner to check it',
+    )
+    const hers = [...sim.store.all('pods', AE5)].filter((p) => {
+      const label = p.metadata.labels?.['anaconda-owner']
+      const owner = label ?? p.metadata.annotations?.['anaconda.com/owner']
+      return ['alice', 'user-creds-alice'].includes(owner ?? '') && p.metadata.name.startsWith('anaconda-')
+    })
+    expect(result.stdout.trim().split('\n').sort()).toEqual(hers.map((p) => `pod/${p.metadata.name}`).sort())
   })
 })
 

@@ -97,6 +97,7 @@ export default defineSuiteCommand({
         fallbackNamespaces: [cluster.namespace, ...config.namespaces],
         filter: { kinds, owner },
         signal,
+        log: (message) => log.info(message),
       })
       for (const warning of snapshot.warnings) log.warnOnce(warning, warning)
       const rows = snapshot.rows.map((row) => {
