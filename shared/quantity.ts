@@ -66,6 +66,22 @@ export function parseQuantity(text: string): Quantity {
   return q
 }
 
+// A cluster's pods spell their quantities in a few dozen ways ("100m", "128Mi"), so a fold over 150,000 pods
+// parses the same strings hundreds of thousands of times; the cache is cleared when full so odd inputs cannot grow it.
+const NANO_CACHE_LIMIT = 4096
+const nanoCache = new Map<string, bigint>()
+
+/** parseQuantity(text)'s nano-units, from a cache keyed by the text. Throws like parseQuantity. */
+export function cachedNanos(text: string): bigint {
+  let nanos = nanoCache.get(text)
+  if (nanos === undefined) {
+    nanos = parseQuantity(text).nanos
+    if (nanoCache.size >= NANO_CACHE_LIMIT) nanoCache.clear()
+    nanoCache.set(text, nanos)
+  }
+  return nanos
+}
+
 export const quantityFromNano = (nanos: bigint, format: QuantityFormat = 'DecimalSI'): Quantity => ({ nanos, format })
 export const quantityFromMilli = (milli: bigint, format: QuantityFormat = 'DecimalSI'): Quantity => ({
   nanos: milli * 1_000_000n,

@@ -1,4 +1,5 @@
 import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node'
+import { pushAll } from '../../shared/arrays.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { foldList, listAll } from '../../shared/kube/list.ts'
 import { METRICS_TIMEOUT_MS, type MetricsResult, optionalMetrics } from '../../shared/kube/metrics.ts'
@@ -11,6 +12,7 @@ import {
   type NodeUsageMetric,
   type PodTotals,
 } from './model.ts'
+import type { ContainerMetric } from './pods-model.ts'
 
 /**
  * The API reads of `kubectl usage`: one paginated list per resource kind, run concurrently, never one request per
@@ -61,19 +63,30 @@ export async function collectNodeMetrics(
   })
 }
 
+/** Each pod's container metrics in exact nano-units, keyed `namespace/name`; the PodMetrics objects are dropped. */
 export async function collectPodMetrics(
   kube: Kube,
   namespace: string | undefined,
   labelSelector: string | undefined,
-): Promise<MetricsResult<Map<string, MetricsItem>>> {
+  signal?: AbortSignal,
+): Promise<MetricsResult<Map<string, ContainerMetric[]>>> {
   return optionalMetrics(async () => {
-    const { items } = await listAll<MetricsItem>(kube.transport, {
-      path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
-      labelSelector,
-      context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
-      timeoutMs: METRICS_TIMEOUT_MS,
-    })
-    return new Map(items.map((m) => [`${m.metadata.namespace}/${m.metadata.name}`, m]))
+    const folded = await foldList<MetricsItem, Map<string, ContainerMetric[]>>(
+      kube.transport,
+      {
+        path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
+        labelSelector,
+        context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
+        timeoutMs: METRICS_TIMEOUT_MS,
+        ...(signal === undefined ? {} : { signal }),
+      },
+      () => new Map(),
+      (metrics, items) => {
+        for (const m of items) metrics.set(`${m.metadata.namespace}/${m.metadata.name}`, containerMetricsOf(m))
+        return metrics
+      },
+    )
+    return folded.value
   })
 }
 
@@ -143,36 +156,46 @@ export interface PodsQuery {
   signal?: AbortSignal
 }
 
-/** Pods (non-terminated unless asked) and their metrics, listed concurrently, one paginated list each. */
-export async function collectPods(
+/**
+ * Pods (non-terminated unless asked) and their metrics, listed concurrently, one paginated list each. Each page of
+ * pods is turned into rows by `rowsOf` as it arrives and then dropped: the pod objects (about 8 KB each once
+ * parsed) are never all held at once, so 150,000 pods fit in a few hundred megabytes.
+ */
+export async function collectPods<Row>(
   kube: Kube,
   query: PodsQuery,
-): Promise<{ pods: V1Pod[]; metrics: Map<string, MetricsItem> | undefined; warnings: string[] }> {
+  rowsOf: (pod: V1Pod) => Row[],
+): Promise<{ rows: Row[]; metrics: Map<string, ContainerMetric[]> | undefined; warnings: string[] }> {
   const fields = [
     ...(query.includeFinished ? [] : [NON_TERMINATED]),
     ...(query.node === undefined ? [] : [`spec.nodeName=${query.node}`]),
     ...(query.fieldSelector === undefined || query.fieldSelector === '' ? [] : [query.fieldSelector]),
   ].join(',')
   const [pods, metrics] = await Promise.all([
-    listAll<V1Pod>(kube.transport, {
-      path: resourcePath({ plural: 'pods', namespace: query.namespace }),
-      labelSelector: query.labelSelector,
-      fieldSelector: fields,
-      chunkSize: query.chunkSize,
-      context: { verb: 'list', resource: 'pods', namespace: query.namespace },
-      ...(query.signal === undefined ? {} : { signal: query.signal }),
-    }),
+    foldList<V1Pod, Row[]>(
+      kube.transport,
+      {
+        path: resourcePath({ plural: 'pods', namespace: query.namespace }),
+        labelSelector: query.labelSelector,
+        fieldSelector: fields,
+        chunkSize: query.chunkSize,
+        context: { verb: 'list', resource: 'pods', namespace: query.namespace },
+        ...(query.signal === undefined ? {} : { signal: query.signal }),
+      },
+      () => [],
+      (rows, items) => {
+        for (const pod of items) pushAll(rows, rowsOf(pod))
+        return rows
+      },
+    ),
     query.metrics
-      ? collectPodMetrics(kube, query.namespace, query.labelSelector)
+      ? collectPodMetrics(kube, query.namespace, query.labelSelector, query.signal)
       : Promise.resolve({ value: undefined, warning: undefined }),
   ])
-  return { pods: pods.items, metrics: metrics.value, warnings: metrics.warning === undefined ? [] : [metrics.warning] }
+  return { rows: pods.value, metrics: metrics.value, warnings: metrics.warning === undefined ? [] : [metrics.warning] }
 }
 
 /** PodMetrics containers in exact nano-units, for the pods model. */
-export function containerMetricsOf(
-  item: MetricsItem | undefined,
-): { name: string; cpu: bigint; memory: bigint }[] | undefined {
-  if (item === undefined) return undefined
+export function containerMetricsOf(item: MetricsItem): ContainerMetric[] {
   return (item.containers ?? []).map((c) => ({ name: c.name, ...usageNanos(c.usage) }))
 }

@@ -1,6 +1,6 @@
 import type { V1Node, V1Pod, V1Taint } from '@kubernetes/client-node'
 import { milliValue, nanoValue, parseQuantity, percentOf, quantityFromNano, value } from '../../shared/quantity.ts'
-import { countsTowardNode, effectivePodLimits, effectivePodRequests, type ResourceAmounts } from './resources.ts'
+import { countsTowardNode, effectivePodResources, type ResourceAmounts } from './resources.ts'
 
 /**
  * The pure model of `kubectl usage nodes`: node list + per-node pod totals + node metrics → one row per node
@@ -81,7 +81,7 @@ export function foldPodIntoNodeTotals(totals: Map<string, PodTotals>, unschedule
   const phase = pod.status?.phase
   if (phase === 'Succeeded' || phase === 'Failed') return
   if (!countsTowardNode(pod)) {
-    addAmounts(unscheduled.requests, effectivePodRequests(pod))
+    addAmounts(unscheduled.requests, effectivePodResources(pod).requests)
     unscheduled.pods++
     return
   }
@@ -91,8 +91,9 @@ export function foldPodIntoNodeTotals(totals: Map<string, PodTotals>, unschedule
     entry = emptyTotals()
     totals.set(node, entry)
   }
-  addAmounts(entry.requests, effectivePodRequests(pod))
-  addAmounts(entry.limits, effectivePodLimits(pod))
+  const { requests, limits } = effectivePodResources(pod)
+  addAmounts(entry.requests, requests)
+  addAmounts(entry.limits, limits)
   entry.pods++
 }
 

@@ -1,7 +1,7 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node'
 import { pushAll } from '../../shared/arrays.ts'
 import { milliValue, nanoValue, parseQuantity, percentOf, quantityFromNano, value } from '../../shared/quantity.ts'
-import { effectivePodLimits, effectivePodRequests, type ResourceAmounts } from './resources.ts'
+import { effectivePodResources, type ResourceAmounts } from './resources.ts'
 
 /**
  * The pure model of `kubectl usage pods`: one row per pod (or per container) with effective requests and limits,
@@ -103,8 +103,7 @@ export function podRow(
   metrics: ContainerMetric[] | undefined,
   resources: string[] = EXTENDED_DEFAULT,
 ): PodRow {
-  const requests = effectivePodRequests(pod)
-  const limits = effectivePodLimits(pod)
+  const { requests, limits } = effectivePodResources(pod)
   const row: PodRow = { ...baseRow(pod), resources: {} }
   for (const resource of resources)
     row.resources[resource] = figures(
@@ -113,6 +112,26 @@ export function podRow(
       limits.get(resource),
       usageOf(metrics, resource),
     )
+  return row
+}
+
+/**
+ * Adds live usage to a row made without it (rows are built page by page while the metrics list is still on its
+ * way): usage summed over the pod's containers, or the row's own container's, and the percentages of the request
+ * and the limit. `metrics` undefined leaves the row as it is (no metrics for this pod).
+ */
+export function withUsage(row: PodRow, metrics: ContainerMetric[] | undefined): PodRow {
+  if (metrics === undefined) return row
+  const own = row.container === undefined ? metrics : metrics.filter((m) => m.name === row.container)
+  for (const resource in row.resources) {
+    const figure = row.resources[resource] as PodFigures
+    const usage = usageOf(own, resource)
+    if (usage === undefined) continue
+    const use = integerOf(resource, usage)
+    figure.usage = Number(use)
+    figure.usageOfRequestPercent = percentOf(use, BigInt(figure.requests)) ?? null
+    figure.usageOfLimitPercent = percentOf(use, BigInt(figure.limits)) ?? null
+  }
   return row
 }
 

@@ -1,5 +1,6 @@
 import type { Cell, TableView, View } from '../../shared/output/index.ts'
 import { formatAge } from '../../shared/output/index.ts'
+import { lazyRows } from '../../shared/output/table.ts'
 import { formatAmount, formatPct, resourceLabel } from './format.ts'
 import { unitOf } from './model.ts'
 import type { PodRow } from './pods-model.ts'
@@ -87,36 +88,47 @@ function rowCells(row: PodRow, options: RenderPodsOptions): Built[] {
   return cells
 }
 
+const EMPTY_ROW: PodRow = {
+  namespace: '',
+  name: '',
+  node: null,
+  phase: '',
+  qosClass: null,
+  owner: null,
+  labels: {},
+  createdAt: undefined,
+  resources: {},
+}
+
+/**
+ * The view's parts are made only when a format asks for them (a table never needs the document, json never
+ * needs the table), and a table cell is kept as a bare string unless it has a colour: on 150,000 pods each
+ * wrapper object per cell cost more memory than the pods' rows.
+ */
 export function renderPods(rows: PodRow[], options: RenderPodsOptions): View {
-  const built = rows.map((row) => rowCells(row, options))
-  const template =
-    built[0] ??
-    rowCells(
-      {
-        namespace: '',
-        name: '',
-        node: null,
-        phase: '',
-        qosClass: null,
-        owner: null,
-        labels: {},
-        createdAt: undefined,
-        resources: {},
-      },
-      options,
-    )
-  const table: TableView = {
-    columns: template.map((c) => ({ header: c.header, ...(c.wideOnly === true ? { wideOnly: true } : {}) })),
-    rows: built.map((r) => r.map((c) => c.cell)),
-  }
+  const columns = rowCells(rows[0] ?? EMPTY_ROW, options).map((c) => ({
+    header: c.header,
+    ...(c.wideOnly === true ? { wideOnly: true } : {}),
+  }))
   return {
-    table,
-    document: {
-      apiVersion: 'usage.kubectl-suite/v1',
-      kind: options.containers ? 'ContainerUsageList' : 'PodUsageList',
-      metadata: { metricsAvailable: options.metricsAvailable, resources: options.resources },
-      items: rows,
+    get table(): TableView {
+      return {
+        columns,
+        rows: lazyRows(rows, (row) =>
+          rowCells(row, options).map((c) => (c.cell.role === undefined ? c.cell.text : c.cell)),
+        ),
+      }
     },
-    names: rows.map((r) => `pod/${r.name}`),
+    get document() {
+      return {
+        apiVersion: 'usage.kubectl-suite/v1',
+        kind: options.containers ? 'ContainerUsageList' : 'PodUsageList',
+        metadata: { metricsAvailable: options.metricsAvailable, resources: options.resources },
+        items: rows,
+      }
+    },
+    get names() {
+      return rows.map((r) => `pod/${r.name}`)
+    },
   }
 }

@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node'
-import { nanoValue, parseQuantity } from '../../shared/quantity.ts'
+import { cachedNanos } from '../../shared/quantity.ts'
 
 /**
  * A pod's effective requests and limits per resource name, in exact nano-units, computed the way kubectl 1.32
@@ -16,11 +16,16 @@ import { nanoValue, parseQuantity } from '../../shared/quantity.ts'
  */
 export type ResourceAmounts = Map<string, bigint>
 
-type Kind = 'requests' | 'limits'
+/** Requests and limits of one container or pod, side by side. */
+export interface RequestsAndLimits {
+  requests: ResourceAmounts
+  limits: ResourceAmounts
+}
 
 function amounts(list: Record<string, string> | undefined): ResourceAmounts {
   const result: ResourceAmounts = new Map()
-  for (const [name, text] of Object.entries(list ?? {})) result.set(name, nanoValue(parseQuantity(text)))
+  if (list === undefined) return result
+  for (const name in list) result.set(name, cachedNanos(list[name] as string))
   return result
 }
 
@@ -37,49 +42,64 @@ function maxInto(target: ResourceAmounts, source: ResourceAmounts): void {
 
 function containerAmounts(
   container: V1Container,
-  kind: Kind,
-  statusResources: Record<string, string> | undefined,
-): ResourceAmounts {
-  const spec = amounts(container.resources?.[kind] as Record<string, string> | undefined)
+  statusRequests: Record<string, string> | undefined,
+): RequestsAndLimits {
+  const resources = container.resources as { requests?: Record<string, string>; limits?: Record<string, string> }
+  const requests = amounts(resources?.requests)
   // In-place resize: kubectl charges the larger of what was asked for and what the kubelet actuated.
-  if (kind === 'requests' && statusResources !== undefined) maxInto(spec, amounts(statusResources))
-  return spec
+  if (statusRequests !== undefined) maxInto(requests, amounts(statusRequests))
+  return { requests, limits: amounts(resources?.limits) }
 }
 
-function podAmounts(pod: V1Pod, kind: Kind): ResourceAmounts {
-  const statusRequests = new Map<string, Record<string, string>>()
+/**
+ * Both sums in one walk over the containers: folding 150,000 pods twice (once for requests, once for limits) cost
+ * as much CPU as parsing their JSON.
+ */
+export function effectivePodResources(pod: V1Pod): RequestsAndLimits {
+  let statusRequests: Map<string, Record<string, string>> | undefined
   for (const status of pod.status?.containerStatuses ?? []) {
     const requests = (status as { resources?: { requests?: Record<string, string> } }).resources?.requests
-    if (requests !== undefined) statusRequests.set(status.name, requests)
+    if (requests === undefined) continue
+    statusRequests ??= new Map()
+    statusRequests.set(status.name, requests)
   }
-  const app: ResourceAmounts = new Map()
-  for (const container of pod.spec?.containers ?? [])
-    addInto(app, containerAmounts(container, kind, statusRequests.get(container.name)))
-  const sidecars: ResourceAmounts = new Map()
-  const initPeak: ResourceAmounts = new Map()
-  for (const init of pod.spec?.initContainers ?? []) {
-    const own = containerAmounts(init, kind, undefined)
-    if (init.restartPolicy === 'Always') {
-      addInto(app, own)
-      addInto(sidecars, own)
-      maxInto(initPeak, sidecars)
-    } else {
-      const need = new Map(own)
-      addInto(need, sidecars)
-      maxInto(initPeak, need)
+  const app: RequestsAndLimits = { requests: new Map(), limits: new Map() }
+  for (const container of pod.spec?.containers ?? []) {
+    const own = containerAmounts(container, statusRequests?.get(container.name))
+    addInto(app.requests, own.requests)
+    addInto(app.limits, own.limits)
+  }
+  const initContainers = pod.spec?.initContainers
+  if (initContainers !== undefined && initContainers.length > 0) {
+    const sidecars: RequestsAndLimits = { requests: new Map(), limits: new Map() }
+    const initPeak: RequestsAndLimits = { requests: new Map(), limits: new Map() }
+    for (const init of initContainers) {
+      const own = containerAmounts(init, undefined)
+      for (const kind of ['requests', 'limits'] as const) {
+        if (init.restartPolicy === 'Always') {
+          addInto(app[kind], own[kind])
+          addInto(sidecars[kind], own[kind])
+          maxInto(initPeak[kind], sidecars[kind])
+        } else {
+          const need = new Map(own[kind])
+          addInto(need, sidecars[kind])
+          maxInto(initPeak[kind], need)
+        }
+      }
     }
+    maxInto(app.requests, initPeak.requests)
+    maxInto(app.limits, initPeak.limits)
   }
-  maxInto(app, initPeak)
   const overhead = amounts(pod.spec?.overhead as Record<string, string> | undefined)
   for (const [name, value] of overhead) {
-    if (kind === 'requests') app.set(name, (app.get(name) ?? 0n) + value)
-    else if ((app.get(name) ?? 0n) !== 0n) app.set(name, (app.get(name) ?? 0n) + value)
+    app.requests.set(name, (app.requests.get(name) ?? 0n) + value)
+    if ((app.limits.get(name) ?? 0n) !== 0n) app.limits.set(name, (app.limits.get(name) ?? 0n) + value)
   }
   return app
 }
 
-export const effectivePodRequests = (pod: V1Pod): ResourceAmounts => podAmounts(pod, 'requests')
-export const effectivePodLimits = (pod: V1Pod): ResourceAmounts => podAmounts(pod, 'limits')
+export const effectivePodRequests = (pod: V1Pod): ResourceAmounts => effectivePodResources(pod).requests
+export const effectivePodLimits = (pod: V1Pod): ResourceAmounts => effectivePodResources(pod).limits
 
 /** describe node counts pods bound to the node that are not finished; Pending pods with a node count too. */
 export function countsTowardNode(pod: V1Pod): boolean {

@@ -9,7 +9,7 @@ export interface DelimitedOptions {
 function records(table: TableView, options: DelimitedOptions): string[][] {
   if (table.rows.length === 0) return []
   const width = table.columns.length
-  const body = table.rows.map((row) => Array.from({ length: width }, (_, index) => cellOf(row[index]).text))
+  const body = Array.from(table.rows, (row) => Array.from({ length: width }, (_, index) => cellOf(row[index]).text))
   return options.noHeaders ? body : [table.columns.map((column) => column.header), ...body]
 }
 

@@ -1,4 +1,3 @@
-import { maxOf } from '../arrays.ts'
 import { type ColorRole, colorize } from './color.ts'
 import { displayWidth } from './width.ts'
 
@@ -29,10 +28,28 @@ export interface Cell {
   spans?: readonly Span[]
 }
 
+/**
+ * A table's rows: an array, or rows made afresh each time they are walked, so that a table over 150,000 pods
+ * never holds every cell at once (the layout walks the rows twice: once to measure, once to write).
+ */
+export interface TableRows extends Iterable<readonly (string | Cell)[]> {
+  readonly length: number
+}
+
+/** Rows made on demand from `items` by `cells`, each time the rows are walked. */
+export function lazyRows<T>(items: readonly T[], cells: (item: T) => readonly (string | Cell)[]): TableRows {
+  return {
+    length: items.length,
+    *[Symbol.iterator]() {
+      for (const item of items) yield cells(item)
+    },
+  }
+}
+
 /** Rows and columns, before any layout. Rows shorter than `columns` are padded with empty cells. */
 export interface TableView {
   columns: Column[]
-  rows: (string | Cell)[][]
+  rows: TableRows
 }
 
 /** How {@link renderTable} lays a table out. */
@@ -98,34 +115,42 @@ export function renderTable(table: TableView, options: TableOptions): string {
   if (table.rows.length === 0) return ''
   const visible = table.columns.flatMap((column, index) => (options.wide || !column.wideOnly ? [index] : []))
   if (visible.length === 0) return ''
+  const header = (index: number): Cell => ({ text: table.columns[index]?.header ?? '', role: 'header' })
 
-  const lines: LaidCell[][] = []
-  if (!options.noHeaders) {
-    lines.push(
-      visible.map((index) => layCell({ text: table.columns[index]?.header ?? '', role: 'header' }, options.color)),
-    )
+  // Two passes over the rows instead of one laid-out copy of every cell: at 150,000 pods that copy alone held
+  // more memory than the rows it came from. Pass one measures, pass two measures again and writes.
+  const contentWidths = visible.map(() => 0)
+  const measure = (cell: Cell, position: number): void => {
+    const width = displayWidth(tableSafeText(cell.text))
+    if (width > (contentWidths[position] ?? 0)) contentWidths[position] = width
   }
-  for (const row of table.rows) lines.push(visible.map((index) => layCell(cellOf(row[index]), options.color)))
+  if (!options.noHeaders) visible.forEach((index, position) => measure(header(index), position))
+  for (const row of table.rows) visible.forEach((index, position) => measure(cellOf(row[index]), position))
 
   const last = visible.length - 1
-  const contentWidths = visible.map((_, position) => maxOf(lines, (line) => line[position]?.width ?? 0))
   const columnWidths = contentWidths.map((width) => Math.max(TAB_MIN_WIDTH, width + TAB_PADDING))
   const rightAligned = visible.map((index) => table.columns[index]?.align === 'right')
-
-  let output = ''
-  for (const line of lines) {
-    line.forEach((cell, position) => {
+  const chunks: string[] = []
+  // Each line is joined from its parts at once: built with += it stayed a tree of ~30 string pieces per line
+  // until the end, three times the memory of the flat text on a large table.
+  const parts: string[] = []
+  const writeLine = (cellAt: (index: number) => Cell): void => {
+    parts.length = 0
+    visible.forEach((index, position) => {
+      const cell = layCell(cellAt(index), options.color)
       if (position === last) {
         const lead = rightAligned[position] ? (contentWidths[position] ?? 0) - cell.width : 0
-        output += ' '.repeat(lead) + cell.styled
+        parts.push(' '.repeat(lead), cell.styled)
         return
       }
       const free = (columnWidths[position] ?? 0) - cell.width
-      output += rightAligned[position]
-        ? ' '.repeat(free - TAB_PADDING) + cell.styled + ' '.repeat(TAB_PADDING)
-        : cell.styled + ' '.repeat(free)
+      if (rightAligned[position]) parts.push(' '.repeat(free - TAB_PADDING), cell.styled, ' '.repeat(TAB_PADDING))
+      else parts.push(cell.styled, ' '.repeat(free))
     })
-    output += '\n'
+    parts.push('\n')
+    chunks.push(parts.join(''))
   }
-  return output
+  if (!options.noHeaders) writeLine(header)
+  for (const row of table.rows) writeLine((index) => cellOf(row[index]))
+  return chunks.join('')
 }

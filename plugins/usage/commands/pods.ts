@@ -1,9 +1,9 @@
 import { kubeArgs, namespaceArgs, outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { noResourcesMessage, parseOutputFormat, printView } from '../../../shared/output/index.ts'
-import { collectPods, containerMetricsOf } from '../collect.ts'
+import { collectPods } from '../collect.ts'
 import { parseGroupBy, parseResources, parseTop } from '../options.ts'
-import { containerRows, groupPodRows, podRow } from '../pods-model.ts'
+import { containerRows, groupPodRows, podRow, withUsage } from '../pods-model.ts'
 import { renderPods } from '../render-pods.ts'
 import { parseSortKey, sortRows } from '../sort.ts'
 import { usageArgs } from './_shared.ts'
@@ -42,26 +42,27 @@ export default defineSuiteCommand({
     const cluster = await kube()
     const all = args.allNamespaces === true
     const namespace = all ? undefined : (args.namespace ?? cluster.namespace)
-    const { pods, metrics, warnings } = await collectPods(cluster, {
-      namespace,
-      labelSelector: args.selector,
-      fieldSelector: [args.fieldSelector, args.name === undefined ? undefined : `metadata.name=${args.name}`]
-        .filter((s) => s !== undefined)
-        .join(','),
-      node: args.node,
-      includeFinished: args.includeFinished === true,
-      metrics: args.noMetrics !== true && args.util !== false,
-      chunkSize: args.chunkSize === undefined ? undefined : Number(args.chunkSize),
-      signal,
-    })
+    const containers = args.containers === true
+    const collected = await collectPods(
+      cluster,
+      {
+        namespace,
+        labelSelector: args.selector,
+        fieldSelector: [args.fieldSelector, args.name === undefined ? undefined : `metadata.name=${args.name}`]
+          .filter((s) => s !== undefined)
+          .join(','),
+        node: args.node,
+        includeFinished: args.includeFinished === true,
+        metrics: args.noMetrics !== true && args.util !== false,
+        chunkSize: args.chunkSize === undefined ? undefined : Number(args.chunkSize),
+        signal,
+      },
+      (pod) => (containers ? containerRows(pod, undefined, resources) : [podRow(pod, undefined, resources)]),
+    )
+    const { metrics, warnings } = collected
     for (const warning of warnings) log.warn(warning)
-    let rows = pods.flatMap((pod) => {
-      const m =
-        metrics === undefined
-          ? undefined
-          : containerMetricsOf(metrics.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`))
-      return args.containers === true ? containerRows(pod, m, resources) : [podRow(pod, m, resources)]
-    })
+    let rows = collected.rows
+    if (metrics !== undefined) for (const row of rows) withUsage(row, metrics.get(`${row.namespace}/${row.name}`))
     if (args.sortBy !== undefined) rows = sortRows(rows, parseSortKey(args.sortBy, resources))
     if (groupBy !== undefined) rows = groupPodRows(rows, groupBy)
     if (top !== undefined) rows = rows.slice(0, top)
@@ -72,7 +73,7 @@ export default defineSuiteCommand({
     const view = renderPods(rows, {
       now: io.now(),
       allNamespaces: all,
-      containers: args.containers === true,
+      containers,
       resources,
       showLabels: args.showLabels === true,
       metricsAvailable: metrics !== undefined,
