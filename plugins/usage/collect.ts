@@ -1,5 +1,6 @@
 import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node'
 import { pushAll } from '../../shared/arrays.ts'
+import { createInterner } from '../../shared/intern.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { foldList, listAll } from '../../shared/kube/list.ts'
 import { METRICS_TIMEOUT_MS, type MetricsResult, optionalMetrics } from '../../shared/kube/metrics.ts'
@@ -196,6 +197,8 @@ export async function collectPods<Row>(
 }
 
 /** PodMetrics containers in exact nano-units, for the pods model. */
+const internName = createInterner()
+
 export function containerMetricsOf(item: MetricsItem): ContainerMetric[] {
-  return (item.containers ?? []).map((c) => ({ name: c.name, ...usageNanos(c.usage) }))
+  return (item.containers ?? []).map((c) => ({ name: internName(c.name), ...usageNanos(c.usage) }))
 }

@@ -1,5 +1,6 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node'
 import { pushAll } from '../../shared/arrays.ts'
+import { createInterner } from '../../shared/intern.ts'
 import { milliValue, nanoValue, parseQuantity, percentOf, quantityFromNano, value } from '../../shared/quantity.ts'
 import { effectivePodResources, type ResourceAmounts } from './resources.ts'
 
@@ -85,15 +86,26 @@ function usageOf(metrics: ContainerMetric[] | undefined, resource: string): bigi
   return metrics.reduce((sum, m) => sum + (resource === 'cpu' ? m.cpu : m.memory), 0n)
 }
 
-function baseRow(pod: V1Pod): Omit<PodRow, 'resources'> {
+/** What a row keeps of its pod beyond the figures. */
+export interface RowShape {
+  /** Keep the pod's labels (for --show-labels and the json/yaml document); otherwise `{}`, to save memory. */
+  keepLabels?: boolean
+}
+
+const intern = createInterner()
+
+function baseRow(pod: V1Pod, shape: RowShape): Omit<PodRow, 'resources'> {
+  const owner = ownerOf(pod)
+  const node = pod.spec?.nodeName
+  const qos = pod.status?.qosClass
   return {
-    namespace: pod.metadata?.namespace ?? '',
+    namespace: intern(pod.metadata?.namespace ?? ''),
     name: pod.metadata?.name ?? '',
-    node: pod.spec?.nodeName ?? null,
-    phase: pod.status?.phase ?? 'Unknown',
-    qosClass: pod.status?.qosClass ?? null,
-    owner: ownerOf(pod),
-    labels: pod.metadata?.labels ?? {},
+    node: node === undefined ? null : intern(node),
+    phase: intern(pod.status?.phase ?? 'Unknown'),
+    qosClass: qos === undefined ? null : intern(qos),
+    owner: owner === null ? null : { kind: intern(owner.kind), name: intern(owner.name) },
+    labels: shape.keepLabels === false ? {} : (pod.metadata?.labels ?? {}),
     createdAt: pod.metadata?.creationTimestamp === undefined ? undefined : String(pod.metadata.creationTimestamp),
   }
 }
@@ -102,9 +114,10 @@ export function podRow(
   pod: V1Pod,
   metrics: ContainerMetric[] | undefined,
   resources: string[] = EXTENDED_DEFAULT,
+  shape: RowShape = {},
 ): PodRow {
   const { requests, limits } = effectivePodResources(pod)
-  const row: PodRow = { ...baseRow(pod), resources: {} }
+  const row: PodRow = { ...baseRow(pod, shape), resources: {} }
   for (const resource of resources)
     row.resources[resource] = figures(
       resource,
@@ -148,6 +161,7 @@ export function containerRows(
   pod: V1Pod,
   metrics: ContainerMetric[] | undefined,
   resources: string[] = EXTENDED_DEFAULT,
+  shape: RowShape = {},
 ): PodRow[] {
   const all: { container: V1Container; role: PodRow['containerRole'] }[] = [
     ...(pod.spec?.initContainers ?? []).map((c) => ({
@@ -161,7 +175,7 @@ export function containerRows(
     const limits = containerAmounts(container, 'limits')
     const metric = metrics?.find((m) => m.name === container.name)
     const row: PodRow = {
-      ...baseRow(pod),
+      ...baseRow(pod, shape),
       container: container.name,
       ...(role === undefined ? {} : { containerRole: role }),
       resources: {},

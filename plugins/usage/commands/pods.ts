@@ -43,6 +43,8 @@ export default defineSuiteCommand({
     const all = args.allNamespaces === true
     const namespace = all ? undefined : (args.namespace ?? cluster.namespace)
     const containers = args.containers === true
+    // Labels are printed only by --show-labels and the formats that print the document.
+    const shape = { keepLabels: args.showLabels === true || !['table', 'wide', 'name', 'csv', 'tsv'].includes(format) }
     const collected = await collectPods(
       cluster,
       {
@@ -57,7 +59,8 @@ export default defineSuiteCommand({
         chunkSize: args.chunkSize === undefined ? undefined : Number(args.chunkSize),
         signal,
       },
-      (pod) => (containers ? containerRows(pod, undefined, resources) : [podRow(pod, undefined, resources)]),
+      (pod) =>
+        containers ? containerRows(pod, undefined, resources, shape) : [podRow(pod, undefined, resources, shape)],
     )
     const { metrics, warnings } = collected
     for (const warning of warnings) log.warn(warning)
