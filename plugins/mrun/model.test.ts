@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
   containerCommand,
@@ -114,8 +114,37 @@ describe('names and quantities', () => {
   ])('dnsLabel(%s)', (text, label) => {
     expect(dnsLabel(text)).toBe(label)
   })
-  it('job names fit 63 characters with the run id', () => {
-    expect(jobName('a'.repeat(80), 'abc123')).toBe(`${'a'.repeat(56)}-abc123`)
+  const sha6 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 6)
+  it.each([
+    ['a short name is kept', 'resnet', 1, 'resnet-abc123'],
+    [
+      'a long name is shortened with a hash, to 63 with the run id',
+      'a'.repeat(80),
+      1,
+      `${'a'.repeat(49)}-${sha6('a'.repeat(80))}-abc123`,
+    ],
+    [
+      'a sweep of 100 points leaves room for -99',
+      'b'.repeat(60),
+      100,
+      `${'b'.repeat(46)}-${sha6('b'.repeat(60))}-abc123`,
+    ],
+    ['a name that fits exactly is not hashed', 'c'.repeat(56), 1, `${'c'.repeat(56)}-abc123`],
+    [
+      'a cut never ends on a dash',
+      `${'d'.repeat(48)}-x${'e'.repeat(20)}`,
+      1,
+      `${'d'.repeat(48)}-${sha6(`${'d'.repeat(48)}-x${'e'.repeat(20)}`)}-abc123`,
+    ],
+  ])('jobName: %s', (_case, experiment, completions, name) => {
+    const job = jobName(experiment, 'abc123', completions)
+    expect(job).toBe(name)
+    // What the Job controller names pods and hostnames: the Job itself, or `<job>-<last index>` for a sweep.
+    expect(completions > 1 ? `${job}-${completions - 1}` : job).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/)
+  })
+  it('two long names that share their first 60 characters give different Jobs', () => {
+    const stem = 'x'.repeat(60)
+    expect(jobName(`${stem}-lr`, 'abc123')).not.toBe(jobName(`${stem}-wd`, 'abc123'))
   })
   it.each([
     [{ cpu: '4', mem: '8Gi', gpu: '1' }, undefined],

@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto'
+import { dnsLabel, labelValue, shortDnsLabel } from '../../shared/kube/names.ts'
 import { isValidQuantity } from '../../shared/quantity.ts'
+
+export { dnsLabel, labelValue }
 
 /**
  * The pure part of kubectl mrun: contexts, parameter grids, names and the Kubernetes objects a run creates. No I/O,
@@ -70,24 +74,6 @@ export interface MrunContext {
 export interface MrunConfig {
   current_context?: string
   contexts: Record<string, MrunContext>
-}
-
-/** A DNS-1123 label from free text: lower case, runs of other characters turned into '-', at most `max` chars. */
-export function dnsLabel(text: string, max = 63): string {
-  const label = text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, max)
-    .replace(/^-+|-+$/g, '')
-  return label
-}
-
-/** A label value: at most 63 of [A-Za-z0-9_.-], starting and ending alphanumeric. */
-export function labelValue(text: string): string {
-  return text
-    .replace(/[^A-Za-z0-9_.-]+/g, '-')
-    .slice(0, 63)
-    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
 }
 
 export type ParamValue = string | number | boolean
@@ -298,8 +284,18 @@ export function runOutputPath(runId: string): string {
   return `runs/${runId}`
 }
 
-export function jobName(experiment: string, runId: string): string {
-  return `${dnsLabel(experiment, 63 - runId.length - 1) || 'run'}-${runId}`
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
+
+/**
+ * `<experiment>-<run id>`, short enough for what the Job controller derives from it: an Indexed Job's pods are
+ * named and hostnamed `<job>-<index>`, which must be a DNS label (63 characters), so a sweep's name leaves room
+ * for `-<last index>`; the API server rejects the Job otherwise, and servers before 1.27 accept it and fail every
+ * pod. A long experiment name is shortened with a hash suffix.
+ */
+export function jobName(experiment: string, runId: string, completions = 1): string {
+  const indexRoom = completions > 1 ? String(completions - 1).length + 1 : 0
+  const room = 63 - indexRoom - runId.length - 1
+  return `${shortDnsLabel(experiment, room, sha256) || 'run'}-${runId}`
 }
 
 function resourceLists(spec: RunSpec): { requests: Record<string, string>; limits: Record<string, string> } {
@@ -318,7 +314,7 @@ function tagLabels(tags: readonly string[]): Record<string, string> {
 
 /** The Job of a run: one pod, or an Indexed Job over the combinations of a sweep. */
 export function jobObject(spec: RunSpec): KubeObject {
-  const name = jobName(spec.experiment, spec.runId)
+  const name = jobName(spec.experiment, spec.runId, spec.combos.length)
   const sweep = spec.combos.length > 1
   const labels = managedLabels({
     [LABEL_PROJECT]: labelValue(spec.project),

@@ -3,6 +3,7 @@ import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node'
 import { SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
 import { listAll } from '../kube/list.ts'
+import { dnsLabel, labelValue } from '../kube/names.ts'
 import { resourcePath } from '../kube/paths.ts'
 
 /**
@@ -150,7 +151,7 @@ export async function withClaimPod<T>(
     )
   // A ReadWriteOnce volume is attached to one node: a helper elsewhere would never start.
   const pinnedNode = singleNode ? consumers.find((p) => p.spec?.nodeName !== undefined)?.spec?.nodeName : undefined
-  const name = `pvclaim-helper-${claim.slice(0, 30).replace(/[^a-z0-9-]/g, '-')}-${randomBytes(3).toString('hex')}`
+  const name = `pvclaim-helper-${dnsLabel(claim, 30) || 'claim'}-${randomBytes(3).toString('hex')}`
   const mountPath = '/volume'
   const pod: V1Pod = {
     apiVersion: 'v1',
@@ -158,7 +159,7 @@ export async function withClaimPod<T>(
     metadata: {
       name,
       namespace,
-      labels: { [HELPER_LABEL]: options.managedBy, 'kubectl-suite/claim': claim.slice(0, 63) },
+      labels: { [HELPER_LABEL]: options.managedBy, 'kubectl-suite/claim': labelValue(claim) },
     },
     spec: {
       restartPolicy: 'Never',
