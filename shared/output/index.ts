@@ -21,7 +21,7 @@ export {
 } from './format.ts'
 export { formatAge, formatBytes, formatPercent } from './humanize.ts'
 export { type JsonPath, JsonPathExecError, JsonPathParseError, parseJsonPath } from './jsonpath.ts'
-export { noResourcesMessage, printView, type RenderOptions, renderView, type View } from './print.ts'
+export { noResourcesMessage, printView, type RenderOptions, renderDocument, renderView, type View } from './print.ts'
 export {
   type Cell,
   type Column,

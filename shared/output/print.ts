@@ -71,6 +71,17 @@ function renderTemplate(document: unknown, format: TemplateFormat, noHeaders: bo
   }
 }
 
+/**
+ * A bare document (objects a command created or would create) as `-o json`, `-o yaml` or a template format; the
+ * other formats have no meaning for a bare document and render as ''.
+ */
+export function renderDocument(document: unknown, format: ChosenFormat): string {
+  if (typeof format === 'object') return renderTemplate(document, format, false)
+  if (format === 'json') return renderJson(document)
+  if (format === 'yaml') return renderYaml(document)
+  return ''
+}
+
 /** The one place a plugin's result reaches stdout: renders `view` as `format`, coloured when `io.color`. */
 export function printView(io: Io, view: View, format: ChosenFormat, options: { noHeaders?: boolean } = {}): void {
   const text = renderView(view, format, { noHeaders: options.noHeaders, color: io.color })

@@ -1,7 +1,7 @@
 import { kubeArgs, namespaceArgs, outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { noResourcesMessage, parseOutputFormat, printView } from '../../../shared/output/index.ts'
+import { noResourcesMessage, parseOutputFormat, printsDocument, printView } from '../../../shared/output/index.ts'
 import { collectStats, listClaims, listPods } from '../collect.ts'
 import { bytesOf, type ClaimRow, claimRows } from '../model.ts'
 import { renderClaims } from '../render.ts'
@@ -57,7 +57,7 @@ export default defineSuiteCommand({
         return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))
       })
     }
-    if (rows.length === 0 && format !== 'json' && format !== 'yaml') {
+    if (rows.length === 0 && !printsDocument(format)) {
       io.err.write(`${noResourcesMessage(namespace)}\n`)
       return
     }

@@ -1,7 +1,7 @@
 import { kubeArgs, outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { parseOutputFormat, prefersAsciiBars, printView } from '../../../shared/output/index.ts'
+import { parseOutputFormat, prefersAsciiBars, printsDocument, printView } from '../../../shared/output/index.ts'
 import { collectNodes } from '../collect.ts'
 import { buildNodesReport, resourceNamesOf } from '../model.ts'
 import { parseResources, parseTop } from '../options.ts'
@@ -59,7 +59,7 @@ export default defineSuiteCommand({
     if (top !== undefined) report.nodes = report.nodes.slice(0, top)
     if (report.nodes.length === 0) {
       io.err.write('No resources found\n')
-      if (format !== 'json' && format !== 'yaml') return
+      if (!printsDocument(format)) return
     }
     const view = renderNodes(report, {
       now: io.now(),

@@ -1,6 +1,6 @@
 import { kubeArgs, namespaceArgs, outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
-import { noResourcesMessage, parseOutputFormat, printView } from '../../../shared/output/index.ts'
+import { noResourcesMessage, parseOutputFormat, printsDocument, printView } from '../../../shared/output/index.ts'
 import { collectPods, containerMetricsOf } from '../collect.ts'
 import { parseGroupBy, parseResources, parseTop } from '../options.ts'
 import { containerRows, groupPodRows, podRow } from '../pods-model.ts'
@@ -67,7 +67,7 @@ export default defineSuiteCommand({
     if (top !== undefined) rows = rows.slice(0, top)
     if (rows.length === 0) {
       io.err.write(`${noResourcesMessage(namespace)}\n`)
-      if (format !== 'json' && format !== 'yaml') return
+      if (!printsDocument(format)) return
     }
     const view = renderPods(rows, {
       now: io.now(),
