@@ -20,6 +20,17 @@ export {
   type TemplateFormat,
 } from './format.ts'
 export { formatAge, formatBytes, formatPercent } from './humanize.ts'
+export {
+  type BytesJson,
+  bytesJson,
+  bytesJsonOrNull,
+  type CpuJson,
+  cpuJson,
+  cpuJsonOrNull,
+  JSON_TIMESTAMP,
+  jsonConventionProblems,
+  timestampJson,
+} from './json-values.ts'
 export { type JsonPath, JsonPathExecError, JsonPathParseError, parseJsonPath } from './jsonpath.ts'
 export { noResourcesMessage, printView, type RenderOptions, renderDocument, renderView, type View } from './print.ts'
 export {
