@@ -35,11 +35,12 @@ export function isOutputFormat(value: string): value is OutputFormat {
 }
 
 /**
- * True when the format prints the command's document even when it is an empty list (json, yaml, jsonpath), as
- * kubectl does; tables, names and custom columns leave "No resources found" to the command instead.
+ * True when the format prints something for an empty list, as kubectl does: json, yaml and jsonpath print the
+ * document, custom-columns its header line. Tables and names print nothing and leave "No resources found" to
+ * the command.
  */
 export function printsDocument(format: ChosenFormat): boolean {
-  return format === 'json' || format === 'yaml' || (typeof format === 'object' && format.kind === 'jsonpath')
+  return format === 'json' || format === 'yaml' || typeof format === 'object'
 }
 
 function readTemplateFile(path: string): string {
