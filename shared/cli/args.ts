@@ -275,9 +275,21 @@ export function outputArgs(allowed: readonly OutputFormat[]) {
       },
     },
     'no-headers': { type: 'boolean', description: 'Print tables (and csv/tsv) without the header row' },
+    ...templateKeysArg,
     'sort-by': { type: 'string', valueHint: 'column', description: 'Sort rows by this column' },
   } as const satisfies SuiteArgsDef
 }
+
+// kubectl's flag, accepted on every printing command. Hidden (left out of --help and of suggestions) so that
+// `--all` keeps suggesting --all-namespaces; the README documents it.
+const templateKeysArg = {
+  'allow-missing-template-keys': {
+    type: 'boolean',
+    default: true,
+    hidden: true,
+    description: 'With -o jsonpath: print nothing for a missing key (the default); =false makes it an error',
+  },
+} as const satisfies SuiteArgsDef
 
 /** The parsed kubectl global flags, as every command that spreads {@link kubeArgs} has them. */
 export type ParsedKubeArgs = ParsedSuiteArgs<typeof kubeArgs>

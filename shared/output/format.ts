@@ -23,7 +23,7 @@ export const TEMPLATE_FORMATS = [
 
 /** A parsed `-o jsonpath=…` (or `jsonpath-file`, `jsonpath-as-json`) or `-o custom-columns=…` (or `-file`). */
 export type TemplateFormat =
-  | { kind: 'jsonpath'; template: JsonPath; asJson: boolean }
+  | { kind: 'jsonpath'; template: JsonPath; asJson: boolean; allowMissingKeys: boolean }
   | { kind: 'custom-columns'; columns: CustomColumn[] }
 
 /** What `-o` chose: a plain format, or a template over the command's JSON document. */
@@ -53,7 +53,7 @@ function readTemplateFile(path: string): string {
 }
 
 /** Parses `-o NAME=TEMPLATE` for a template format, or returns undefined when `value` is not one. */
-function parseTemplateFormat(value: string): TemplateFormat | undefined {
+function parseTemplateFormat(value: string, allowMissingKeys: boolean): TemplateFormat | undefined {
   const equals = value.indexOf('=')
   const name = equals === -1 ? value : value.slice(0, equals)
   if (!(TEMPLATE_FORMATS as readonly string[]).includes(name)) return undefined
@@ -71,7 +71,7 @@ function parseTemplateFormat(value: string): TemplateFormat | undefined {
   if (template === '') throw new SuiteError('usage', 'template format specified but no template given')
   const text = name === 'jsonpath-file' ? readTemplateFile(template) : template
   try {
-    return { kind: 'jsonpath', template: parseJsonPath(text), asJson: name === 'jsonpath-as-json' }
+    return { kind: 'jsonpath', template: parseJsonPath(text), asJson: name === 'jsonpath-as-json', allowMissingKeys }
   } catch (err) {
     if (err instanceof JsonPathParseError)
       throw new SuiteError('usage', `error parsing jsonpath ${text}, ${err.message}`)
@@ -85,9 +85,14 @@ function parseTemplateFormat(value: string): TemplateFormat | undefined {
  * the {@link TEMPLATE_FORMATS} (`jsonpath=…`, `custom-columns=…`), parsed here so a bad template fails before
  * anything connects. Anything else must be in `allowed`, spelled exactly; otherwise a usage error carries
  * kubectl's own wording, listing the allowed formats sorted and without `table`, because kubectl too leaves its
- * default out of that list.
+ * default out of that list. `allowMissingTemplateKeys: false` (kubectl's `--allow-missing-template-keys=false`)
+ * makes a jsonpath key that is not there an error instead of nothing.
  */
-export function parseOutputFormat(value: string | undefined, allowed: readonly OutputFormat[]): ChosenFormat {
+export function parseOutputFormat(
+  value: string | undefined,
+  allowed: readonly OutputFormat[],
+  options: { allowMissingTemplateKeys?: boolean } = {},
+): ChosenFormat {
   const tableAllowed = allowed.includes('table')
   if (value === undefined || value === '') {
     const fallback = tableAllowed ? 'table' : allowed[0]
@@ -97,7 +102,7 @@ export function parseOutputFormat(value: string | undefined, allowed: readonly O
   const match = allowed.find((format) => format === value)
   if (match !== undefined) return match
   if (allowed.includes('json')) {
-    const template = parseTemplateFormat(value)
+    const template = parseTemplateFormat(value, options.allowMissingTemplateKeys !== false)
     if (template !== undefined) return template
   }
 

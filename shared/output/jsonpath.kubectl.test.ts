@@ -144,10 +144,16 @@ afterAll(async () => {
 })
 
 /** What our printer makes of `-o value` over the document kubectl evaluates, as stdout or an error line. */
-async function ours(output: string, options: { namespace?: string; noHeaders?: boolean } = {}): Promise<RunResult> {
+interface Options {
+  namespace?: string
+  noHeaders?: boolean
+  strict?: boolean
+}
+
+async function ours(output: string, options: Options = {}): Promise<RunResult> {
   const document = await documentOf(options.namespace ?? 'default')
   try {
-    const format = parseOutputFormat(output, ['table', 'json'])
+    const format = parseOutputFormat(output, ['table', 'json'], { allowMissingTemplateKeys: options.strict !== true })
     const view = { table: { columns: [], rows: [] }, document, names: [] }
     const stdout = renderView(view, format, { noHeaders: options.noHeaders, color: false })
     return { code: 0, stdout, stderr: '', stdoutBytes: Buffer.from(stdout) }
@@ -157,9 +163,10 @@ async function ours(output: string, options: { namespace?: string; noHeaders?: b
   }
 }
 
-async function theirs(output: string, options: { namespace?: string; noHeaders?: boolean } = {}) {
+async function theirs(output: string, options: Options = {}) {
   const args = ['get', 'configmaps', '-n', options.namespace ?? 'default', '-o', output]
   if (options.noHeaders === true) args.push('--no-headers')
+  if (options.strict === true) args.push('--allow-missing-template-keys=false')
   return kubectl(args)
 }
 
@@ -278,6 +285,20 @@ describe('-o jsonpath against the real kubectl', () => {
       ])
       expect(got.stdout).toBe(want.stdout)
     }
+  })
+
+  it('with --allow-missing-template-keys=false a missing key is an error, as in kubectl', async () => {
+    const template = 'jsonpath={.items[*].metadata.name}{.items[0].missing}'
+    const [want, got] = await Promise.all([theirs(template, { strict: true }), ours(template, { strict: true })])
+    expect(want.code).not.toBe(0)
+    expect(got.code).toBe(2)
+    expect(got.stderr.split('\n')[0]).toBe(want.stderr.split('\n')[0]?.replace(/\. Printing more information.*$/, ''))
+    const present = 'jsonpath={.items[0].metadata.name}'
+    const [wantPresent, gotPresent] = await Promise.all([
+      theirs(present, { strict: true }),
+      ours(present, { strict: true }),
+    ])
+    expect(gotPresent.stdout).toBe(wantPresent.stdout)
   })
 
   it.each(BAD_TEMPLATES)('fails on %s with kubectl’s reason, in one line', async (template) => {

@@ -60,7 +60,7 @@ export function renderView(view: View, format: ChosenFormat, options: RenderOpti
 function renderTemplate(document: unknown, format: TemplateFormat, noHeaders: boolean): string {
   try {
     if (format.kind === 'custom-columns') return renderCustomColumns(document, format.columns, { noHeaders })
-    return format.template.execute(document, { asJson: format.asJson })
+    return format.template.execute(document, { asJson: format.asJson, allowMissingKeys: format.allowMissingKeys })
   } catch (err) {
     if (!(err instanceof JsonPathExecError)) throw err
     const message =

@@ -62,7 +62,7 @@ export default defineSuiteCommand({
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const kinds = parseKindFlag(args.kind)
     if (args.mine === true && args.owner !== undefined)
       throw new SuiteError('usage', '--mine and --owner cannot be used together', { hint: 'keep one of them' })

@@ -93,7 +93,7 @@ const list = defineSuiteCommand({
   meta: { name: 'list', description: 'The mrun contexts; * marks the current one' },
   args: { ...outputArgs(FORMATS) },
   run: ({ args, io }) => {
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const config = loadConfig(configPath(io.env))
     if (Object.keys(config.contexts).length === 0 && !printsDocument(format)) {
       io.err.write('No mrun contexts; add one with kubectl mrun context add NAME or context import\n')

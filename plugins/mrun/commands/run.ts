@@ -103,7 +103,7 @@ export default defineSuiteCommand({
   },
   run: async (ctx) => {
     const { args, io, log, signal } = ctx
-    const format = args.output === undefined ? undefined : parseOutputFormat(args.output, FORMATS)
+    const format = args.output === undefined ? undefined : parseOutputFormat(args.output, FORMATS, args)
     const words = ctx.rest
     if (words.length === 0 || words[0] === '--')
       throw usageError('no command to run', 'put the script after --: kubectl mrun run -- train.py -- --epochs 3')

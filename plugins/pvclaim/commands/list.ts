@@ -31,7 +31,7 @@ export default defineSuiteCommand({
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const sort = args.sortBy === undefined ? undefined : SORTS[args.sortBy.toLowerCase()]
     if (args.sortBy !== undefined && sort === undefined)
       throw new SuiteError('usage', `invalid --sort-by "${args.sortBy}"`, {

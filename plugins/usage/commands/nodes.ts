@@ -30,7 +30,7 @@ export default defineSuiteCommand({
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const top = parseTop(args.top)
     const chunkSize = args.chunkSize === undefined ? undefined : Number(args.chunkSize)
     const cluster = await kube()

@@ -35,7 +35,7 @@ export default defineSuiteCommand({
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const top = parseTop(args.top)
     const groupBy = parseGroupBy(args.groupBy)
     const resources = parseResources(args.resources, POD_RESOURCES) ?? ['cpu', 'memory']
