@@ -4,6 +4,7 @@ import {
   bytesJsonOrNull,
   cpuJson,
   formatAge,
+  nodeStatusText,
   plainTable,
   renderFields,
   renderTable,
@@ -258,7 +259,7 @@ export function renderNodes(
   const sorted = [...summaries].sort((a, b) => a.name.localeCompare(b.name))
   const columns: Column[] = [
     { header: 'NODE' },
-    { header: 'READY' },
+    { header: 'STATUS' },
     { header: 'PODS', align: 'right' },
     { header: 'CPU(USED/ALLOC)', align: 'right' },
     { header: 'MEM(USED/ALLOC)', align: 'right' },
@@ -273,7 +274,10 @@ export function renderNodes(
   ]
   const rows: (string | Cell)[][] = sorted.map((s) => [
     s.name,
-    { text: s.ready, role: s.ready === 'True' ? 'ok' : 'bad' },
+    {
+      text: nodeStatusText(s.ready, s.schedulable),
+      role: s.ready !== 'True' ? 'bad' : s.schedulable ? 'ok' : 'warn',
+    },
     `${s.pods}/${s.allocatable.pods}`,
     usedOfAllocatable(
       s.usage === undefined ? '-' : formatCpuHuman(milliCores(s.usage.cpu)),
@@ -315,6 +319,7 @@ export function renderNodes(
     items: sorted.map((s) => ({
       name: s.name,
       ready: s.ready,
+      status: nodeStatusText(s.ready, s.schedulable),
       conditions: s.problems,
       pods: s.pods,
       pending: s.pending,

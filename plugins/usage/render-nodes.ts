@@ -1,5 +1,5 @@
 import type { Cell, ColorRole, TableView, View } from '../../shared/output/index.ts'
-import { barCell, formatAge } from '../../shared/output/index.ts'
+import { barCell, formatAge, nodeStatusText } from '../../shared/output/index.ts'
 import { amountWithPercent, formatAmount, resourceLabel } from './format.ts'
 import type { NodeRow, NodesReport, ResourceFigures } from './model.ts'
 
@@ -26,8 +26,7 @@ function roleForPercent(percent: number | null): ColorRole | undefined {
 }
 
 function statusText(row: Pick<NodeRow, 'ready' | 'schedulable'>): string {
-  const ready = row.ready === 'True' ? 'Ready' : row.ready === 'False' ? 'NotReady' : 'Unknown'
-  return row.schedulable ? ready : `${ready},SchedulingDisabled`
+  return nodeStatusText(row.ready, row.schedulable)
 }
 
 function resourceCells(
