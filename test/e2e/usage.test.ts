@@ -167,6 +167,15 @@ describe('kubectl usage: JSON convention and templates through kubectl', () => {
     }
   })
 
+  it('--bars puts its legend on stderr, never in the table on stdout', async () => {
+    const result = await kubectl(config, ['usage', 'nodes', '--bars'], { env })
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stderr).toBe(
+      'bars (whole bar = allocatable): # used within requests, = requested but unused, . used beyond requests\n',
+    )
+    expect(result.stdout).not.toContain('used within')
+  })
+
   it('-o jsonpath and -o custom-columns pass through kubectl plugin dispatch', async () => {
     const json = await kubectl(config, ['usage', 'nodes', '-o', 'json'], { env })
     const names = (JSON.parse(json.stdout) as { items: { name: string }[] }).items.map((n) => n.name)

@@ -5,7 +5,7 @@ import { parseOutputFormat, prefersAsciiBars, printsDocument, printView } from '
 import { collectNodes } from '../collect.ts'
 import { buildNodesReport, resourceNamesOf } from '../model.ts'
 import { parseResources, parseTop } from '../options.ts'
-import { renderNodes } from '../render-nodes.ts'
+import { barsLegend, renderNodes } from '../render-nodes.ts'
 import { parseSortKey, sortRows } from '../sort.ts'
 import { usageArgs } from './_shared.ts'
 
@@ -69,5 +69,7 @@ export default defineSuiteCommand({
       available: args.available === true,
     })
     printView(io, view, format, { noHeaders: args.noHeaders === true })
+    if (args.bars === true && (format === 'table' || format === 'wide') && report.nodes.length > 0)
+      io.err.write(`${barsLegend(prefersAsciiBars(io))}\n`)
   },
 })
