@@ -1,4 +1,5 @@
 import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node'
+import { type NodeReadiness, nodeReadiness } from '../../shared/output/node-status.ts'
 import { nanoValue, percentOf, tryParseQuantity } from '../../shared/quantity.ts'
 import { parseTimestamp } from '../../shared/timestamps.ts'
 import {
@@ -413,7 +414,10 @@ export function resolveWorkload(rows: readonly WorkloadRow[], query: string): Re
 /** Per node: what `nodes` shows. Counts and sums only; no pod names or owners, so everyone may see it. */
 export interface NodeSummary {
   name: string
-  ready: 'True' | 'False' | 'Unknown'
+  /** The Ready condition's status; null when the node reports none. */
+  ready: NodeReadiness
+  /** False when cordoned (`spec.unschedulable`). */
+  schedulable: boolean
   /** Conditions other than Ready that are True (pressure), and Unschedulable when cordoned. */
   problems: string[]
   pods: number
@@ -431,14 +435,14 @@ export function emptyCounts(): Record<WorkloadKind, number> {
 
 export function nodeSummary(node: V1Node, usage: CpuMemory | undefined): NodeSummary {
   const allocatable = (node.status?.allocatable ?? {}) as Record<string, string>
-  const ready = (node.status?.conditions ?? []).find((c) => c.type === 'Ready')
   const problems = (node.status?.conditions ?? [])
     .filter((c) => c.type !== 'Ready' && c.status === 'True')
     .map((c) => c.type)
   if (node.spec?.unschedulable === true) problems.push('SchedulingDisabled')
   return {
     name: node.metadata?.name ?? '',
-    ready: ready?.status === 'True' ? 'True' : ready?.status === 'False' ? 'False' : 'Unknown',
+    ready: nodeReadiness(node.status?.conditions),
+    schedulable: node.spec?.unschedulable !== true,
     problems,
     pods: 0,
     allocatable: {

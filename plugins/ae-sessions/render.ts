@@ -1,5 +1,15 @@
-import type { Cell, Column, View } from '../../shared/output/index.ts'
-import { formatAge, plainTable, renderFields, renderTable } from '../../shared/output/index.ts'
+import type { BytesJson, Cell, Column, CpuJson, View } from '../../shared/output/index.ts'
+import {
+  bytesJson,
+  bytesJsonOrNull,
+  cpuJson,
+  formatAge,
+  nodeStatusText,
+  plainTable,
+  renderFields,
+  renderTable,
+  timestampJson,
+} from '../../shared/output/index.ts'
 import { formatBytesHuman, formatCpuHuman, formatCpuMillis, formatMemoryMi } from '../../shared/quantity.ts'
 import type { ContainerRow, CpuMemory, NodeSummary, WorkloadRow } from './model.ts'
 import type { WorkloadKind } from './platform.ts'
@@ -92,17 +102,18 @@ export function renderList(rows: readonly WorkloadRow[], options: ListRenderOpti
   }
 }
 
-const quantityOrNull = (value: bigint | undefined, unit: 'cpu' | 'memory'): string | null =>
-  value === undefined ? null : unit === 'cpu' ? `${milliOf(value)}m` : String(value)
-
-function figures(values: Partial<CpuMemory> | undefined): { cpu: string | null; memory: string | null } | null {
+function figures(values: Partial<CpuMemory> | undefined): { cpu: CpuJson | null; memory: BytesJson | null } | null {
   if (values === undefined) return null
-  return { cpu: quantityOrNull(values.cpu, 'cpu'), memory: quantityOrNull(values.memory, 'memory') }
+  return {
+    cpu: values.cpu === undefined ? null : cpuJson(milliOf(values.cpu)),
+    memory: bytesJsonOrNull(values.memory),
+  }
 }
 
 /**
- * The JSON/YAML record of one workload: quantities as Kubernetes strings (cpu in millicores, memory in bytes) so
- * scripts can parse them exactly; percentages say what they are a percentage of. No env, volumes or images.
+ * The JSON/YAML record of one workload, in the suite's JSON convention (shared/output/json-values.ts): cpu as
+ * `{millicores, display}`, memory as `{bytes, display}`, times in RFC 3339 without fractions; percentages say
+ * what they are a percentage of. No env, volumes or images.
  */
 export function workloadDocument(row: WorkloadRow): Record<string, unknown> {
   return {
@@ -118,8 +129,8 @@ export function workloadDocument(row: WorkloadRow): Record<string, unknown> {
     ready: `${row.readyContainers}/${row.totalContainers}`,
     restarts: row.restarts,
     node: row.node ?? null,
-    startTime: row.started?.toISOString() ?? null,
-    since: row.since?.toISOString() ?? null,
+    startTime: timestampJson(row.started),
+    since: timestampJson(row.since),
     requests: figures(row.requests),
     limits: figures(row.limits),
     usage: figures(row.usage),
@@ -129,7 +140,9 @@ export function workloadDocument(row: WorkloadRow): Record<string, unknown> {
     },
     gpu: Number(row.gpu),
     metrics:
-      row.usage === undefined ? null : { window: row.metricsWindow ?? null, timestamp: row.metricsTimestamp ?? null },
+      row.usage === undefined
+        ? null
+        : { window: row.metricsWindow ?? null, timestamp: timestampJson(row.metricsTimestamp) },
     containers: row.containers.map((c) => ({
       name: c.name,
       alias: c.alias,
@@ -246,7 +259,7 @@ export function renderNodes(
   const sorted = [...summaries].sort((a, b) => a.name.localeCompare(b.name))
   const columns: Column[] = [
     { header: 'NODE' },
-    { header: 'READY' },
+    { header: 'STATUS' },
     { header: 'PODS', align: 'right' },
     { header: 'CPU(USED/ALLOC)', align: 'right' },
     { header: 'MEM(USED/ALLOC)', align: 'right' },
@@ -261,7 +274,10 @@ export function renderNodes(
   ]
   const rows: (string | Cell)[][] = sorted.map((s) => [
     s.name,
-    { text: s.ready, role: s.ready === 'True' ? 'ok' : 'bad' },
+    {
+      text: nodeStatusText(s.ready, s.schedulable),
+      role: s.ready !== 'True' ? 'bad' : s.schedulable ? 'ok' : 'warn',
+    },
     `${s.pods}/${s.allocatable.pods}`,
     usedOfAllocatable(
       s.usage === undefined ? '-' : formatCpuHuman(milliCores(s.usage.cpu)),
@@ -303,21 +319,23 @@ export function renderNodes(
     items: sorted.map((s) => ({
       name: s.name,
       ready: s.ready,
+      status: nodeStatusText(s.ready, s.schedulable),
       conditions: s.problems,
       pods: s.pods,
       pending: s.pending,
       allocatable: {
-        cpu: `${milliCores(s.allocatable.cpu)}m`,
-        memory: String(s.allocatable.memory),
+        cpu: cpuJson(milliCores(s.allocatable.cpu)),
+        memory: bytesJson(s.allocatable.memory),
         gpu: Number(s.allocatable.gpu),
         pods: Number(s.allocatable.pods),
       },
       requests: {
-        cpu: `${milliCores(s.requests.cpu)}m`,
-        memory: String(s.requests.memory),
+        cpu: cpuJson(milliCores(s.requests.cpu)),
+        memory: bytesJson(s.requests.memory),
         gpu: Number(s.gpuRequested),
       },
-      usage: s.usage === undefined ? null : { cpu: `${milliCores(s.usage.cpu)}m`, memory: String(s.usage.memory) },
+      usage:
+        s.usage === undefined ? null : { cpu: cpuJson(milliCores(s.usage.cpu)), memory: bytesJson(s.usage.memory) },
       sessions: s.counts.session,
       deployments: s.counts.deployment,
       runs: s.counts.run,

@@ -1,5 +1,5 @@
 import type { Cell, Column, View } from '../../shared/output/index.ts'
-import { formatAge } from '../../shared/output/index.ts'
+import { formatAge, timestampJson } from '../../shared/output/index.ts'
 import { formatDuration, type MrunConfig, type PodStatusRow, type RunSummary } from './model.ts'
 
 /** Summaries and contexts → Views for the shared printer. */
@@ -48,9 +48,19 @@ export function renderRuns(runs: RunSummary[], options: { now: Date; allNamespac
     document: {
       apiVersion: 'mrun.kubectl-suite/v1',
       kind: 'RunList',
-      items: runs.map((run) => ({ ...run, duration: duration(run, options.now) })),
+      items: runs.map((run) => ({ ...runDocument(run), duration: duration(run, options.now) })),
     },
     names: runs.map((run) => `job.batch/${run.name}`),
+  }
+}
+
+/** A run in the suite's JSON convention: its times in RFC 3339 without fractions, whatever the API sent. */
+function runDocument(run: RunSummary): Record<string, unknown> {
+  return {
+    ...run,
+    startTime: timestampJson(run.startTime),
+    endTime: timestampJson(run.endTime),
+    createdAt: timestampJson(run.createdAt),
   }
 }
 
@@ -77,7 +87,7 @@ export function renderStatus(run: RunSummary, pods: PodStatusRow[]): View {
   ])
   return {
     table: { columns, rows },
-    document: { apiVersion: 'mrun.kubectl-suite/v1', kind: 'RunStatus', run, pods },
+    document: { apiVersion: 'mrun.kubectl-suite/v1', kind: 'RunStatus', run: runDocument(run), pods },
     names: pods.map((pod) => `pod/${pod.pod}`),
   }
 }

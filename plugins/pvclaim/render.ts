@@ -1,7 +1,7 @@
 import type { CoreV1Event, V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node'
-import type { Cell, Column, View } from '../../shared/output/index.ts'
-import { formatAge, renderFields } from '../../shared/output/index.ts'
-import { formatBytesHuman } from '../../shared/quantity.ts'
+import type { BytesJson, Cell, Column, View } from '../../shared/output/index.ts'
+import { bytesJson, bytesJsonOrNull, formatAge, renderFields, timestampJson } from '../../shared/output/index.ts'
+import { formatBytesHuman, value as quantityValue, tryParseQuantity } from '../../shared/quantity.ts'
 import type { ClaimRow, VolumeStats } from './model.ts'
 import { shortModes } from './model.ts'
 
@@ -66,26 +66,32 @@ export function renderClaims(rows: readonly ClaimRow[], options: { now: Date; sh
         namespace: row.namespace,
         name: row.name,
         status: row.status,
-        capacity: row.capacity ?? null,
-        requested: row.requested ?? null,
+        capacity: quantityJson(row.capacity),
+        requested: quantityJson(row.requested),
         accessModes: row.accessModes.split(',').filter((m) => m !== '-'),
         storageClass: row.storageClass ?? null,
         volume: row.volume ?? null,
         pods: row.consumers,
         nodes: row.nodes,
         usage: row.stats === undefined ? null : statsDocument(row.stats),
-        createdAt: row.created?.toISOString() ?? null,
+        createdAt: timestampJson(row.created),
       })),
     },
     names: rows.map((row) => `persistentvolumeclaim/${row.name}`),
   }
 }
 
-function statsDocument(stats: VolumeStats): Record<string, number | null> {
+/** A storage quantity from the claim (`40Gi`) as `{bytes, display}`, keeping the claim's own spelling. */
+function quantityJson(text: string | undefined): BytesJson | null {
+  const quantity = text === undefined ? undefined : tryParseQuantity(text)
+  return quantity === undefined || text === undefined ? null : bytesJson(quantityValue(quantity), text)
+}
+
+function statsDocument(stats: VolumeStats): Record<string, BytesJson | number | null> {
   return {
-    capacityBytes: stats.capacityBytes ?? null,
-    usedBytes: stats.usedBytes ?? null,
-    availableBytes: stats.availableBytes ?? null,
+    capacity: bytesJsonOrNull(stats.capacityBytes),
+    used: bytesJsonOrNull(stats.usedBytes),
+    available: bytesJsonOrNull(stats.availableBytes),
     inodes: stats.inodes ?? null,
     inodesUsed: stats.inodesUsed ?? null,
   }

@@ -1,5 +1,12 @@
 import type { Cell, Column, View } from '../../shared/output/index.ts'
-import { formatAge, formatBytes, plainTable, renderFields, renderTable } from '../../shared/output/index.ts'
+import {
+  formatAge,
+  formatBytes,
+  plainTable,
+  renderFields,
+  renderTable,
+  timestampJson,
+} from '../../shared/output/index.ts'
 import type { Finding } from './check-model.ts'
 import { isPrintableText } from './decode.ts'
 import { type KeyChange, type KeyView, type SecretView, shortHash } from './model.ts'
@@ -212,7 +219,7 @@ export function renderSecretList(views: readonly SecretView[], options: { now: D
         name: view.name,
         namespace: view.namespace,
         type: view.type,
-        createdAt: view.created?.toISOString() ?? null,
+        createdAt: timestampJson(view.created),
         keys: view.keys.map((k) => ({
           key: k.key,
           size: k.size,

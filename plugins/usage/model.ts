@@ -1,4 +1,5 @@
 import type { V1Node, V1Pod, V1Taint } from '@kubernetes/client-node'
+import { type NodeReadiness, nodeReadiness } from '../../shared/output/node-status.ts'
 import { milliValue, nanoValue, parseQuantity, percentOf, quantityFromNano, value } from '../../shared/quantity.ts'
 import { countsTowardNode, effectivePodResources, type ResourceAmounts } from './resources.ts'
 
@@ -47,7 +48,8 @@ export interface ResourceFigures {
 
 export interface NodeRow {
   name: string
-  ready: 'True' | 'False' | 'Unknown'
+  /** The Ready condition's status; null when the node reports none. */
+  ready: NodeReadiness
   schedulable: boolean
   roles: string[]
   taints: { key: string; value?: string; effect: string }[]
@@ -160,8 +162,7 @@ function figures(
 }
 
 function nodeReady(node: V1Node): NodeRow['ready'] {
-  const status = node.status?.conditions?.find((c) => c.type === 'Ready')?.status
-  return status === 'True' || status === 'False' ? status : 'Unknown'
+  return nodeReadiness(node.status?.conditions)
 }
 
 function nodeRoles(node: V1Node): string[] {

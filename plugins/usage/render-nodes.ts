@@ -1,5 +1,5 @@
 import type { Cell, ColorRole, TableView, View } from '../../shared/output/index.ts'
-import { barCell, formatAge } from '../../shared/output/index.ts'
+import { BAR_GLYPHS, barCell, formatAge, nodeStatusText } from '../../shared/output/index.ts'
 import { amountWithPercent, formatAmount, resourceLabel } from './format.ts'
 import type { NodeRow, NodesReport, ResourceFigures } from './model.ts'
 
@@ -26,8 +26,7 @@ function roleForPercent(percent: number | null): ColorRole | undefined {
 }
 
 function statusText(row: Pick<NodeRow, 'ready' | 'schedulable'>): string {
-  const ready = row.ready === 'True' ? 'Ready' : row.ready === 'False' ? 'NotReady' : 'Unknown'
-  return row.schedulable ? ready : `${ready},SchedulingDisabled`
+  return nodeStatusText(row.ready, row.schedulable)
 }
 
 function resourceCells(
@@ -88,6 +87,15 @@ function resourceCells(
     })
   }
   return cells
+}
+
+/**
+ * The key to the CPU and MEM bars, one line for stderr under a `--bars` table (stdout keeps only the table): what
+ * each glyph means, in the glyphs the bars were drawn with.
+ */
+export function barsLegend(ascii: boolean): string {
+  const [used, requested, over] = ascii ? BAR_GLYPHS.ascii : BAR_GLYPHS.unicode
+  return `bars (whole bar = allocatable): ${used} used within requests, ${requested} requested but unused, ${over} used beyond requests`
 }
 
 function rowCells(

@@ -5,7 +5,7 @@ import { renderView } from '../../shared/output/index.ts'
 import { node, pod } from '../../test/sim/scenario/builders.ts'
 import { buildNodesReport, emptyTotals, foldPodIntoNodeTotals, type NodesSnapshot, type PodTotals } from './model.ts'
 import { podRow } from './pods-model.ts'
-import { renderNodes } from './render-nodes.ts'
+import { barsLegend, renderNodes } from './render-nodes.ts'
 import { renderPods } from './render-pods.ts'
 
 const created = new Date('2026-11-01T00:00:00Z')
@@ -85,6 +85,13 @@ describe('usage nodes views', () => {
   it.each(['table', 'wide', 'json', 'csv'] as const)('renders %s like the golden file', async (format) => {
     const text = renderView(renderNodes(buildNodesReport(fixture()), options), format, { color: false })
     await expect(text).toMatchFileSnapshot(`./testdata/golden/nodes.${format}.txt`)
+  })
+
+  it('has a legend line for the bars, in the glyphs they were drawn with', () => {
+    expect(barsLegend(true)).toBe(
+      'bars (whole bar = allocatable): # used within requests, = requested but unused, . used beyond requests',
+    )
+    expect(barsLegend(false)).toContain('█ used within requests, ▒ requested but unused, ░ used beyond requests')
   })
 
   it('renders bars in ASCII when asked (pipes and non-UTF-8 terminals)', async () => {

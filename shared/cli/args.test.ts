@@ -120,7 +120,29 @@ describe('verbosityFromArgs', () => {
 describe('outputArgs', () => {
   it('names the allowed formats in the help, sorted and without the default table', () => {
     expect(outputArgs(['table', 'yaml', 'json', 'wide']).output.description).toBe(
-      'Output format. One of: (json, wide, yaml); leave it out for a table',
+      'Output format. One of: (custom-columns, custom-columns-file, json, jsonpath, jsonpath-as-json, jsonpath-file, wide, yaml); leave it out for a table',
+    )
+    expect(outputArgs(['table', 'wide']).output.description).toBe(
+      'Output format. One of: (wide); leave it out for a table',
+    )
+  })
+
+  it('completes the template formats with their = so the template follows', () => {
+    expect(outputArgs(['table', 'json']).output.choices).toEqual([
+      'custom-columns=',
+      'custom-columns-file=',
+      'json',
+      'jsonpath=',
+      'jsonpath-as-json=',
+      'jsonpath-file=',
+    ])
+  })
+
+  it('accepts a jsonpath template and rejects a bad one at parse time', () => {
+    const defs = outputArgs(['table', 'json'])
+    expect(parseArgv(['-o', 'jsonpath={.items[*].name}'], defs).args.output).toBe('jsonpath={.items[*].name}')
+    expect(() => parseArgv(['-o', 'jsonpath={.items[}'], defs)).toThrow(
+      'error parsing jsonpath {.items[}, unterminated array',
     )
   })
 

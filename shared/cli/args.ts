@@ -1,7 +1,7 @@
 import type { BooleanArgDef, EnumArgDef, PositionalArgDef, StringArgDef } from 'citty'
 import { SuiteError } from '../errors.ts'
 import type { KubeFlags } from '../kube/types.ts'
-import { type OutputFormat, parseOutputFormat } from '../output/format.ts'
+import { allowedFormatNames, type OutputFormat, parseOutputFormat, TEMPLATE_FORMATS } from '../output/format.ts'
 
 /**
  * A flag's other names. One character is a shorthand (`-n`); longer is another long name. Readonly so groups can be
@@ -258,14 +258,16 @@ export const selectorArgs = {
  * printer wording (from parseOutputFormat) before anything connects.
  */
 export function outputArgs(allowed: readonly OutputFormat[]) {
-  const named = allowed.filter((format) => format !== 'table').sort()
+  const named = allowedFormatNames(allowed)
   const tableNote = allowed.includes('table') ? '; leave it out for a table' : ''
+  // Template formats complete as `jsonpath=` so the user types the template straight after.
+  const choices = named.map((name) => ((TEMPLATE_FORMATS as readonly string[]).includes(name) ? `${name}=` : name))
   return {
     output: {
       type: 'string',
       alias: 'o',
       valueHint: 'format',
-      choices: named,
+      choices,
       description: `Output format. One of: (${named.join(', ')})${tableNote}`,
       validate: (value: string): undefined => {
         parseOutputFormat(value, allowed)
@@ -273,9 +275,21 @@ export function outputArgs(allowed: readonly OutputFormat[]) {
       },
     },
     'no-headers': { type: 'boolean', description: 'Print tables (and csv/tsv) without the header row' },
+    ...templateKeysArg,
     'sort-by': { type: 'string', valueHint: 'column', description: 'Sort rows by this column' },
   } as const satisfies SuiteArgsDef
 }
+
+// kubectl's flag, accepted on every printing command. Hidden (left out of --help and of suggestions) so that
+// `--all` keeps suggesting --all-namespaces; the README documents it.
+const templateKeysArg = {
+  'allow-missing-template-keys': {
+    type: 'boolean',
+    default: true,
+    hidden: true,
+    description: 'With -o jsonpath: print nothing for a missing key (the default); =false makes it an error',
+  },
+} as const satisfies SuiteArgsDef
 
 /** The parsed kubectl global flags, as every command that spreads {@link kubeArgs} has them. */
 export type ParsedKubeArgs = ParsedSuiteArgs<typeof kubeArgs>

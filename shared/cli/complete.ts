@@ -21,6 +21,8 @@ import { argsOf, findSubCommand, isLazyCommand, metaOf, resolveValue } from './r
 export const DIRECTIVE = {
   /** Let the shell complete file names. */
   default: 0,
+  /** No space after the completed word (`-o jsonpath=` waits for its template). */
+  noSpace: 2,
   /** No file names: only our candidates. */
   noFileComp: 4,
 } as const
@@ -170,11 +172,13 @@ export async function complete(root: CommandDef, args: readonly string[], option
     if (io.env.KUBECTL_SUITE_DEBUG === '1' || args.some((a) => /^(-v|--v)=?[1-9]/.test(a)))
       io.err.write(`completion: ${String(error)}\n`)
   }
-  for (const c of candidates) {
-    if (!c.value.startsWith(toComplete)) continue
+  const matching = candidates.filter((c) => c.value.startsWith(toComplete))
+  for (const c of matching) {
     const description = options.descriptions && c.description ? `\t${c.description.split('\n')[0]}` : ''
     io.out.write(`${c.value}${description}\n`)
   }
+  // Every match ends in '=' (`-o jsonpath=`): the value goes on, so the shell must not add a space.
+  if (matching.length > 0 && matching.every((c) => c.value.endsWith('='))) directive |= DIRECTIVE.noSpace
   io.out.write(`:${directive}\n`)
   return 0
 }

@@ -196,7 +196,8 @@ const rejected: [string, Rejected][] = [
     'an -o format the command does not offer, in kubectl printer wording',
     {
       argv: ['-o', 'xml'],
-      message: 'unable to match a printer suitable for the output format "xml", allowed formats are: json,wide,yaml',
+      message:
+        'unable to match a printer suitable for the output format "xml", allowed formats are: custom-columns,custom-columns-file,json,jsonpath,jsonpath-as-json,jsonpath-file,wide,yaml',
       hint: 'leave out -o for the default table, or pass one of the formats listed, e.g. -o json',
     },
   ],

@@ -113,7 +113,9 @@ describe('runPlugin --help', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('USAGE kubectl usage nodes [OPTIONS]')
     expect(result.stdout).toContain('-o, --output=<format>')
-    expect(result.stdout).toContain('Output format. One of: (json, yaml); leave it out for a table')
+    expect(result.stdout).toContain(
+      'Output format. One of: (custom-columns, custom-columns-file, json, jsonpath, jsonpath-as-json, jsonpath-file, yaml); leave it out for a table',
+    )
     expect(result.stdout).toContain('-n, --namespace=<name>')
     expect(result.stdout).toContain('-v, --v=<level>')
     expect(result.stdout).not.toContain('match-server-version')

@@ -1,7 +1,10 @@
 import type { Io } from '../cli/io.ts'
+import { SuiteError } from '../errors.ts'
+import { renderCustomColumns } from './custom-columns.ts'
 import { renderCsv, renderTsv } from './delimited.ts'
 import { renderJson, renderYaml } from './document.ts'
-import type { OutputFormat } from './format.ts'
+import type { ChosenFormat, TemplateFormat } from './format.ts'
+import { JsonPathExecError } from './jsonpath.ts'
 import { renderTable, type TableView } from './table.ts'
 
 /**
@@ -30,10 +33,12 @@ export interface RenderOptions {
 /**
  * The exact text `view` prints as `format`. Table-like formats with no rows, and `name` with no names, render as
  * '' — the command then tells stderr "No resources found" itself, see {@link noResourcesMessage}. json and yaml
- * always render the document, an empty list included, as kubectl does.
+ * always render the document, an empty list included, as kubectl does; so does `-o jsonpath=…`, a template over
+ * that document. `-o custom-columns=…` lays the document's items out as a table (see renderCustomColumns).
  */
-export function renderView(view: View, format: OutputFormat, options: RenderOptions): string {
+export function renderView(view: View, format: ChosenFormat, options: RenderOptions): string {
   const { noHeaders = false, color } = options
+  if (typeof format === 'object') return renderTemplate(view.document, format, noHeaders)
   switch (format) {
     case 'table':
       return renderTable(view.table, { wide: false, noHeaders, color })
@@ -52,8 +57,33 @@ export function renderView(view: View, format: OutputFormat, options: RenderOpti
   }
 }
 
+function renderTemplate(document: unknown, format: TemplateFormat, noHeaders: boolean): string {
+  try {
+    if (format.kind === 'custom-columns') return renderCustomColumns(document, format.columns, { noHeaders })
+    return format.template.execute(document, { asJson: format.asJson, allowMissingKeys: format.allowMissingKeys })
+  } catch (err) {
+    if (!(err instanceof JsonPathExecError)) throw err
+    const message =
+      format.kind === 'jsonpath'
+        ? `error executing jsonpath ${JSON.stringify(format.template.source)}: Error executing template: ${err.message}`
+        : err.message
+    throw new SuiteError('usage', message)
+  }
+}
+
+/**
+ * A bare document (objects a command created or would create) as `-o json`, `-o yaml` or a template format; the
+ * other formats have no meaning for a bare document and render as ''.
+ */
+export function renderDocument(document: unknown, format: ChosenFormat): string {
+  if (typeof format === 'object') return renderTemplate(document, format, false)
+  if (format === 'json') return renderJson(document)
+  if (format === 'yaml') return renderYaml(document)
+  return ''
+}
+
 /** The one place a plugin's result reaches stdout: renders `view` as `format`, coloured when `io.color`. */
-export function printView(io: Io, view: View, format: OutputFormat, options: { noHeaders?: boolean } = {}): void {
+export function printView(io: Io, view: View, format: ChosenFormat, options: { noHeaders?: boolean } = {}): void {
   const text = renderView(view, format, { noHeaders: options.noHeaders, color: io.color })
   if (text !== '') io.out.write(text)
 }

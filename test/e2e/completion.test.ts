@@ -54,8 +54,23 @@ describe('completion through kubectl plugin completion', () => {
     { words: ['usage', 'pods', '--namespace=ml'], expected: ['--namespace=ml-team'] },
     { words: ['usage', 'pods', '--node', 'gpu'], expected: ['gpu-1'] },
     { words: ['usage', 'nodes', '--sort'], expected: ['--sort-by'] },
-    { words: ['usage', 'nodes', '-o', 'js'], expected: ['json'] },
-    { words: ['usage', 'pods', '--output', ''], expected: ['csv', 'json', 'name', 'tsv', 'wide', 'yaml'] },
+    { words: ['usage', 'nodes', '-o', 'js'], expected: ['json', 'jsonpath=', 'jsonpath-as-json=', 'jsonpath-file='] },
+    {
+      words: ['usage', 'pods', '--output', ''],
+      expected: [
+        'csv',
+        'custom-columns=',
+        'custom-columns-file=',
+        'json',
+        'jsonpath=',
+        'jsonpath-as-json=',
+        'jsonpath-file=',
+        'name',
+        'tsv',
+        'wide',
+        'yaml',
+      ],
+    },
     { words: ['secretview', '-n', 'ml-team', 'db'], expected: ['db-credentials'] },
     { words: ['secretview', 'diff', '-n', 'ml-team', 'reg'], expected: ['registry-pull'] },
     { words: ['pvclaim', 'download', '-n', 'ml-team', ''], expected: ['results', 'scratch'] },
@@ -65,6 +80,12 @@ describe('completion through kubectl plugin completion', () => {
     const { values, directive } = await completeWords(words)
     expect(values).toEqual(expected)
     expect(directive).toBe(':4')
+  })
+
+  it('-o custom-c completes the template format without a space after it (directive 6)', async () => {
+    const { values, directive } = await completeWords(['usage', 'nodes', '-o', 'custom-c'])
+    expect(values).toEqual(['custom-columns=', 'custom-columns-file='])
+    expect(directive).toBe(':6')
   })
 
   it('pod names come from the namespace given with -n', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jsonConventionProblems } from '../../shared/output/index.ts'
 import { generateCluster } from '../sim/scenario/generate.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
 import { pluginBinDir, pluginPath } from '../support/plugins.ts'
@@ -154,6 +155,43 @@ describe('kubectl usage nodes', () => {
     expect(result.code).toBe(code)
     expect(result.stdout).toBe('')
     expect(result.stderr.split('\n')[0]).toMatch(message)
+  })
+})
+
+describe('kubectl usage: JSON convention and templates through kubectl', () => {
+  it('nodes and pods -o json keep the suite JSON convention', async () => {
+    for (const command of [['nodes'], ['pods', '-A']]) {
+      const result = await kubectl(config, ['usage', ...command, '-o', 'json'], { env })
+      expect(result.code, result.stderr).toBe(0)
+      expect(jsonConventionProblems(JSON.parse(result.stdout))).toEqual([])
+    }
+  })
+
+  it('--bars puts its legend on stderr, never in the table on stdout', async () => {
+    const result = await kubectl(config, ['usage', 'nodes', '--bars'], { env })
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stderr).toBe(
+      'bars (whole bar = allocatable): # used within requests, = requested but unused, . used beyond requests\n',
+    )
+    expect(result.stdout).not.toContain('used within')
+  })
+
+  it('-o jsonpath and -o custom-columns pass through kubectl plugin dispatch', async () => {
+    const json = await kubectl(config, ['usage', 'nodes', '-o', 'json'], { env })
+    const names = (JSON.parse(json.stdout) as { items: { name: string }[] }).items.map((n) => n.name)
+    const jsonpath = await kubectl(config, ['usage', 'nodes', '-o', 'jsonpath={.items[*].name}'], { env })
+    expect(jsonpath.stdout).toBe(names.join(' '))
+    const columns = await kubectl(
+      config,
+      ['usage', 'nodes', '-o', 'custom-columns=NAME:.name,CPU:.resources.cpu.requests'],
+      { env },
+    )
+    const lines = columns.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^NAME +CPU$/)
+    expect(lines.slice(1).map((l) => l.split(/ +/)[0])).toEqual(names)
+    const bad = await kubectl(config, ['usage', 'pods', '-o', 'jsonpath={.items[?(@.a'], { env })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr.split('\n')[0]).toBe('error: error parsing jsonpath {.items[?(@.a, unterminated filter')
   })
 })
 

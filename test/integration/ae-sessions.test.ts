@@ -4,6 +4,7 @@ import { aeSessionsRoot } from '../../plugins/ae-sessions/root.ts'
 import { createMemoryIo } from '../../shared/cli/memory-io.ts'
 import { runPlugin } from '../../shared/cli/run.ts'
 import { EXIT_CODES } from '../../shared/errors.ts'
+import { jsonConventionProblems } from '../../shared/output/index.ts'
 import { DEFAULT_POLICY } from '../sim/auth.ts'
 import type { KubeObject } from '../sim/object.ts'
 import { demoScenario } from '../sim/scenario/demo.ts'
@@ -37,8 +38,8 @@ interface Item {
   pod: string
   owner: string | null
   namespace: string
-  usage: { cpu: string; memory: string } | null
-  containers: { name: string; usage: { cpu: string; memory: string } | null }[]
+  usage: { cpu: { millicores: number; display: string }; memory: { bytes: number; display: string } } | null
+  containers: { name: string; usage: { cpu: { millicores: number }; memory: { bytes: number } } | null }[]
 }
 
 function items(result: Result): Item[] {
@@ -196,14 +197,12 @@ describe('list', () => {
       const row = podRows.get(item.pod)
       expect(row, item.pod).toBeDefined()
       // The pod total is one exact sum, rounded once: equal to kubectl top pod's cell.
-      expect(`${item.usage?.cpu}`).toBe(row?.cpu)
-      expect(`${BigInt(item.usage?.memory ?? '0') / 1048576n}Mi`).toBe(row?.mem)
+      expect(`${item.usage?.cpu.millicores}m`).toBe(row?.cpu)
+      expect(`${Math.floor((item.usage?.memory.bytes ?? 0) / 1048576)}Mi`).toBe(row?.mem)
       // Per-container cells are each rounded, so their sum may differ by at most one unit per container.
       const sum = containerSums.get(item.pod)
       expect(sum?.n).toBe(item.containers.length)
-      expect(Math.abs((sum?.cpu ?? 0) - Number.parseInt(item.usage?.cpu ?? '0', 10))).toBeLessThanOrEqual(
-        item.containers.length,
-      )
+      expect(Math.abs((sum?.cpu ?? 0) - (item.usage?.cpu.millicores ?? 0))).toBeLessThanOrEqual(item.containers.length)
     }
   })
 
@@ -405,6 +404,36 @@ describe('info and logs', () => {
     expect(await running).toBe(EXIT_CODES.interrupted)
     expect(io.stdout().trim().split('\n')).toHaveLength(1)
     expect(io.stderr()).not.toMatch(/error/)
+  })
+})
+
+describe('JSON convention and templates', () => {
+  it('list, info and nodes -o json keep the suite JSON convention', async () => {
+    const listed = await ae(admin, ['-o', 'json'])
+    const first = items(listed)[0]
+    expect(jsonConventionProblems(JSON.parse(listed.stdout))).toEqual([])
+    expect(first?.usage?.cpu.millicores).toSatisfy(Number.isSafeInteger)
+    const info = await ae(admin, ['info', first?.id ?? '', '-o', 'json'])
+    expect(info.code, info.stderr).toBe(0)
+    expect(jsonConventionProblems(JSON.parse(info.stdout))).toEqual([])
+    const nodes = await ae(admin, ['nodes', '-o', 'json'])
+    expect(jsonConventionProblems(JSON.parse(nodes.stdout))).toEqual([])
+  })
+
+  it('-o jsonpath and -o custom-columns read the -o json document', async () => {
+    const listed = items(await ae(admin, ['-o', 'json']))
+    const pods = await ae(admin, ['-o', 'jsonpath={.items[*].pod}'])
+    expect(pods.stdout).toBe(listed.map((i) => i.pod).join(' '))
+    const columns = await ae(admin, ['-o', 'custom-columns=POD:.pod,CPU:.usage.cpu.millicores'])
+    const lines = columns.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^POD +CPU$/)
+    expect(lines.slice(1).map((l) => l.split(/ +/)[0])).toEqual(listed.map((i) => i.pod))
+    const nodes = await ae(admin, ['nodes', '-o', 'jsonpath={range .items[*]}{.name}{"\\n"}{end}'])
+    expect(nodes.code).toBe(0)
+    expect(nodes.stdout).toMatch(/^([\w.-]+\n)+$/)
+    const bad = await ae(admin, ['-o', 'jsonpath={.items[}'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr.split('\n')[0]).toBe('error: error parsing jsonpath {.items[}, unterminated array')
   })
 })
 

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jsonConventionProblems } from '../../shared/output/index.ts'
 import { demoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
 import { type MrunHarness, mrunHarness } from '../support/mrun.ts'
@@ -215,6 +216,18 @@ describe('sweeps, status, logs, list and delete', () => {
         .filter((l) => l.startsWith('['))
         .sort(),
     ).toEqual(['[0] x is 0', '[1] x is 1'])
+  })
+
+  it('list and status -o json keep the suite JSON convention; jsonpath reads them', async () => {
+    const list = await h.mrun(['list', '-A', '-o', 'json'])
+    const doc = JSON.parse(list.stdout) as { items: { name: string }[] }
+    expect(jsonConventionProblems(doc)).toEqual([])
+    const status = await h.mrun(['status', sweep, '-o', 'json'])
+    expect(jsonConventionProblems(JSON.parse(status.stdout))).toEqual([])
+    const names = await h.mrun(['list', '-A', '-o', 'jsonpath={.items[*].name}'])
+    expect(names.stdout).toBe(doc.items.map((i) => i.name).join(' '))
+    const pods = await h.mrun(['status', sweep, '-o', 'custom-columns=POD:.pod,PHASE:.phase'])
+    expect(pods.stdout.split('\n')[0]).toMatch(/^POD +PHASE$/)
   })
 
   it('list -A shows runs with experiment, tags, status counts', async () => {

@@ -20,6 +20,7 @@ import { pvclaimRoot } from '../../plugins/pvclaim/root.ts'
 import { createMemoryIo } from '../../shared/cli/memory-io.ts'
 import { runPlugin } from '../../shared/cli/run.ts'
 import { EXIT_CODES } from '../../shared/errors.ts'
+import { jsonConventionProblems } from '../../shared/output/index.ts'
 import { demoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
 import { kubectl } from '../support/run.ts'
@@ -162,12 +163,29 @@ describe('create', () => {
 })
 
 describe('list and describe', () => {
+  it('list -o json keeps the suite JSON convention; jsonpath and custom-columns read it', async () => {
+    const result = await pv(['list', '-o', 'json'])
+    const doc = JSON.parse(result.stdout) as { items: { name: string; capacity: { bytes: number } | null }[] }
+    expect(jsonConventionProblems(doc)).toEqual([])
+    expect(doc.items.some((i) => Number.isSafeInteger(i.capacity?.bytes))).toBe(true)
+    const names = await pv(['list', '-o', 'jsonpath={.items[*].name}'])
+    expect(names.stdout).toBe(doc.items.map((i) => i.name).join(' '))
+    const columns = await pv(['list', '-o', 'custom-columns=NAME:.name,BYTES:.capacity.bytes'])
+    expect(columns.stdout.split('\n')[0]).toMatch(/^NAME +BYTES$/)
+    const dry = await pv(['create', 'tpl', '--size', '1Gi', '--dry-run=client', '-o', 'jsonpath={.spec.resources}'])
+    expect(dry.stdout).toBe('{"requests":{"storage":"1Gi"}}')
+  })
+
   it('shows usage from the kubelet stats API for claims that a running pod mounts, "-" for the others', async () => {
     const result = await pv(['list', '-o', 'json'])
     expect(result.code, result.stderr).toBe(0)
     const items = (
       JSON.parse(result.stdout) as {
-        items: { name: string; pods: string[]; usage: { usedBytes: number; capacityBytes: number } | null }[]
+        items: {
+          name: string
+          pods: string[]
+          usage: { used: { bytes: number }; capacity: { bytes: number } } | null
+        }[]
       }
     ).items
     const results = items.find((i) => i.name === 'results')
@@ -176,7 +194,7 @@ describe('list and describe', () => {
       pods: { volume?: { pvcRef?: { name: string }; usedBytes: number }[] }[]
     }
     const fromKubelet = summary.pods.flatMap((p) => p.volume ?? []).find((v) => v.pvcRef?.name === 'results')
-    expect(results?.usage?.usedBytes).toBe(fromKubelet?.usedBytes)
+    expect(results?.usage?.used.bytes).toBe(fromKubelet?.usedBytes)
     expect(results?.pods).toEqual(['results-browser'])
     expect(items.find((i) => i.name === 'scratch')?.usage).toBeNull()
     const table = await pv(['list'])

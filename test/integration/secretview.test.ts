@@ -8,6 +8,7 @@ import { secretviewRoot } from '../../plugins/secretview/root.ts'
 import { createMemoryIo, FIXED_NOW } from '../../shared/cli/memory-io.ts'
 import { runPlugin } from '../../shared/cli/run.ts'
 import { EXIT_CODES } from '../../shared/errors.ts'
+import { jsonConventionProblems } from '../../shared/output/index.ts'
 import type { KubeObject } from '../sim/object.ts'
 import { demoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
@@ -96,6 +97,23 @@ describe('values byte for byte', () => {
     const again = await sv(['db-credentials', 'blob.bin', '-o', 'file', '--dir', target])
     expect(again.code).toBe(EXIT_CODES.conflict)
     expect(readdirSync(target)).toEqual(['blob.bin'])
+  })
+})
+
+describe('JSON convention and templates', () => {
+  it('--all -o json keeps the suite JSON convention; jsonpath and custom-columns read it', async () => {
+    const list = await sv(['--all', '-o', 'json'])
+    const doc = JSON.parse(list.stdout) as { items: { metadata: { name: string } }[] }
+    expect(jsonConventionProblems(doc)).toEqual([])
+    const names = await sv(['--all', '-o', 'jsonpath={.items[*].metadata.name}'])
+    expect(names.stdout).toBe(doc.items.map((i) => i.metadata.name).join(' '))
+    const columns = await sv(['--all', '-o', 'custom-columns=NAME:.metadata.name,TYPE:.type'])
+    expect(columns.stdout.split('\n')[0]).toMatch(/^NAME +TYPE$/)
+    expect(columns.stdout.trimEnd().split('\n')).toHaveLength(doc.items.length + 1)
+    const check = await sv(['check', '-o', 'jsonpath={.kind}'])
+    expect(check.stdout).toBe('FindingList')
+    const bad = await sv(['--all', '-o', 'jsonpath={.items[}'])
+    expect(bad.code).toBe(2)
   })
 })
 

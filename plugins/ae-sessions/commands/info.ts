@@ -23,7 +23,7 @@ export default defineSuiteCommand({
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     if (args.id === undefined || args.id === '')
       throw new SuiteError('usage', 'info needs the id of a session, deployment or run', {
         hint: 'e.g. kubectl ae-sessions info a1-5c1e (list ids with kubectl ae-sessions)',

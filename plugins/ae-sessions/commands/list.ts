@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { kubeArgs, namespaceArgs, outputArgs, selectorArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { noResourcesMessage, parseOutputFormat, renderView } from '../../../shared/output/index.ts'
+import { noResourcesMessage, parseOutputFormat, printsDocument, renderView } from '../../../shared/output/index.ts'
 import { collectWorkloads, whoAmI } from '../collect.ts'
 import { defaultOrder, parseSortKey, SORT_KEYS, sortRows, type WorkloadRow, withUsage } from '../model.ts'
 import { parseKinds, type WorkloadKind } from '../platform.ts'
@@ -62,7 +62,7 @@ export default defineSuiteCommand({
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const kinds = parseKindFlag(args.kind)
     if (args.mine === true && args.owner !== undefined)
       throw new SuiteError('usage', '--mine and --owner cannot be used together', { hint: 'keep one of them' })
@@ -119,7 +119,7 @@ export default defineSuiteCommand({
     // "No resources found" is a message, so it goes to stderr, as kubectl's does; json and yaml print an empty list.
     const draw = async (): Promise<{ text: string; message: boolean }> => {
       const { rows, showNamespace, empty } = await snapshotOnce()
-      if (rows.length === 0 && format !== 'json' && format !== 'yaml') return { text: `${empty}\n`, message: true }
+      if (rows.length === 0 && !printsDocument(format)) return { text: `${empty}\n`, message: true }
       const view = renderList(rows, { now: io.now(), showNamespace })
       return { text: renderView(view, format, { noHeaders: args.noHeaders === true, color: io.color }), message: false }
     }

@@ -20,7 +20,7 @@ export default defineSuiteCommand({
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const config = platformConfigFrom(args, io.env)
     const cluster = await kube()
     const snapshot = await collectNodeSummaries(cluster, {

@@ -2,7 +2,7 @@ import { homedir } from 'node:os'
 import { outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError, usageError } from '../../../shared/errors.ts'
-import { parseOutputFormat, printView } from '../../../shared/output/index.ts'
+import { parseOutputFormat, printsDocument, printView } from '../../../shared/output/index.ts'
 import { configPath, loadConfig, readMrunnerConfig, saveConfig } from '../config.ts'
 import {
   BUILDERS,
@@ -93,9 +93,9 @@ const list = defineSuiteCommand({
   meta: { name: 'list', description: 'The mrun contexts; * marks the current one' },
   args: { ...outputArgs(FORMATS) },
   run: ({ args, io }) => {
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const config = loadConfig(configPath(io.env))
-    if (Object.keys(config.contexts).length === 0 && format !== 'json' && format !== 'yaml') {
+    if (Object.keys(config.contexts).length === 0 && !printsDocument(format)) {
       io.err.write('No mrun contexts; add one with kubectl mrun context add NAME or context import\n')
       return
     }

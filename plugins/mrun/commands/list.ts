@@ -1,6 +1,6 @@
 import { namespaceArgs, outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
-import { noResourcesMessage, parseOutputFormat, printView } from '../../../shared/output/index.ts'
+import { noResourcesMessage, parseOutputFormat, printsDocument, printView } from '../../../shared/output/index.ts'
 import { listRuns } from '../collect.ts'
 import { summarizeRun } from '../model.ts'
 import { renderRuns } from '../render.ts'
@@ -18,7 +18,7 @@ export default defineSuiteCommand({
   },
   run: async (ctx) => {
     const { args, io, signal } = ctx
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const { context } = selected(ctx)
     const kube = await connectFor(ctx, context)
     try {
@@ -29,7 +29,7 @@ export default defineSuiteCommand({
       runs.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || a.name.localeCompare(b.name))
       if (runs.length === 0) {
         io.err.write(`${noResourcesMessage(namespace)}\n`)
-        if (format !== 'json' && format !== 'yaml') return
+        if (!printsDocument(format)) return
       }
       printView(io, renderRuns(runs, { now: io.now(), allNamespaces: all }), format, {
         noHeaders: args.noHeaders === true,

@@ -6,7 +6,7 @@ import { outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError, usageError } from '../../../shared/errors.ts'
 import type { Kube } from '../../../shared/kube/connect.ts'
-import { parseOutputFormat, renderJson, renderYaml } from '../../../shared/output/index.ts'
+import { parseOutputFormat, renderDocument, renderYaml } from '../../../shared/output/index.ts'
 import { buildInCluster, buildLocally, findExecutable } from '../builders.ts'
 import { createObject, ensureClaim, ensureNamespace, ensureSecret } from '../collect.ts'
 import { followRun, waitForRun } from '../follow.ts'
@@ -103,7 +103,7 @@ export default defineSuiteCommand({
   },
   run: async (ctx) => {
     const { args, io, log, signal } = ctx
-    const format = args.output === undefined ? undefined : parseOutputFormat(args.output, FORMATS)
+    const format = args.output === undefined ? undefined : parseOutputFormat(args.output, FORMATS, args)
     const words = ctx.rest
     if (words.length === 0 || words[0] === '--')
       throw usageError('no command to run', 'put the script after --: kubectl mrun run -- train.py -- --epochs 3')
@@ -225,7 +225,8 @@ export default defineSuiteCommand({
           log.info(`would build ${image} with ${build.builder} from ${build.context.files.length} files`)
         const objects = [ns, claim, job]
         if (format === 'yaml') io.out.write(objects.map((o) => renderYaml(o)).join('---\n'))
-        else if (format === 'json') io.out.write(renderJson({ apiVersion: 'v1', kind: 'List', items: objects }))
+        else if (format === 'json' || typeof format === 'object')
+          io.out.write(renderDocument({ apiVersion: 'v1', kind: 'List', items: objects }, format))
         else for (const o of objects) io.out.write(`${o.kind.toLowerCase()}/${o.metadata.name} created (dry run)\n`)
         return
       }

@@ -17,7 +17,7 @@ export default defineSuiteCommand({
   },
   run: async (ctx) => {
     const { args, io, signal } = ctx
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const { context } = selected(ctx)
     const kube = await connectFor(ctx, context)
     try {

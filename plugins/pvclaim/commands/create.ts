@@ -3,7 +3,7 @@ import { dryRunArgs, dryRunMode, kubeArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { isDnsSubdomain } from '../../../shared/kube/names.ts'
-import { renderJson, renderYaml } from '../../../shared/output/index.ts'
+import { parseOutputFormat, renderDocument } from '../../../shared/output/index.ts'
 import { getClaim } from '../../../shared/volume/claim-pod.ts'
 import { createObject, deleteObject } from '../collect.ts'
 import { claimManifest, nfsPair, parseAccessModes, parseNfsTarget, parseSize } from '../model.ts'
@@ -27,7 +27,16 @@ export default defineSuiteCommand({
     wait: { type: 'boolean', description: 'Wait until the claim is Bound' },
     timeout: { type: 'string', description: 'How long --wait waits, in seconds (default 120)' },
     ...dryRunArgs,
-    output: { type: 'string', alias: 'o', description: 'yaml or json: print the objects' },
+    output: {
+      type: 'string',
+      alias: 'o',
+      valueHint: 'format',
+      description: 'Print the objects as json, yaml, or through a template (jsonpath=…, custom-columns=…)',
+      validate: (value: string): undefined => {
+        parseOutputFormat(value, ['json', 'yaml'])
+        return undefined
+      },
+    },
     ...kubeArgs,
   },
   run: async ({ args, io, kube, signal }) => {
@@ -42,11 +51,7 @@ export default defineSuiteCommand({
       )
     const size = parseSize(args.size)
     const dryRun = dryRunMode(args.dryRun)
-    if (args.output !== undefined && args.output !== 'yaml' && args.output !== 'json')
-      throw new SuiteError(
-        'usage',
-        `unable to match a printer suitable for the output format "${args.output}", allowed formats are: json,yaml`,
-      )
+    const format = args.output === undefined ? undefined : parseOutputFormat(args.output, ['json', 'yaml'])
     const reclaimPolicy = args.reclaimPolicy ?? 'Retain'
     if (!['Retain', 'Delete'].includes(reclaimPolicy))
       throw new SuiteError('usage', `invalid --reclaim-policy "${reclaimPolicy}"`, { hint: 'use Retain or Delete' })
@@ -64,9 +69,9 @@ export default defineSuiteCommand({
         ? [claimManifest(spec)]
         : nfsPair({ ...spec, nfs, readOnly: args.readOnly === true, reclaimPolicy })
     const print = (list: unknown[]): void => {
-      if (args.output === undefined) return
+      if (format === undefined) return
       const doc = list.length === 1 ? list[0] : { apiVersion: 'v1', kind: 'List', items: list }
-      io.out.write(args.output === 'json' ? renderJson(doc) : renderYaml(doc))
+      io.out.write(renderDocument(doc, format))
     }
     if (dryRun === 'client') {
       print(objects)

@@ -1,7 +1,7 @@
 import { kubeArgs, namespaceArgs, outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { noResourcesMessage, parseOutputFormat, printView } from '../../../shared/output/index.ts'
+import { noResourcesMessage, parseOutputFormat, printsDocument, printView } from '../../../shared/output/index.ts'
 import { collectStats, listClaims, listPods } from '../collect.ts'
 import { bytesOf, type ClaimRow, claimRows } from '../model.ts'
 import { renderClaims } from '../render.ts'
@@ -31,7 +31,7 @@ export default defineSuiteCommand({
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const sort = args.sortBy === undefined ? undefined : SORTS[args.sortBy.toLowerCase()]
     if (args.sortBy !== undefined && sort === undefined)
       throw new SuiteError('usage', `invalid --sort-by "${args.sortBy}"`, {
@@ -57,7 +57,7 @@ export default defineSuiteCommand({
         return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))
       })
     }
-    if (rows.length === 0 && format !== 'json' && format !== 'yaml') {
+    if (rows.length === 0 && !printsDocument(format)) {
       io.err.write(`${noResourcesMessage(namespace)}\n`)
       return
     }

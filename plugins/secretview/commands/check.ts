@@ -1,12 +1,12 @@
 import { kubeArgs, namespaceArgs, selectorArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { printView } from '../../../shared/output/index.ts'
+import { printsDocument, printView } from '../../../shared/output/index.ts'
 import { checkSecrets, podSecretReferences, serviceAccountSecretReferences } from '../check-model.ts'
 import { listConsumers, listSecrets } from '../collect.ts'
 import { analyzeSecret } from '../model.ts'
 import { renderFindings } from '../render.ts'
-import { parseDays, secretOutputArg } from './_shared.ts'
+import { parseDays, secretOutputArg, templateOutput } from './_shared.ts'
 
 const FORMATS = ['json', 'yaml', 'name', 'wide'] as const
 
@@ -45,7 +45,8 @@ export default defineSuiteCommand({
         : references.filter((r) => views.some((v) => v.namespace === r.namespace && v.name === r.secret))
     const findings = checkSecrets(views, known, { withinDays })
     const format =
-      args.output === 'name'
+      templateOutput(args.output, FORMATS) ??
+      (args.output === 'name'
         ? 'name'
         : args.output === 'wide'
           ? 'wide'
@@ -53,10 +54,9 @@ export default defineSuiteCommand({
             ? 'json'
             : args.output === 'yaml'
               ? 'yaml'
-              : 'table'
+              : 'table')
     if (findings.length === 0) {
-      if (format === 'json' || format === 'yaml')
-        printView(io, renderFindings([], { showNamespace: everywhere }), format)
+      if (printsDocument(format)) printView(io, renderFindings([], { showNamespace: everywhere }), format)
       io.err.write(
         `checked ${views.length} secret${views.length === 1 ? '' : 's'}${namespace === undefined ? ' in all namespaces' : ` in namespace ${namespace}`}: nothing found\n`,
       )

@@ -6,11 +6,11 @@ import type { Io } from '../../../shared/cli/io.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { isDnsSubdomain } from '../../../shared/kube/names.ts'
-import { renderJson, renderYaml } from '../../../shared/output/index.ts'
+import { renderDocument, renderJson, renderYaml } from '../../../shared/output/index.ts'
 import { findSecret, writeSecret } from '../collect.ts'
 import { diffValues, secretValues } from '../model.ts'
 import { promptValue } from '../prompt.ts'
-import { secretOutputArg } from './_shared.ts'
+import { secretOutputArg, templateOutput } from './_shared.ts'
 
 const FORMATS = ['json', 'yaml', 'name'] as const
 
@@ -191,7 +191,9 @@ export default defineSuiteCommand({
       data: Object.fromEntries([...values].map(([k, v]) => [k, v.toString('base64')])),
     }
     const printed = (object: V1Secret): void => {
-      if (args.output === 'json') io.out.write(renderJson(object))
+      const template = templateOutput(args.output, FORMATS)
+      if (template !== undefined) io.out.write(renderDocument(object, template))
+      else if (args.output === 'json') io.out.write(renderJson(object))
       else if (args.output === 'yaml') io.out.write(renderYaml(object))
       else if (args.output === 'name') io.out.write(`secret/${name}\n`)
     }

@@ -9,7 +9,7 @@ import { getSecret } from '../collect.ts'
 import { isRecord } from '../decode.ts'
 import { diffValues, secretValues } from '../model.ts'
 import { renderDiff } from '../render.ts'
-import { secretOutputArg } from './_shared.ts'
+import { secretOutputArg, templateOutput } from './_shared.ts'
 
 const FORMATS = ['json', 'yaml', 'name'] as const
 
@@ -76,8 +76,9 @@ export default defineSuiteCommand({
     const rightValues = right?.values ?? secretValues(await getSecret(cluster, namespace, other, signal)).values
     const changes = diffValues(left.values, rightValues)
     const differing = changes.filter((c) => c.change !== 'unchanged')
-    const format =
+    const plain =
       args.output === 'json' ? 'json' : args.output === 'yaml' ? 'yaml' : args.output === 'name' ? 'name' : 'table'
+    const format = templateOutput(args.output, FORMATS) ?? plain
     printView(io, renderDiff(changes, { reveal: args.reveal === true, showUnchanged: args.all === true }), format, {
       noHeaders: args.noHeaders === true,
     })

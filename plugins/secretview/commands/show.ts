@@ -4,13 +4,13 @@ import type { Io } from '../../../shared/cli/io.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { writeFileAtomic } from '../../../shared/files.ts'
-import { noResourcesMessage, printView, renderJson, renderYaml } from '../../../shared/output/index.ts'
+import { noResourcesMessage, printView, renderDocument, renderJson, renderYaml } from '../../../shared/output/index.ts'
 import { getSecret, listSecrets } from '../collect.ts'
 import { isPrintableText } from '../decode.ts'
 import { analyzeSecret, keyList, type SecretView, secretProblems } from '../model.ts'
 import { pickKey, pickSecret } from '../prompt.ts'
 import { decodedSecretDocument, renderEnv, renderSecretList, renderSecretText } from '../render.ts'
-import { secretOutputArg } from './_shared.ts'
+import { secretOutputArg, templateOutput } from './_shared.ts'
 
 const FORMATS = ['json', 'yaml', 'env', 'dotenv', 'file', 'name', 'wide'] as const
 
@@ -67,6 +67,7 @@ export default defineSuiteCommand({
   },
   run: async ({ args, io, log, kube, signal }) => {
     const output = args.output
+    const template = templateOutput(output, FORMATS)
     if (args.key !== undefined && args.all === true)
       throw new SuiteError('usage', 'a KEY cannot be combined with --all', {
         hint: 'name one secret: kubectl secretview NAME KEY',
@@ -83,12 +84,20 @@ export default defineSuiteCommand({
         signal,
       })
       const views = secrets.map((s) => analyzeSecret(s, now))
+      if (template !== undefined && template.kind === 'jsonpath') {
+        io.out.write(renderDocument(documentOf(views, false), template))
+        return
+      }
       if (output === 'json' || output === 'yaml') {
         io.out.write(output === 'json' ? renderJson(documentOf(views, false)) : renderYaml(documentOf(views, false)))
         return
       }
       if (views.length === 0) {
         io.err.write(`${noResourcesMessage(everywhere ? undefined : namespace)}\n`)
+        return
+      }
+      if (template !== undefined) {
+        io.out.write(renderDocument(documentOf(views, false), template))
         return
       }
       if (output === 'env' || output === 'dotenv') {
@@ -149,7 +158,9 @@ export default defineSuiteCommand({
       return
     }
 
-    if (output === 'json' || output === 'yaml') {
+    if (template !== undefined) {
+      io.out.write(renderDocument(documentOf([view], true), template))
+    } else if (output === 'json' || output === 'yaml') {
       io.out.write(output === 'json' ? renderJson(documentOf([view], true)) : renderYaml(documentOf([view], true)))
     } else if (output === 'env' || output === 'dotenv') {
       const { text, skipped } = renderEnv([view], output)

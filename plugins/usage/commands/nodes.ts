@@ -1,11 +1,11 @@
 import { kubeArgs, outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { parseOutputFormat, prefersAsciiBars, printView } from '../../../shared/output/index.ts'
+import { parseOutputFormat, prefersAsciiBars, printsDocument, printView } from '../../../shared/output/index.ts'
 import { collectNodes } from '../collect.ts'
 import { buildNodesReport, resourceNamesOf } from '../model.ts'
 import { parseResources, parseTop } from '../options.ts'
-import { renderNodes } from '../render-nodes.ts'
+import { barsLegend, renderNodes } from '../render-nodes.ts'
 import { parseSortKey, sortRows } from '../sort.ts'
 import { usageArgs } from './_shared.ts'
 
@@ -30,7 +30,7 @@ export default defineSuiteCommand({
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const top = parseTop(args.top)
     const chunkSize = args.chunkSize === undefined ? undefined : Number(args.chunkSize)
     const cluster = await kube()
@@ -59,7 +59,7 @@ export default defineSuiteCommand({
     if (top !== undefined) report.nodes = report.nodes.slice(0, top)
     if (report.nodes.length === 0) {
       io.err.write('No resources found\n')
-      if (format !== 'json' && format !== 'yaml') return
+      if (!printsDocument(format)) return
     }
     const view = renderNodes(report, {
       now: io.now(),
@@ -69,5 +69,7 @@ export default defineSuiteCommand({
       available: args.available === true,
     })
     printView(io, view, format, { noHeaders: args.noHeaders === true })
+    if (args.bars === true && (format === 'table' || format === 'wide') && report.nodes.length > 0)
+      io.err.write(`${barsLegend(prefersAsciiBars(io))}\n`)
   },
 })

@@ -1,6 +1,6 @@
 import { kubeArgs, namespaceArgs, outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
-import { noResourcesMessage, parseOutputFormat, printView } from '../../../shared/output/index.ts'
+import { noResourcesMessage, parseOutputFormat, printsDocument, printView } from '../../../shared/output/index.ts'
 import { collectPods } from '../collect.ts'
 import { parseGroupBy, parseResources, parseTop } from '../options.ts'
 import { containerRows, groupPodRows, podRow, withUsage } from '../pods-model.ts'
@@ -35,7 +35,7 @@ export default defineSuiteCommand({
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
-    const format = parseOutputFormat(args.output, FORMATS)
+    const format = parseOutputFormat(args.output, FORMATS, args)
     const top = parseTop(args.top)
     const groupBy = parseGroupBy(args.groupBy)
     const resources = parseResources(args.resources, POD_RESOURCES) ?? ['cpu', 'memory']
@@ -43,8 +43,8 @@ export default defineSuiteCommand({
     const all = args.allNamespaces === true
     const namespace = all ? undefined : (args.namespace ?? cluster.namespace)
     const containers = args.containers === true
-    // Labels are printed only by --show-labels and the formats that print the document.
-    const shape = { keepLabels: args.showLabels === true || !['table', 'wide', 'name', 'csv', 'tsv'].includes(format) }
+    // Labels are printed only by --show-labels and the formats that print the document (templates included).
+    const shape = { keepLabels: args.showLabels === true || printsDocument(format) }
     const collected = await collectPods(
       cluster,
       {
@@ -71,7 +71,7 @@ export default defineSuiteCommand({
     if (top !== undefined) rows = rows.slice(0, top)
     if (rows.length === 0) {
       io.err.write(`${noResourcesMessage(namespace)}\n`)
-      if (format !== 'json' && format !== 'yaml') return
+      if (!printsDocument(format)) return
     }
     const view = renderPods(rows, {
       now: io.now(),
