@@ -39,6 +39,7 @@ export interface ExecSession {
 }
 
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io']
+const PING_INTERVAL_MS = 5_000
 const HIGH_WATER = 8 * 1024 * 1024
 const LOW_WATER = 1024 * 1024
 
@@ -70,8 +71,18 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecS
   const socket = new WebSocket(url, PROTOCOLS, {
     headers: ws.headers,
     ...ws.tls,
+    ...(ws.agent === undefined ? {} : { agent: ws.agent }),
     perMessageDeflate: false,
     maxPayload: 0,
+  })
+  // client-go pings every 5 s: a load balancer's idle timeout must not cut a long, silent sha256sum.
+  const keepalive = setInterval(() => {
+    if (socket.readyState === socket.OPEN) socket.ping()
+  }, PING_INTERVAL_MS)
+  keepalive.unref()
+  socket.once('close', () => {
+    clearInterval(keepalive)
+    ws.agent?.destroy()
   })
 
   let paused = false

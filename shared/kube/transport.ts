@@ -175,13 +175,12 @@ export class Transport {
     return this.agent
   }
 
-  private async send(options: RequestOptions, credentials: Credentials, timeoutMs: number): Promise<Answer> {
-    const agent = this.getAgent(credentials)
-    const headers: Record<string, string | string[]> = {
-      accept: options.accept ?? 'application/json',
-      'user-agent': 'kubectl-suite/0.1',
-      ...credentials.headers,
-    }
+  /**
+   * --as, --as-group, --as-uid and --as-user-extra as headers, for every request and every stream alike: exec and
+   * logs -f once went without them, so they ran as the caller and a user without pods/exec could still upload.
+   */
+  private identityHeaders(): Record<string, string | string[]> {
+    const headers: Record<string, string | string[]> = {}
     const user = this.connection.user
     if (user.impersonate !== undefined) headers['impersonate-user'] = user.impersonate
     // An array makes node:http send one header line per group, which is how the apiserver reads them.
@@ -190,6 +189,17 @@ export class Transport {
     for (const [key, values] of Object.entries(user.impersonateExtra ?? {})) {
       headers[`impersonate-extra-${encodeURIComponent(key).toLowerCase()}`] = [...values]
     }
+    return headers
+  }
+
+  private async send(options: RequestOptions, credentials: Credentials, timeoutMs: number): Promise<Answer> {
+    const agent = this.getAgent(credentials)
+    const headers: Record<string, string | string[]> = {
+      accept: options.accept ?? 'application/json',
+      'user-agent': 'kubectl-suite/0.1',
+      ...credentials.headers,
+    }
+    Object.assign(headers, this.identityHeaders())
     let payload: Buffer | undefined
     if (options.body !== undefined) {
       payload = Buffer.isBuffer(options.body) ? options.body : Buffer.from(JSON.stringify(options.body))
@@ -331,9 +341,12 @@ export class Transport {
           method: 'GET',
           path,
           agent,
-          headers: { accept: options.accept ?? '*/*', ...credentials.headers },
+          headers: { accept: options.accept ?? '*/*', ...credentials.headers, ...this.identityHeaders() },
           ...(this.socketPath === undefined
-            ? { host: this.server.hostname.replace(/^\[|\]$/g, ''), port: this.server.port || 443 }
+            ? {
+                host: this.server.hostname.replace(/^\[|\]$/g, ''),
+                port: this.server.port || (this.server.protocol === 'http:' ? 80 : 443),
+              }
             : { socketPath: this.socketPath }),
         },
         (res) => {
@@ -359,17 +372,27 @@ export class Transport {
   /** What a WebSocket client needs to reach the same server with the same identity. */
   async websocketOptions(): Promise<{
     url: string
-    headers: Record<string, string>
+    headers: Record<string, string | string[]>
     tls: tls.ConnectionOptions
     socketPath?: string
+    /** Set when the server is reached through an HTTP CONNECT proxy (proxy-url, HTTPS_PROXY), as REST calls are. */
+    agent?: http.Agent
   }> {
     const credentials = await this.credentials({ refresh: false })
     const base = this.socketPath === undefined ? this.connection.cluster.server.replace(/^http/, 'ws') : 'ws+unix://'
+    const secure = this.server.protocol === 'https:' && this.socketPath === undefined
+    const tlsOptions = secure ? this.tlsOptions(credentials) : {}
+    const proxy =
+      this.socketPath === undefined ? proxyFor(this.server, this.connection.cluster.proxyUrl, this.env) : undefined
     return {
       url: base,
-      headers: credentials.headers,
-      tls: this.server.protocol === 'https:' && this.socketPath === undefined ? this.tlsOptions(credentials) : {},
+      headers: { ...credentials.headers, ...this.identityHeaders() },
+      tls: tlsOptions,
       ...(this.socketPath === undefined ? {} : { socketPath: this.socketPath }),
+      // One tunnel per stream: an upgraded socket leaves the agent's pool, so there is nothing to keep alive.
+      ...(proxy !== undefined && secure
+        ? { agent: new ProxyTunnelAgent(proxy, { keepAlive: false, ...tlsOptions }) }
+        : {}),
     }
   }
 
