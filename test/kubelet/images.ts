@@ -8,7 +8,8 @@ import { join } from 'node:path'
  * | image name                                             | root file system                          | no command → |
  * |--------------------------------------------------------|-------------------------------------------|--------------|
  * | busybox…, alpine…                                      | busybox: Debian busybox-static, 1 applet = 1 symlink | sleep infinity |
- * | debian…, ubuntu…, python…                              | gnu: the host's /usr read-only (GNU coreutils, tar, python3) | sleep infinity |
+ * | debian…, ubuntu…                                       | gnu: the host's /usr read-only (GNU coreutils, tar, python3) | sleep infinity |
+ * | python…                                                | gnu, plus /usr/local/bin/python → python3 as in the image | sleep infinity |
  * | registry.example.com/…, registry.k8s.io/…              | busybox (the scenarios' stand-ins for app and system images) | sleep infinity |
  * | …kaniko…                                               | busybox + a recording fake /kaniko/executor that "pushes" the context into the registry folder | — |
  * | an image "pushed" into the registry folder (mrun builds) | its Dockerfile's FROM image, the context copied to WORKDIR | sleep infinity |
@@ -32,15 +33,28 @@ export interface ImageConfig {
   binds?: { hostPath: string; path: string; readOnly: boolean }[]
   /** Files written into the container's root (the fake kaniko executor). */
   files?: { path: string; content: string; mode: number }[]
+  /** Symlinks in /usr/local/bin (name → target), e.g. python → /usr/bin/python3 for python images. */
+  localBin?: Record<string, string>
   /** Extra environment, under the container's own. */
   env?: Record<string, string>
 }
 
 const WAIT = ['sleep', 'infinity']
 
-export const IMAGE_TABLE: readonly { pattern: RegExp; rootfs: RootfsKind; why: string }[] = [
+export const IMAGE_TABLE: readonly {
+  pattern: RegExp
+  rootfs: RootfsKind
+  why: string
+  localBin?: Record<string, string>
+}[] = [
   { pattern: /(^|\/)(busybox|alpine)(:|@|$)/, rootfs: 'busybox', why: 'busybox applets only' },
-  { pattern: /(^|\/)(debian|ubuntu|python)(:|@|$)/, rootfs: 'gnu', why: 'GNU userland with python3' },
+  { pattern: /(^|\/)(debian|ubuntu)(:|@|$)/, rootfs: 'gnu', why: 'GNU userland with python3' },
+  {
+    pattern: /(^|\/)python(:|@|$)/,
+    rootfs: 'gnu',
+    why: 'GNU userland; the image has python as well as python3',
+    localBin: { python: '/usr/bin/python3' },
+  },
   { pattern: /^registry\.example\.com\//, rootfs: 'busybox', why: "the scenarios' app images" },
   { pattern: /^registry\.k8s\.io\//, rootfs: 'busybox', why: "the scenarios' system pods" },
 ]
@@ -64,7 +78,7 @@ for a in "$@"; do
     --destination=*) destination="\${a#--destination=}";;
   esac
 done
-echo "kaniko (recording fake): executor $*"
+echo "kaniko (recording fake): /kaniko/executor $*"
 [ -n "$context" ] && [ -n "$destination" ] || { echo "error: --context=tar://… and --destination are required" >&2; exit 1; }
 dir="/registry/$(echo "$destination" | tr '/:@' '___')"
 mkdir -p "$dir" && tar xzf "$context" -C "$dir" || exit 1
@@ -86,7 +100,8 @@ export function resolveImage(image: string, registryDir: string | undefined): Im
       binds: registryDir === undefined ? [] : [{ hostPath: registryDir, path: '/registry', readOnly: false }],
     }
   const row = IMAGE_TABLE.find((r) => r.pattern.test(name))
-  return row === undefined ? undefined : { rootfs: row.rootfs, defaultCommand: WAIT }
+  if (row === undefined) return undefined
+  return { rootfs: row.rootfs, defaultCommand: WAIT, ...(row.localBin === undefined ? {} : { localBin: row.localBin }) }
 }
 
 /** An image a fake builder "pushed": a folder holding its build context, Dockerfile included. */

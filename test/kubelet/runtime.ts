@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto'
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import { type ImageConfig, resolveImage } from './images.ts'
 import { ContainerLog } from './logs.ts'
@@ -103,7 +113,7 @@ export interface PodSandbox {
   /** Starts argv in a sibling sandbox of the container; `error` when the runtime cannot run it at all. */
   exec(container: string, argv: readonly string[]): ExecResult
   stats(): ContainerStats[]
-  /** Resolves when the pod has ended (Succeeded/Failed) or been stopped. */
+  /** Resolves when the pod has ended (Succeeded/Failed), been stopped, or cannot start (no such image). */
   readonly done: Promise<void>
   /** Kills every process of the pod and waits until they are gone. */
   stop(): Promise<void>
@@ -143,6 +153,7 @@ export class Runtime {
     this.options = options
     this.clock = options.clock ?? (() => new Date())
     mkdirSync(options.dir, { recursive: true })
+    if (options.registryDir !== undefined) mkdirSync(options.registryDir, { recursive: true })
   }
 
   /**
@@ -207,6 +218,7 @@ export class Runtime {
       binds.push({ hostPath: '/usr', path: '/usr', readOnly: true })
       for (const b of gnuEtcBinds()) binds.push({ ...b, readOnly: true })
     }
+    if (image.localBin !== undefined) binds.push({ ...localBin(this.options.dir, image.localBin), readOnly: true })
     for (const b of image.binds ?? []) binds.push(b)
     const mounts = [...container.mounts].sort((a, b) => a.mountPath.split('/').length - b.mountPath.split('/').length)
     for (const m of mounts) {
@@ -313,6 +325,7 @@ class PodSandboxImpl implements PodSandbox {
           },
         }
       this.report()
+      this.resolveDone()
       this.later(1000, () => {
         for (const r of missing)
           r.status.state = {
@@ -543,6 +556,16 @@ class PodSandboxImpl implements PodSandbox {
     await Promise.all(processes.map((p) => p.exited))
     this.resolveDone()
   }
+}
+
+/** A shared folder of symlinks bound at /usr/local/bin. */
+function localBin(runtimeDir: string, links: Record<string, string>): { hostPath: string; path: string } {
+  const dir = join(runtimeDir, 'images', `local-bin-${sha(JSON.stringify(links)).slice(0, 12)}`)
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true })
+    for (const [name, target] of Object.entries(links)) symlinkSync(target, join(dir, name))
+  }
+  return { hostPath: dir, path: '/usr/local/bin' }
 }
 
 function ended(stream: NodeJS.ReadableStream): Promise<void> {

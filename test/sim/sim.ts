@@ -57,6 +57,11 @@ export interface Sim {
   store: Store
   faults: Faults
   dataDir: string
+  /**
+   * The image registry of this cluster: a folder per image (test/kubelet/images.ts registryFolderName) holding its
+   * build context. Fake builders "push" by copying the context here; pods of that image run it.
+   */
+  registryDir: string
   /** Every answered request, for tests that count calls. */
   requests: RequestRecord[]
   users: readonly SimUser[]
@@ -217,6 +222,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     store,
     faults,
     dataDir,
+    registryDir: join(dataDir, 'registry'),
     requests,
     users,
     idle: () => controllers.idle(),

@@ -17,7 +17,9 @@ export interface MrunHarness {
 /**
  * Recording fakes of docker, podman and buildah (no container engine runs here): each appends its argv to
  * $MRUN_FAKE_LOG; `build` also records the file list and Dockerfile of the context folder it was given, and marks
- * the image as present so a later `image inspect`/`image exists`/`inspect` finds it, as a real engine would.
+ * the image as present so a later `image inspect`/`image exists`/`inspect` finds it, as a real engine would. With
+ * $MRUN_FAKE_REGISTRY (the simulator's registryDir) `build` copies the context there under the image's name, so the
+ * simulated cluster's pods of that image run the user's code for real (test/kubelet/images.ts).
  */
 function writeFakeBuilders(dir: string): void {
   for (const tool of ['docker', 'podman', 'buildah']) {
@@ -35,6 +37,10 @@ if [ "$1" = build ]; then
   tag="$3"
   (cd "$last" && find . -type f | sort) > "$MRUN_FAKE_LOG.context"
   cp "$last/Dockerfile" "$MRUN_FAKE_LOG.dockerfile"
+  if [ -n "$MRUN_FAKE_REGISTRY" ]; then
+    image="$MRUN_FAKE_REGISTRY/$(printf %s "$tag" | tr '/:@' '___')"
+    rm -rf "$image" && mkdir -p "$image" && cp -a "$last/." "$image/"
+  fi
   echo "$tag" >> "$marks"
   echo "STEP 1/4: FROM base"
   exit "\${FAKE_BUILD_EXIT:-0}"
@@ -47,7 +53,7 @@ exit 0
   }
 }
 
-export function mrunHarness(kubeconfig: string): MrunHarness {
+export function mrunHarness(kubeconfig: string, options: { registryDir?: string } = {}): MrunHarness {
   const root = mkdtempSync(join(tmpdir(), 'mrun-test-'))
   const configHome = join(root, 'config')
   const project = join(root, 'project')
@@ -61,6 +67,7 @@ export function mrunHarness(kubeconfig: string): MrunHarness {
     XDG_CONFIG_HOME: configHome,
     KUBECONFIG: kubeconfig,
     MRUN_FAKE_LOG: fakeLog,
+    ...(options.registryDir === undefined ? {} : { MRUN_FAKE_REGISTRY: options.registryDir }),
   }
   return {
     configHome,
