@@ -111,7 +111,7 @@ async function claimWithConsumer(kind: string, image: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  sim = await startSim({ scenario: demoScenario(), runContainers: true })
+  sim = await startSim({ scenario: demoScenario(), runContainers: true, restartBackoffMs: 200 })
   admin = sim.writeKubeconfig({ user: 'admin', namespace: NS })
   work = mkdtempSync(join(tmpdir(), 'real-tools-'))
 }, 60_000)
@@ -369,6 +369,60 @@ describe('the exec protocol as the API server speaks it', () => {
       const ps = spawnSync('pgrep', ['-f', 'hostname two-containers'], { encoding: 'utf8' })
       return ps.stdout.trim() === ''
     })
+  })
+})
+
+describe('kubectl logs of real processes', () => {
+  it('--timestamps, --tail, --limit-bytes, --since-time, and --previous after a restart', async () => {
+    const podYaml = stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'flaky', namespace: NS },
+      spec: {
+        restartPolicy: 'OnFailure',
+        volumes: [{ name: 'state', emptyDir: {} }],
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox:1.36',
+            command: ['sh', '-c'],
+            args: [
+              'n=$(cat /state/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/n; echo "run $n line 1"; echo "run $n line 2"; [ $n -ge 2 ] && sleep infinity; exit 1',
+            ],
+            volumeMounts: [{ name: 'state', mountPath: '/state' }],
+          },
+        ],
+      },
+    })
+    const applied = await kubectl(admin, ['apply', '-f', '-'], { input: podYaml })
+    expect(applied.code, applied.stderr).toBe(0)
+    await until('flaky restarted and running', () => {
+      const status = sim.store.get('pods', NS, 'flaky')?.status as
+        | { containerStatuses?: { restartCount: number; state: { running?: unknown } }[] }
+        | undefined
+      const c = status?.containerStatuses?.[0]
+      return c?.restartCount === 1 && c.state.running !== undefined
+    })
+    let current = await kubectl(admin, ['logs', 'flaky'])
+    for (let i = 0; i < 100 && current.stdout !== 'run 2 line 1\nrun 2 line 2\n'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      current = await kubectl(admin, ['logs', 'flaky'])
+    }
+    expect(current.stdout).toBe('run 2 line 1\nrun 2 line 2\n')
+    const previous = await kubectl(admin, ['logs', 'flaky', '--previous'])
+    expect(previous.stdout).toBe('run 1 line 1\nrun 1 line 2\n')
+    const stamped = await kubectl(admin, ['logs', 'flaky', '--timestamps'])
+    const lines = stamped.stdout.trim().split('\n')
+    expect(lines.map((l) => l.replace(/^\S+ /, ''))).toEqual(['run 2 line 1', 'run 2 line 2'])
+    const times = lines.map((l) => l.split(' ')[0] as string)
+    expect(times.every((t) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/.test(t))).toBe(true)
+    expect((await kubectl(admin, ['logs', 'flaky', '--tail', '1'])).stdout).toBe('run 2 line 2\n')
+    expect((await kubectl(admin, ['logs', 'flaky', '--limit-bytes', '5'])).stdout).toBe('run 2')
+    // kubectl sends sinceTime in whole seconds (metav1.Time), so compare with times well apart.
+    const at = (ms: number) => new Date(Date.parse(times[0] as string) + ms).toISOString()
+    expect((await kubectl(admin, ['logs', 'flaky', `--since-time=${at(-3_600_000)}`])).stdout).toBe(current.stdout)
+    expect((await kubectl(admin, ['logs', 'flaky', `--since-time=${at(3_600_000)}`])).stdout).toBe('')
+    await kubectl(admin, ['delete', 'pod', 'flaky', '--wait=false'])
   })
 })
 

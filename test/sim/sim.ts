@@ -36,6 +36,8 @@ export interface SimOptions {
   runContainers?: boolean
   dataDir?: string
   clock?: () => Date
+  /** First container restart back-off (the kubelet's 10 s by default); tests of restarts shorten it. */
+  restartBackoffMs?: number
 }
 
 export type AuthMode = 'cert' | 'token' | 'basic'
@@ -89,6 +91,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     dataDir,
     runContainers: options.runContainers ?? true,
     caCert: pki.caCert,
+    ...(options.restartBackoffMs === undefined ? {} : { restartBackoffMs: options.restartBackoffMs }),
     ...(scenario === undefined ? {} : { podUsage: scenario.podUsage, nodeSystemUsage: scenario.nodeSystemUsage }),
   })
   if (scenario !== undefined) seedVolumeFiles(store, dataDir, scenario)
