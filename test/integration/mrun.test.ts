@@ -39,6 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim.stop()
+  h.cleanup()
 })
 
 describe('kubectl mrun run with a local builder', () => {

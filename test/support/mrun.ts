@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { REPO_ROOT } from './plugins.ts'
@@ -11,6 +11,8 @@ export interface MrunHarness {
   fakeBin: string
   fakeLog: string
   env: NodeJS.ProcessEnv
+  /** Removes the harness's folders. */
+  cleanup(): void
   mrun(args: readonly string[], options?: { env?: NodeJS.ProcessEnv; cwd?: string }): Promise<RunResult>
 }
 
@@ -75,6 +77,7 @@ export function mrunHarness(kubeconfig: string, options: { registryDir?: string 
     fakeBin,
     fakeLog,
     env,
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
     mrun: (args, options = {}) =>
       run(join(REPO_ROOT, 'node_modules/.bin/node'), [join(REPO_ROOT, 'plugins/mrun/main.ts'), ...args], {
         env: { ...env, ...options.env },
