@@ -362,6 +362,34 @@ describe('the exec protocol as the API server speaks it', () => {
     expect(ok).toEqual({ metadata: {}, status: 'Success' })
   })
 
+  it('closing the exec stream kills the exec sandbox', async () => {
+    const cert = sim.issueCert('admin')
+    const marker = `marker-${process.pid}-${Date.now()}`
+    const query = new URLSearchParams([
+      ['command', 'sh'],
+      ['command', '-c'],
+      ['command', 'echo ready; sleep 1000'],
+      ['command', marker],
+      ['container', 'app'],
+      ['stdout', 'true'],
+    ])
+    const ws = new WebSocket(
+      `wss://127.0.0.1:${sim.port}/api/v1/namespaces/${NS}/pods/two-containers/exec?${query}`,
+      ['v5.channel.k8s.io'],
+      { ca: sim.pki.caCert, cert: cert.cert, key: cert.key },
+    )
+    await new Promise<void>((resolve, reject) => {
+      ws.on('message', (data: Buffer) => {
+        if (data[0] === 1 && data.subarray(1).toString().includes('ready')) resolve()
+      })
+      ws.on('error', reject)
+    })
+    const running = (): string => spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout.trim()
+    await until('the exec process to show', () => running() !== '')
+    ws.terminate()
+    await until('the exec process gone', () => running() === '')
+  })
+
   it('deleting the pod kills its processes', async () => {
     const deleted = await kubectl(admin, ['delete', 'pod', 'two-containers', '--wait=true'])
     expect(deleted.code, deleted.stderr).toBe(0)

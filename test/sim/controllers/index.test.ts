@@ -205,5 +205,11 @@ describe('controllers', () => {
     expect(c.podMetrics('ns').map((m) => m.metadata.name)).toEqual(['svc'])
     const small = c.nodeMetrics().find((m) => m.metadata.name === 'small')
     expect((small?.usage as { cpu?: string } | undefined)?.cpu).toMatch(/^\d+n$/)
+    // The kubelet stats of a pod it runs come from the sandbox's real processes.
+    const summary = c.statsSummary('small') as {
+      pods: { podRef: { name: string }; containers: { memory?: { workingSetBytes: number } }[] }[]
+    }
+    const svc = summary.pods.find((p) => p.podRef.name === 'svc')
+    expect(svc?.containers[0]?.memory?.workingSetBytes).toBeGreaterThan(0)
   })
 })

@@ -672,7 +672,8 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         announced = new Set([...announced, ...seen])
       })
     })
-    if (spec.restartPolicy !== 'Always') track(sandbox.done)
+    // Pods that end (restartPolicy Never or OnFailure) are work in flight until they do; Always (the default) never ends.
+    if (spec.restartPolicy === 'Never' || spec.restartPolicy === 'OnFailure') track(sandbox.done)
   }
 
   // --- jobs ------------------------------------------------------------------------------------------------
@@ -1238,10 +1239,23 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         pods: pods.map((p) => ({
           podRef: { name: p.metadata.name, namespace: p.metadata.namespace, uid: p.metadata.uid },
           startTime: field(p, ['status', 'startTime']),
-          containers: (specOf(p).containers ?? []).map((c) => ({
-            name: c.name,
-            startTime: field(p, ['status', 'startTime']),
-          })),
+          containers: (() => {
+            // Pods this kubelet runs report their processes' real CPU time and resident memory.
+            const real = runtime.get(p.metadata.uid ?? keyOf(p))?.stats() ?? []
+            return (specOf(p).containers ?? []).map((c) => {
+              const usage = real.find((u) => u.name === c.name)
+              return {
+                name: c.name,
+                startTime: field(p, ['status', 'startTime']),
+                ...(usage === undefined
+                  ? {}
+                  : {
+                      cpu: { time: now(), usageCoreNanoSeconds: Number(usage.cpuNanos) },
+                      memory: { time: now(), workingSetBytes: usage.memoryBytes, rssBytes: usage.memoryBytes },
+                    }),
+              }
+            })
+          })(),
           volume: (specOf(p).volumes ?? []).flatMap((v) => {
             if (v.persistentVolumeClaim === undefined) return []
             const claim = store.get('persistentvolumeclaims', p.metadata.namespace, v.persistentVolumeClaim.claimName)
