@@ -400,6 +400,105 @@ describe('the exec protocol as the API server speaks it', () => {
   })
 })
 
+describe('what the kubelet gives a container', () => {
+  it('secret and configMap volumes with their modes, env from them and the downward API, workingDir', async () => {
+    const objects = [
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'app-creds', namespace: NS },
+        stringData: { user: 'alice', password: 's3cr3t' },
+      },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: NS }, data: { mode: 'fast' } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'configured', namespace: NS, labels: { app: 'configured' } },
+        spec: {
+          volumes: [
+            {
+              name: 'creds',
+              secret: {
+                secretName: 'app-creds',
+                defaultMode: 0o400,
+                items: [{ key: 'password', path: 'db/password' }],
+              },
+            },
+            { name: 'config', configMap: { name: 'app-config' } },
+            { name: 'scratch', emptyDir: {} },
+          ],
+          containers: [
+            {
+              name: 'main',
+              image: 'debian:12',
+              workingDir: '/scratch/work',
+              env: [
+                { name: 'DB_USER', valueFrom: { secretKeyRef: { name: 'app-creds', key: 'user' } } },
+                { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'mode' } } },
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'APP', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } },
+              ],
+              volumeMounts: [
+                { name: 'creds', mountPath: '/etc/creds', readOnly: true },
+                { name: 'config', mountPath: '/etc/config' },
+                { name: 'scratch', mountPath: '/scratch' },
+              ],
+            },
+          ],
+        },
+      },
+    ]
+    const applied = await kubectl(admin, ['apply', '-f', '-'], {
+      input: objects.map((o) => stringify(o)).join('---\n'),
+    })
+    expect(applied.code, applied.stderr).toBe(0)
+    await until('configured running', () => phase('configured') === 'Running')
+    const result = await kubectl(admin, [
+      'exec',
+      'configured',
+      '--',
+      'sh',
+      '-c',
+      'pwd; echo $DB_USER $MODE $POD_NAME $APP; cat /etc/creds/db/password; echo; stat -L -c %a /etc/creds/db/password; ls /etc/creds; cat /etc/config/mode; echo; touch /etc/config/x 2>/dev/null || echo read-only',
+    ])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toBe('/scratch/work\nalice fast configured configured\ns3cr3t\n400\ndb\nfast\nread-only\n')
+    await kubectl(admin, ['delete', 'pod', 'configured', '--wait=false'])
+  })
+
+  it('an image that maps to nothing waits in ErrImagePull, then ImagePullBackOff, and the pod stays Pending', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'unpullable', namespace: NS },
+      spec: { containers: [{ name: 'main', image: 'nginx:1.27' }] },
+    }
+    const applied = await kubectl(admin, ['apply', '-f', '-'], { input: stringify(pod) })
+    expect(applied.code, applied.stderr).toBe(0)
+    const waiting = (): string | undefined =>
+      (
+        sim.store.get('pods', NS, 'unpullable')?.status as
+          | { containerStatuses?: { state: { waiting?: { reason: string } } }[] }
+          | undefined
+      )?.containerStatuses?.[0]?.state.waiting?.reason
+    await until('ErrImagePull', () => waiting() === 'ErrImagePull' || waiting() === 'ImagePullBackOff')
+    await until('ImagePullBackOff', () => waiting() === 'ImagePullBackOff')
+    expect(phase('unpullable')).toBe('Pending')
+    const events = await kubectl(admin, [
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=unpullable',
+      '-o',
+      'jsonpath={.items[*].message}',
+    ])
+    expect(events.stdout).toContain(
+      'Failed to pull image "nginx:1.27": failed to pull and unpack image "docker.io/library/nginx:1.27"',
+    )
+    await kubectl(admin, ['delete', 'pod', 'unpullable', '--wait=false'])
+  })
+})
+
 describe('kubectl logs of real processes', () => {
   it('--timestamps, --tail, --limit-bytes, --since-time, and --previous after a restart', async () => {
     const podYaml = stringify({

@@ -81,8 +81,12 @@ export function startErrorText(argv0: string, bwrapMessage: string): string {
 }
 
 export function spawnSandbox(spec: SandboxSpec): SandboxProcess {
-  if (!spec.binds.some((b) => spec.cwd === b.path || spec.cwd.startsWith(`${b.path}/`)))
-    mkdirSync(join(spec.root, spec.cwd), { recursive: true })
+  // The working directory is made if missing, as runc does: in the bind that holds it, else in the root.
+  const holder = spec.binds
+    .filter((b) => spec.cwd === b.path || spec.cwd.startsWith(`${b.path}/`))
+    .sort((a, b) => b.path.length - a.path.length)[0]
+  if (holder === undefined) mkdirSync(join(spec.root, spec.cwd), { recursive: true })
+  else if (!holder.readOnly) mkdirSync(join(holder.hostPath, spec.cwd.slice(holder.path.length)), { recursive: true })
   const child: ChildProcess = spawn('bwrap', bwrapArgs(spec), {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
