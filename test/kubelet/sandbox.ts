@@ -80,7 +80,26 @@ export function startErrorText(argv0: string, bwrapMessage: string): string {
   return bwrapMessage
 }
 
+/** Process groups of sandboxes still running: killed when this process exits, whatever way it exits normally. */
+const live = new Set<number>()
+let exitHook = false
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
+}
+
 export function spawnSandbox(spec: SandboxSpec): SandboxProcess {
+  if (!exitHook) {
+    exitHook = true
+    // --die-with-parent covers our death by a signal; this covers an exit with sandboxes nobody stopped.
+    process.on('exit', () => {
+      for (const pid of live) killGroup(pid)
+    })
+  }
   // The working directory is made if missing, as runc does: in the bind that holds it, else in the root.
   const holder = spec.binds
     .filter((b) => spec.cwd === b.path || spec.cwd.startsWith(`${b.path}/`))
@@ -118,8 +137,12 @@ export function spawnSandbox(spec: SandboxSpec): SandboxProcess {
     },
   })
   ;(child.stderr as Readable).pipe(filter)
+  if (child.pid !== undefined) live.add(child.pid)
   const exited = new Promise<{ code: number; startError?: string }>((resolve) => {
     child.on('error', (error) => resolve({ code: 128, startError: `bwrap: ${error.message}` }))
+    child.on('exit', () => {
+      if (child.pid !== undefined) live.delete(child.pid)
+    })
     child.on('close', (code, signal) => {
       const exitCode = code ?? 128 + (signal === null ? 9 : (constants.signals[signal] ?? 9))
       const argv0 = spec.argv[0] ?? ''
@@ -140,11 +163,7 @@ export function spawnSandbox(spec: SandboxSpec): SandboxProcess {
     exited,
     kill: () => {
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
-      try {
-        process.kill(-child.pid, 'SIGKILL')
-      } catch {
-        child.kill('SIGKILL')
-      }
+      killGroup(child.pid)
     },
   }
 }
