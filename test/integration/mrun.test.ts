@@ -172,7 +172,7 @@ describe('sweeps, status, logs, list and delete', () => {
       '-c',
       // Failing indexes end a moment later: the Job fails at its first failed pod and deletes the pods still running
       // (real processes run concurrently, so without the pause index 0 could be deleted before it succeeds).
-      'echo params $MRUN_SWEEP index $MRUN_INDEX; [ $MRUN_INDEX = 0 ] || sleep 1; exit $MRUN_INDEX',
+      'echo params $MRUN_SWEEP index $MRUN_INDEX; [ $MRUN_INDEX = 0 ] || sleep 2; exit $MRUN_INDEX',
     ])
     sweep = createdName(result.stdout)
     expect(result.stderr).toContain(`error: run ${sweep} failed (BackoffLimitExceeded)`)
