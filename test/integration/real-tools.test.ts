@@ -484,6 +484,10 @@ describe('what the kubelet gives a container', () => {
     await until('ErrImagePull', () => waiting() === 'ErrImagePull' || waiting() === 'ImagePullBackOff')
     await until('ImagePullBackOff', () => waiting() === 'ImagePullBackOff')
     expect(phase('unpullable')).toBe('Pending')
+    const logs = await kubectl(admin, ['logs', 'unpullable'])
+    expect(logs.stderr).toContain(
+      'container "main" in pod "unpullable" is waiting to start: trying and failing to pull image',
+    )
     const events = await kubectl(admin, [
       'get',
       'events',

@@ -143,6 +143,8 @@ interface Run {
   process?: SandboxProcess
   /** The container's current run ended and will not be restarted. */
   final: boolean
+  /** It has run at least once. */
+  ran: boolean
 }
 
 export class Runtime {
@@ -284,6 +286,7 @@ class PodSandboxImpl implements PodSandbox {
       image: runtime.image(c.image),
       log: new ContainerLog(clock),
       final: false,
+      ran: false,
       status: {
         name: c.name,
         image: c.image,
@@ -416,6 +419,13 @@ class PodSandboxImpl implements PodSandbox {
   /** One run of a container, to its end; the exit code (128 when it could not start). */
   private async runOnce(r: Run): Promise<number> {
     const image = r.image as ImageConfig
+    // A new run gets a new log; the last run's becomes `previous` (until then, during the back-off, the last run's
+    // log is still the current one, as the kubelet serves the most recent container).
+    if (r.ran) {
+      r.previous = r.log
+      r.log = new ContainerLog(this.clock)
+    }
+    r.ran = true
     const startedAt = this.now()
     const containerID = `containerd://${sha(`${this.spec.uid}/${r.spec.name}/${r.status.restartCount}/${startedAt}`)}`
     const argv = containerArgv(r.spec, image)
@@ -478,8 +488,6 @@ class PodSandboxImpl implements PodSandbox {
     if (willRestart) {
       r.status.lastState = r.status.state
       r.status.restartCount++
-      r.previous = r.log
-      r.log = new ContainerLog(this.clock)
     }
     return exitCode
   }

@@ -491,8 +491,19 @@ function podLog(
   const container = podContainer(pod, url.searchParams.get('container'))
   const previous = url.searchParams.get('previous') === 'true'
   const phase = field(pod, ['status', 'phase'])
-  if (phase === 'Pending') {
-    throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`)
+  const statuses = [
+    ...((field(pod, ['status', 'initContainerStatuses']) as unknown[] | undefined) ?? []),
+    ...((field(pod, ['status', 'containerStatuses']) as unknown[] | undefined) ?? []),
+  ] as { name: string; restartCount?: number; state?: { waiting?: { reason?: string } } }[]
+  const own = statuses.find((s) => s.name === container)
+  const waiting = own?.state?.waiting?.reason
+  // The kubelet's answer for a container that has not run yet (pkg/kubelet/kubelet_pods.go validateContainerLogStatus).
+  if (phase === 'Pending' || (waiting !== undefined && (own?.restartCount ?? 0) === 0)) {
+    const why =
+      waiting === 'ErrImagePull' || waiting === 'ImagePullBackOff'
+        ? 'trying and failing to pull image'
+        : (waiting ?? 'ContainerCreating')
+    throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${why}`)
   }
   const sinceTime = url.searchParams.get('sinceTime')
   const sinceSeconds = url.searchParams.get('sinceSeconds')
