@@ -466,6 +466,46 @@ describe('what the kubelet gives a container', () => {
     await kubectl(admin, ['delete', 'pod', 'configured', '--wait=false'])
   })
 
+  it('a missing secret in env is CreateContainerConfigError until the secret exists', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'needs-secret', namespace: NS },
+      spec: {
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox:1.36',
+            env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'late-secret', key: 'token' } } }],
+          },
+        ],
+      },
+    }
+    const applied = await kubectl(admin, ['apply', '-f', '-'], { input: stringify(pod) })
+    expect(applied.code, applied.stderr).toBe(0)
+    const waiting = (): { reason?: string; message?: string } | undefined =>
+      (
+        sim.store.get('pods', NS, 'needs-secret')?.status as
+          | { containerStatuses?: { state: { waiting?: { reason?: string; message?: string } } }[] }
+          | undefined
+      )?.containerStatuses?.[0]?.state.waiting
+    await until('CreateContainerConfigError', () => waiting()?.reason === 'CreateContainerConfigError')
+    expect(waiting()?.message).toBe('secret "late-secret" not found')
+    expect(phase('needs-secret')).toBe('Pending')
+    const secret = await kubectl(admin, ['apply', '-f', '-'], {
+      input: stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'late-secret', namespace: NS },
+        stringData: { token: 't0k3n' },
+      }),
+    })
+    expect(secret.code, secret.stderr).toBe(0)
+    await until('needs-secret running', () => phase('needs-secret') === 'Running')
+    expect((await kubectl(admin, ['exec', 'needs-secret', '--', 'sh', '-c', 'echo $TOKEN'])).stdout).toBe('t0k3n\n')
+    await kubectl(admin, ['delete', 'pod', 'needs-secret', '--wait=false'])
+  })
+
   it('an image that maps to nothing waits in ErrImagePull, then ImagePullBackOff, and the pod stays Pending', async () => {
     const pod = {
       apiVersion: 'v1',

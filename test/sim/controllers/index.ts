@@ -62,11 +62,15 @@ interface Container {
     value?: string
     valueFrom?: {
       fieldRef?: { fieldPath?: string }
-      secretKeyRef?: { name: string; key: string }
-      configMapKeyRef?: { name: string; key: string }
+      secretKeyRef?: { name: string; key: string; optional?: boolean }
+      configMapKeyRef?: { name: string; key: string; optional?: boolean }
     }
   }[]
-  envFrom?: { prefix?: string; secretRef?: { name: string }; configMapRef?: { name: string } }[]
+  envFrom?: {
+    prefix?: string
+    secretRef?: { name: string; optional?: boolean }
+    configMapRef?: { name: string; optional?: boolean }
+  }[]
   restartPolicy?: string
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> }
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[]
@@ -94,8 +98,8 @@ interface PodSpec {
     name: string
     persistentVolumeClaim?: { claimName: string; readOnly?: boolean }
     emptyDir?: unknown
-    secret?: { secretName: string } & Projection
-    configMap?: { name: string } & Projection
+    secret?: { secretName: string; optional?: boolean } & Projection
+    configMap?: { name: string; optional?: boolean } & Projection
     projected?: {
       defaultMode?: number
       sources?: {
@@ -644,6 +648,96 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         declaredLogs.set(`${keyOf(pod)}/${c.name}`, `${started} starting ${c.name} (${c.image ?? 'image'})\n`)
       return
     }
+    runContainersOf(updated)
+  }
+
+  /**
+   * Why the kubelet cannot start the pod's containers yet: a volume's secret or configMap is missing (the pod stays
+   * ContainerCreating, FailedMount), or an env reference is (CreateContainerConfigError). Optional ones do not count.
+   */
+  function startProblem(pod: KubeObject): { reason: string; message: string; event: string } | undefined {
+    const spec = specOf(pod)
+    const ns = pod.metadata.namespace
+    for (const v of spec.volumes ?? []) {
+      const missing =
+        v.secret !== undefined &&
+        v.secret.optional !== true &&
+        store.get('secrets', ns, v.secret.secretName) === undefined
+          ? `secret "${v.secret.secretName}" not found`
+          : v.configMap !== undefined &&
+              v.configMap.optional !== true &&
+              store.get('configmaps', ns, v.configMap.name) === undefined
+            ? `configmap "${v.configMap.name}" not found`
+            : undefined
+      if (missing !== undefined)
+        return {
+          reason: 'ContainerCreating',
+          message: '',
+          event: `MountVolume.SetUp failed for volume "${v.name}" : ${missing}`,
+        }
+    }
+    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+      for (const e of c.env ?? []) {
+        const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef
+        if (ref === undefined || ref.optional === true) continue
+        const isSecret = e.valueFrom?.secretKeyRef !== undefined
+        const data = isSecret ? secretData(ns, ref.name) : configMapData(ns, ref.name)
+        const message =
+          data === undefined
+            ? `${isSecret ? 'secret' : 'configmap'} "${ref.name}" not found`
+            : data[ref.key] === undefined
+              ? `couldn't find key ${ref.key} in ${isSecret ? 'Secret' : 'ConfigMap'} ${ns}/${ref.name}`
+              : undefined
+        if (message !== undefined) return { reason: 'CreateContainerConfigError', message, event: `Error: ${message}` }
+      }
+      for (const from of c.envFrom ?? []) {
+        const ref = from.secretRef ?? from.configMapRef
+        if (ref === undefined || ref.optional === true) continue
+        const isSecret = from.secretRef !== undefined
+        if ((isSecret ? secretData(ns, ref.name) : configMapData(ns, ref.name)) === undefined) {
+          const message = `${isSecret ? 'secret' : 'configmap'} "${ref.name}" not found`
+          return { reason: 'CreateContainerConfigError', message, event: `Error: ${message}` }
+        }
+      }
+    }
+    return undefined
+  }
+
+  /** Starts the pod's containers in the runtime, or waits (retrying each second) while something they need is missing. */
+  function runContainersOf(pod: KubeObject): void {
+    const current = store.get('pods', pod.metadata.namespace, pod.metadata.name)
+    if (stopped || current === undefined || current.metadata.uid !== pod.metadata.uid) return
+    const problem = startProblem(current)
+    if (problem !== undefined) {
+      const spec = specOf(current)
+      const waitingBefore = (
+        field(current, ['status', 'containerStatuses']) as { state?: { waiting?: { reason?: string } } }[] | undefined
+      )?.[0]?.state?.waiting?.reason
+      store.mutate('pods', current.metadata.namespace, current.metadata.name, (p) => {
+        ;(p.status as Record<string, unknown>).containerStatuses = spec.containers.map((c) => ({
+          name: c.name,
+          image: c.image ?? '',
+          imageID: '',
+          ready: false,
+          started: false,
+          restartCount: 0,
+          state: {
+            waiting: { reason: problem.reason, ...(problem.message === '' ? {} : { message: problem.message }) },
+          },
+          lastState: {},
+        }))
+      })
+      if (waitingBefore !== problem.reason)
+        event(current, problem.reason === 'ContainerCreating' ? 'FailedMount' : 'Failed', problem.event, 'Warning')
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        enqueue(() => runContainersOf(current))
+      }, 1000)
+      timers.add(timer)
+      return
+    }
+    const updated = current
+    const spec = specOf(updated)
     let announced = new Set<string>()
     const sandbox = runtime.runPod(runtimeSpec(updated), (status) => {
       enqueue(() => {
