@@ -397,8 +397,8 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
 
   /**
    * Each volume as a host folder: a claim's PV data folder, a per-pod emptyDir folder, projected files (secret,
-   * configMap, projected with the service-account token) written with their modes. A missing secret or configMap
-   * leaves its volume empty here (a real kubelet would keep the pod in ContainerCreating).
+   * configMap, projected with the service-account token) written with their modes. A required secret or configMap
+   * that is missing never gets here (startProblem waits for it); an optional one leaves its volume empty.
    */
   function podVolumes(pod: KubeObject): Record<string, { hostPath: string; readOnly?: boolean }> {
     const spec = specOf(pod)
