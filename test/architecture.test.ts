@@ -85,4 +85,11 @@ describe('architecture', () => {
     })
     expect(offenders).toEqual([])
   })
+
+  it('the kubelet runtime (test/kubelet) stands alone: no simulator store or API server, so a real node agent can use it', () => {
+    const offenders = sourceFiles('test/kubelet').filter((f) =>
+      importsOf(f).some((i) => !i.spec.startsWith('node:') && !resolved(f, i.spec).startsWith('test/kubelet/')),
+    )
+    expect(offenders).toEqual([])
+  })
 })

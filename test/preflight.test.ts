@@ -17,7 +17,7 @@ describe('test preflight', () => {
         PREREQUISITES.filter((p) => !p.program.startsWith('/')),
         empty,
       ).map((p) => p.program)
-      expect(missing).toEqual(['kubectl', 'openssl', 'ssh-keygen'])
+      expect(missing).toEqual(['kubectl', 'openssl', 'ssh-keygen', 'bwrap'])
     } finally {
       rmSync(empty, { recursive: true, force: true })
     }

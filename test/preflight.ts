@@ -29,6 +29,16 @@ export const PREREQUISITES: readonly Prerequisite[] = [
     install: 'apt-get install openssh-server openssh-client',
   },
   { program: 'ssh-keygen', neededBy: 'the SSH tunnel tests', install: 'apt-get install openssh-client' },
+  {
+    program: 'bwrap',
+    neededBy: 'the simulated cluster (every pod runs real processes in a bubblewrap sandbox)',
+    install: 'apt-get install bubblewrap',
+  },
+  {
+    program: '/bin/busybox',
+    neededBy: 'the simulated cluster (busybox and alpine images run Debian busybox-static)',
+    install: 'apt-get install busybox-static',
+  },
 ]
 
 function onPath(program: string, path: string): boolean {

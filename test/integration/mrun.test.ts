@@ -7,7 +7,10 @@ import { type Sim, startSim } from '../sim/sim.ts'
 import { type MrunHarness, mrunHarness } from '../support/mrun.ts'
 import { kubectl } from '../support/run.ts'
 
-/** kubectl mrun end to end against the simulated cluster, whose Job controller runs the pods with the sim shell. */
+/**
+ * kubectl mrun end to end against the simulated cluster, whose pods run real processes: ready images on busybox, and
+ * images the fake builders "push" into the simulator's registry run the user's Python code on the host's python3.
+ */
 let sim: Sim
 let kubeconfig: string
 let h: MrunHarness
@@ -21,7 +24,7 @@ const createdName = (stdout: string): string => /job\.batch\/(\S+)/.exec(stdout)
 beforeAll(async () => {
   sim = await startSim({ scenario: demoScenario(), runContainers: true })
   kubeconfig = sim.writeKubeconfig({ user: 'admin' })
-  h = mrunHarness(kubeconfig)
+  h = mrunHarness(kubeconfig, { registryDir: sim.registryDir })
   writeFileSync(join(h.project, 'train.py'), 'print("training")\n')
   writeFileSync(join(h.project, 'requirements.txt'), 'numpy==2.1.0\n')
   mkdirSync(join(h.project, 'data'))
@@ -37,6 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim.stop()
+  h.cleanup()
 })
 
 describe('kubectl mrun run with a local builder', () => {
@@ -44,7 +48,7 @@ describe('kubectl mrun run with a local builder', () => {
     const result = await h.mrun(['run', '--wait', '--tag', 'baseline', '--', 'train.py', '--', '--epochs', '3'])
     expect(result.stderr).toContain('namespace/mrun-test created')
     expect(result.stderr).toContain('persistentvolumeclaim/mrun-storage created')
-    expect(result.code).toBe(0)
+    expect(result.code, result.stderr).toBe(0)
     const name = createdName(result.stdout)
     expect(name).toMatch(/^train-[a-z][a-z0-9]{5}$/)
     const calls = readFileSync(h.fakeLog, 'utf8').trim().split('\n')
@@ -84,7 +88,7 @@ describe('kubectl mrun run with a local builder', () => {
       resources: { requests: { cpu: '100m' }, limits: { cpu: '100m' } },
     })
     const logs = await h.mrun(['logs', name])
-    expect(logs.stdout).toContain('ran python train.py --epochs 3')
+    expect(logs.stdout).toBe('training\n') // train.py itself ran, in the image built from the context
   })
 
   it('re-running the same code reuses the image and the namespace and claim, and makes a new run', async () => {
@@ -96,6 +100,35 @@ describe('kubectl mrun run with a local builder', () => {
     expect(result.stderr).toContain('already built from this code; not rebuilding')
     expect(jobs().length).toBe(before + 1)
     expect(readFileSync(h.fakeLog, 'utf8').match(/docker build/g)?.length).toBe(1)
+  })
+
+  it("runs the user's Python code for real: it reads its arguments and its outputs are there for fetch", async () => {
+    writeFileSync(
+      join(h.project, 'train.py'),
+      [
+        'import json, os, sys',
+        'args = sys.argv[1:]',
+        'lr = float(args[args.index("--lr") + 1])',
+        'out = os.environ["MRUN_OUTPUT_DIR"]',
+        'os.makedirs(out, exist_ok=True)',
+        'json.dump({"lr": lr, "loss": round(1 / (1 + lr), 4), "cwd": os.getcwd()}, open(os.path.join(out, "metrics.json"), "w"))',
+        'print(f"trained with lr={lr}")',
+        '',
+      ].join('\n'),
+    )
+    const result = await h.mrun(['run', '--wait', '--', 'train.py', '--', '--lr', '0.1'])
+    expect(result.code, result.stderr).toBe(0)
+    const name = createdName(result.stdout)
+    expect((await h.mrun(['logs', name])).stdout).toBe('trained with lr=0.1\n')
+    const target = join(h.configHome, 'fetched-python')
+    const fetched = await h.mrun(['fetch', name, target])
+    expect(fetched.code, fetched.stderr).toBe(0)
+    expect(JSON.parse(readFileSync(join(target, 'metrics.json'), 'utf8'))).toEqual({
+      lr: 0.1,
+      loss: 0.9091,
+      cwd: '/experiment',
+    })
+    writeFileSync(join(h.project, 'train.py'), 'print("training")\n')
   })
 
   it.each(['podman', 'buildah'])('%s gets the same context with its own command lines', async (builder) => {
@@ -138,7 +171,9 @@ describe('sweeps, status, logs, list and delete', () => {
       '--',
       'sh',
       '-c',
-      'echo params $MRUN_SWEEP index $MRUN_INDEX; exit $MRUN_INDEX',
+      // Failing indexes end a moment later: the Job fails at its first failed pod and deletes the pods still running
+      // (real processes run concurrently, so without the pause index 0 could be deleted before it succeeds).
+      'echo params $MRUN_SWEEP index $MRUN_INDEX; [ $MRUN_INDEX = 0 ] || sleep 2; exit $MRUN_INDEX',
     ])
     sweep = createdName(result.stdout)
     expect(result.stderr).toContain(`error: run ${sweep} failed (BackoffLimitExceeded)`)
@@ -325,7 +360,7 @@ describe('the in-cluster builder', () => {
     })
     expect(result.stderr).toContain('building reg.example.com/team/mrun-build:ctx-')
     expect(result.stderr).toMatch(
-      /ran \/kaniko\/executor --context=tar:\/\/\/workspace\/context\.tar\.gz --dockerfile=Dockerfile --destination=reg\.example\.com\/team\/mrun-build:ctx-/,
+      /kaniko \(recording fake\): \/kaniko\/executor --context=tar:\/\/\/workspace\/context\.tar\.gz --dockerfile=Dockerfile --destination=reg\.example\.com\/team\/mrun-build:ctx-/,
     )
     expect(result.code).toBe(0)
     const posts = sim.requests

@@ -8,6 +8,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
@@ -86,6 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim.stop()
+  rmSync(work, { recursive: true, force: true })
 })
 
 describe('create', () => {

@@ -19,7 +19,12 @@ export interface ResourceContext {
   now(): Date
   admit(plural: string, obj: KubeObject, old: KubeObject | undefined, operation: 'create' | 'update'): KubeObject
   toTable(resource: string, items: KubeObject[], options: TableOptions): object
-  containerLogs(namespace: string, pod: string, container: string, options: { previous: boolean }): string
+  containerLogs(
+    namespace: string,
+    pod: string,
+    container: string,
+    options: { previous: boolean; timestamps: boolean; sinceNanos?: bigint },
+  ): string | undefined
   podMetrics(namespace: string | undefined): KubeObject[]
   nodeMetrics(): KubeObject[]
   statsSummary(node: string): object
@@ -486,10 +491,36 @@ function podLog(
   const container = podContainer(pod, url.searchParams.get('container'))
   const previous = url.searchParams.get('previous') === 'true'
   const phase = field(pod, ['status', 'phase'])
-  if (phase === 'Pending') {
-    throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`)
+  const statuses = [
+    ...((field(pod, ['status', 'initContainerStatuses']) as unknown[] | undefined) ?? []),
+    ...((field(pod, ['status', 'containerStatuses']) as unknown[] | undefined) ?? []),
+  ] as { name: string; restartCount?: number; state?: { waiting?: { reason?: string } } }[]
+  const own = statuses.find((s) => s.name === container)
+  const waiting = own?.state?.waiting?.reason
+  // The kubelet's answer for a container that has not run yet (pkg/kubelet/kubelet_pods.go validateContainerLogStatus).
+  if (phase === 'Pending' || (waiting !== undefined && (own?.restartCount ?? 0) === 0)) {
+    const why =
+      waiting === 'ErrImagePull' || waiting === 'ImagePullBackOff'
+        ? 'trying and failing to pull image'
+        : (waiting ?? 'ContainerCreating')
+    throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${why}`)
   }
-  const text = ctx.containerLogs(namespace, name, container, { previous })
+  const sinceTime = url.searchParams.get('sinceTime')
+  const sinceSeconds = url.searchParams.get('sinceSeconds')
+  const sinceMs =
+    sinceTime !== null
+      ? Date.parse(sinceTime)
+      : sinceSeconds !== null
+        ? ctx.now().getTime() - Number.parseInt(sinceSeconds, 10) * 1000
+        : undefined
+  const logOptions = {
+    previous,
+    timestamps: url.searchParams.get('timestamps') === 'true',
+    ...(sinceMs === undefined || Number.isNaN(sinceMs) ? {} : { sinceNanos: BigInt(sinceMs) * 1_000_000n }),
+  }
+  const read = (): string | undefined => ctx.containerLogs(namespace, name, container, logOptions)
+  const text = read()
+  if (text === undefined) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`)
   if (url.searchParams.get('follow') !== 'true' || podIsDone(pod))
     return send(res, 200, selectLines(text, url), 'text/plain')
   res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' })
@@ -498,7 +529,7 @@ function podLog(
   sent = text
   const timer = setInterval(() => {
     const current = ctx.store.get('pods', namespace, name)
-    const latest = current === undefined ? sent : ctx.containerLogs(namespace, name, container, { previous })
+    const latest = current === undefined ? sent : (read() ?? sent)
     if (latest.length > sent.length && latest.startsWith(sent)) res.write(latest.slice(sent.length))
     sent = latest
     if (podIsDone(current)) {

@@ -267,6 +267,13 @@ export function startServer(options: ServerOptions): Promise<Server> {
     },
   )
   server.on('upgrade', upgrade)
+  // Exec streams are upgraded sockets the HTTP server no longer counts: closing all connections ends them too, so
+  // stopping the simulator never waits on an exec a client left open.
+  const closeHttpConnections = server.closeAllConnections.bind(server)
+  server.closeAllConnections = () => {
+    for (const ws of wss.clients) ws.terminate()
+    closeHttpConnections()
+  }
   // Handshake failures (a client that does not trust our CA) are the client's to report; keep the server quiet.
   server.on('tlsClientError', () => {})
   return new Promise((resolve, reject) => {

@@ -9,7 +9,6 @@ import { admit } from './admission/index.ts'
 import { DEFAULT_POLICY, DEFAULT_USERS, type PolicyRule, type SimUser } from './auth.ts'
 import { startControllers } from './controllers/index.ts'
 import { negotiateExecProtocol, serveExec } from './exec/protocol.ts'
-import { runCommand } from './exec/shell.ts'
 import { defaultFaults, type Faults, type RequestRecord } from './faults.ts'
 import { field, type KubeObject } from './object.ts'
 import { createPki, type IssuedCert, issueClientCert, issueServingCert, type Pki } from './pki.ts'
@@ -30,10 +29,15 @@ export interface SimOptions {
   policy?: readonly PolicyRule[]
   host?: string
   port?: number
-  /** Run container commands through the simulated shell (jobs complete, logs appear). Default true. */
+  /**
+   * Run the containers of pods this cluster starts as real processes in bubblewrap sandboxes (jobs complete, logs
+   * appear). Default true. Exec always runs real processes, either way.
+   */
   runContainers?: boolean
   dataDir?: string
   clock?: () => Date
+  /** First container restart back-off (the kubelet's 10 s by default); tests of restarts shorten it. */
+  restartBackoffMs?: number
 }
 
 export type AuthMode = 'cert' | 'token' | 'basic'
@@ -55,6 +59,11 @@ export interface Sim {
   store: Store
   faults: Faults
   dataDir: string
+  /**
+   * The image registry of this cluster: a folder per image (test/kubelet/images.ts registryFolderName) holding its
+   * build context. Fake builders "push" by copying the context here; pods of that image run it.
+   */
+  registryDir: string
   /** Every answered request, for tests that count calls. */
   requests: RequestRecord[]
   users: readonly SimUser[]
@@ -81,6 +90,8 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   const controllers = startControllers(store, {
     dataDir,
     runContainers: options.runContainers ?? true,
+    caCert: pki.caCert,
+    ...(options.restartBackoffMs === undefined ? {} : { restartBackoffMs: options.restartBackoffMs }),
     ...(scenario === undefined ? {} : { podUsage: scenario.podUsage, nodeSystemUsage: scenario.nodeSystemUsage }),
   })
   if (scenario !== undefined) seedVolumeFiles(store, dataDir, scenario)
@@ -93,27 +104,32 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   const prepareExec = (info: RequestInfo, url: URL) => {
     const namespace = info.namespace as string
     const pod = store.mustGet('pods', namespace, info.name as string)
-    if (field(pod, ['status', 'phase']) !== 'Running') {
-      throw new StatusError(400, 'BadRequest', `pod ${pod.metadata.name} does not have a host assigned`)
-    }
-    const containers = (field(pod, ['spec', 'containers']) as { name: string }[] | undefined) ?? []
+    const name = pod.metadata.name
+    const containers = ((field(pod, ['spec', 'containers']) as { name: string }[] | undefined) ?? []).map((c) => c.name)
+    const inits = ((field(pod, ['spec', 'initContainers']) as { name: string }[] | undefined) ?? []).map((c) => c.name)
     const requested = url.searchParams.get('container')
-    const container = requested ?? containers[0]?.name
-    if (container === undefined || !containers.some((c) => c.name === container)) {
-      throw new StatusError(400, 'BadRequest', `container ${requested} is not valid for pod ${pod.metadata.name}`)
+    // The API server's own checks (pkg/registry/core/pod/strategy.go), in its order and words.
+    if (requested === null && containers.length !== 1) {
+      const inInit = inits.length === 0 ? '' : ` or one of the init containers: [${inits.join(' ')}]`
+      throw new StatusError(
+        400,
+        'BadRequest',
+        `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]${inInit}`,
+      )
     }
+    const container = requested ?? (containers[0] as string)
+    if (!containers.includes(container) && !inits.includes(container))
+      throw new StatusError(400, 'BadRequest', `container ${container} is not valid for pod ${name}`)
+    if (field(pod, ['spec', 'nodeName']) === undefined)
+      throw new StatusError(400, 'BadRequest', `pod ${name} does not have a host assigned`)
+    // The kubelet's answer for a container that is not running (the API server passes it on).
+    if (field(pod, ['status', 'phase']) !== 'Running')
+      throw new StatusError(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`)
     const argv = url.searchParams.getAll('command')
     if (argv.length === 0) throw new StatusError(400, 'BadRequest', 'you must specify at least 1 command')
-    const fs = controllers.podFs(namespace, pod.metadata.name, container)
+    const stdin = ['true', '1'].includes(url.searchParams.get('stdin') ?? '')
     return (ws: Parameters<typeof serveExec>[0]) => {
-      void serveExec(ws, ws.protocol, (io) =>
-        runCommand(argv, {
-          fs,
-          cwd: '/',
-          env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/root', HOSTNAME: pod.metadata.name },
-          ...io,
-        }),
-      )
+      void serveExec(ws, ws.protocol, argv, () => controllers.exec(namespace, name, container, argv), { stdin })
     }
   }
 
@@ -209,6 +225,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     store,
     faults,
     dataDir,
+    registryDir: join(dataDir, 'registry'),
     requests,
     users,
     idle: () => controllers.idle(),
@@ -216,7 +233,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     writeKubeconfig,
     resetFaults: () => Object.assign(faults, defaultFaults()),
     stop: async () => {
-      controllers.stop()
+      await controllers.stop()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true })

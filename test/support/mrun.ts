@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { REPO_ROOT } from './plugins.ts'
@@ -11,13 +11,17 @@ export interface MrunHarness {
   fakeBin: string
   fakeLog: string
   env: NodeJS.ProcessEnv
+  /** Removes the harness's folders. */
+  cleanup(): void
   mrun(args: readonly string[], options?: { env?: NodeJS.ProcessEnv; cwd?: string }): Promise<RunResult>
 }
 
 /**
  * Recording fakes of docker, podman and buildah (no container engine runs here): each appends its argv to
  * $MRUN_FAKE_LOG; `build` also records the file list and Dockerfile of the context folder it was given, and marks
- * the image as present so a later `image inspect`/`image exists`/`inspect` finds it, as a real engine would.
+ * the image as present so a later `image inspect`/`image exists`/`inspect` finds it, as a real engine would. With
+ * $MRUN_FAKE_REGISTRY (the simulator's registryDir) `build` copies the context there under the image's name, so the
+ * simulated cluster's pods of that image run the user's code for real (test/kubelet/images.ts).
  */
 function writeFakeBuilders(dir: string): void {
   for (const tool of ['docker', 'podman', 'buildah']) {
@@ -35,6 +39,10 @@ if [ "$1" = build ]; then
   tag="$3"
   (cd "$last" && find . -type f | sort) > "$MRUN_FAKE_LOG.context"
   cp "$last/Dockerfile" "$MRUN_FAKE_LOG.dockerfile"
+  if [ -n "$MRUN_FAKE_REGISTRY" ]; then
+    image="$MRUN_FAKE_REGISTRY/$(printf %s "$tag" | tr '/:@' '___')"
+    rm -rf "$image" && mkdir -p "$image" && cp -a "$last/." "$image/"
+  fi
   echo "$tag" >> "$marks"
   echo "STEP 1/4: FROM base"
   exit "\${FAKE_BUILD_EXIT:-0}"
@@ -47,7 +55,7 @@ exit 0
   }
 }
 
-export function mrunHarness(kubeconfig: string): MrunHarness {
+export function mrunHarness(kubeconfig: string, options: { registryDir?: string } = {}): MrunHarness {
   const root = mkdtempSync(join(tmpdir(), 'mrun-test-'))
   const configHome = join(root, 'config')
   const project = join(root, 'project')
@@ -61,6 +69,7 @@ export function mrunHarness(kubeconfig: string): MrunHarness {
     XDG_CONFIG_HOME: configHome,
     KUBECONFIG: kubeconfig,
     MRUN_FAKE_LOG: fakeLog,
+    ...(options.registryDir === undefined ? {} : { MRUN_FAKE_REGISTRY: options.registryDir }),
   }
   return {
     configHome,
@@ -68,6 +77,7 @@ export function mrunHarness(kubeconfig: string): MrunHarness {
     fakeBin,
     fakeLog,
     env,
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
     mrun: (args, options = {}) =>
       run(join(REPO_ROOT, 'node_modules/.bin/node'), [join(REPO_ROOT, 'plugins/mrun/main.ts'), ...args], {
         env: { ...env, ...options.env },

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -10,6 +10,7 @@ import { type Controllers, startControllers } from './index.ts'
 
 /** The simulated control plane against a real store: scheduling, jobs, claims, metrics and volume stats. */
 let controllers: Controllers | undefined
+let dataDirs: string[] = []
 
 function cluster(): { store: Store; controllers: Controllers; dataDir: string } {
   const store = new Store()
@@ -36,6 +37,7 @@ function cluster(): { store: Store; controllers: Controllers; dataDir: string } 
     },
   ])
   const dataDir = mkdtempSync(join(tmpdir(), 'controllers-'))
+  dataDirs.push(dataDir)
   controllers = startControllers(store, { dataDir, runContainers: true })
   return { store, controllers, dataDir }
 }
@@ -51,7 +53,12 @@ async function settle(c: Controllers, until: () => boolean): Promise<void> {
   }
 }
 
-afterEach(() => controllers?.stop())
+// Stopping kills the pods' processes; then their folders can go.
+afterEach(async () => {
+  await controllers?.stop()
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true })
+  dataDirs = []
+})
 
 const job = (name: string, spec: Record<string, unknown>, command: string): KubeObject => ({
   apiVersion: 'batch/v1',
@@ -75,12 +82,12 @@ describe('controllers', () => {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'fits', namespace: 'ns' },
-      spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '1' } } }] },
+      spec: { containers: [{ name: 'c', image: 'busybox:1.36', resources: { requests: { cpu: '1' } } }] },
     }
     const huge = {
       ...fits,
       metadata: { name: 'huge', namespace: 'ns' },
-      spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '8' } } }] },
+      spec: { containers: [{ name: 'c', image: 'busybox:1.36', resources: { requests: { cpu: '8' } } }] },
     }
     create(store, 'pods', fits)
     create(store, 'pods', huge)
@@ -162,7 +169,7 @@ describe('controllers', () => {
       metadata: { name: 'user', namespace: 'ns' },
       spec: {
         volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }],
-        containers: [{ name: 'c', image: 'x', volumeMounts: [{ name: 'd', mountPath: '/data' }] }],
+        containers: [{ name: 'c', image: 'busybox:1.36', volumeMounts: [{ name: 'd', mountPath: '/data' }] }],
       },
     })
     await settle(c, () => field(store.get('pods', 'ns', 'user'), ['status', 'phase']) === 'Running')
@@ -190,11 +197,19 @@ describe('controllers', () => {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'svc', namespace: 'ns' },
-      spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '500m', memory: '256Mi' } } }] },
+      spec: {
+        containers: [{ name: 'c', image: 'busybox:1.36', resources: { requests: { cpu: '500m', memory: '256Mi' } } }],
+      },
     })
     await settle(c, () => field(store.get('pods', 'ns', 'svc'), ['status', 'phase']) === 'Running')
     expect(c.podMetrics('ns').map((m) => m.metadata.name)).toEqual(['svc'])
     const small = c.nodeMetrics().find((m) => m.metadata.name === 'small')
     expect((small?.usage as { cpu?: string } | undefined)?.cpu).toMatch(/^\d+n$/)
+    // The kubelet stats of a pod it runs come from the sandbox's real processes.
+    const summary = c.statsSummary('small') as {
+      pods: { podRef: { name: string }; containers: { memory?: { workingSetBytes: number } }[] }[]
+    }
+    const svc = summary.pods.find((p) => p.podRef.name === 'svc')
+    expect(svc?.containers[0]?.memory?.workingSetBytes).toBeGreaterThan(0)
   })
 })

@@ -2,29 +2,50 @@ import { createHash, randomBytes } from 'node:crypto'
 import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { milliValue, nanoValue, parseQuantity, tryParseQuantity, value } from '../../../shared/quantity.ts'
-import { createPodFs, type Mount, type PodFs } from '../exec/podfs.ts'
-import { isKnownCommand, runContainer } from '../exec/shell.ts'
+import {
+  type ContainerSpec,
+  type ExecResult,
+  type PodRuntimeSpec,
+  type PodRuntimeStatus,
+  type PodSandbox,
+  Runtime,
+} from '../../kubelet/runtime.ts'
+import { type KeyToPath, projectionFiles, writeProjected } from '../../kubelet/volumes.ts'
 import { field, type KubeObject, timestamp } from '../object.ts'
 import type { ContainerUsage } from '../scenario/types.ts'
 import type { ChangeEvent, Store } from '../store.ts'
 
 /**
- * The simulated control plane: a scheduler, a kubelet that "runs" containers through the simulated shell, a Job
+ * The simulated control plane: a scheduler, a kubelet that runs containers as real processes (test/kubelet), a Job
  * controller, a PV binder, metrics-server and the kubelet stats API. Controllers react to store changes on a
  * queue (never inside the store's listener) so tests can `await idle()` for a settled cluster.
  */
 export interface ControllerOptions {
   dataDir: string
   runContainers: boolean
+  /** The cluster CA, for the service-account volume's ca.crt. */
+  caCert?: Buffer
+  /** First container restart back-off (the kubelet's 10 s by default). */
+  restartBackoffMs?: number
   podUsage?: Map<string, ContainerUsage[]>
   nodeSystemUsage?: Map<string, { cpu: string; memory: string }>
 }
 
+export interface LogOptions {
+  previous?: boolean
+  timestamps?: boolean
+  /** Entries from this time on (sinceTime/sinceSeconds), nanoseconds since the epoch. */
+  sinceNanos?: bigint
+}
+
 export interface Controllers {
-  stop(): void
+  /** Stops the controllers and kills every pod's processes. */
+  stop(): Promise<void>
   idle(): Promise<void>
-  podFs(namespace: string, pod: string, container: string): PodFs
-  containerLogs(namespace: string, pod: string, container: string, options: { previous?: boolean }): string
+  /** Runs argv in a container of a running pod (a sibling sandbox sharing its root, volumes and env). */
+  exec(namespace: string, pod: string, container: string, argv: readonly string[]): ExecResult
+  /** A container's log; undefined when there is none (`previous` of a container that never restarted). */
+  containerLogs(namespace: string, pod: string, container: string, options: LogOptions): string | undefined
   podMetrics(namespace?: string): KubeObject[]
   nodeMetrics(): KubeObject[]
   statsSummary(node: string): object
@@ -35,10 +56,30 @@ interface Container {
   image?: string
   command?: string[]
   args?: string[]
-  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }[]
+  workingDir?: string
+  env?: {
+    name: string
+    value?: string
+    valueFrom?: {
+      fieldRef?: { fieldPath?: string }
+      secretKeyRef?: { name: string; key: string; optional?: boolean }
+      configMapKeyRef?: { name: string; key: string; optional?: boolean }
+    }
+  }[]
+  envFrom?: {
+    prefix?: string
+    secretRef?: { name: string; optional?: boolean }
+    configMapRef?: { name: string; optional?: boolean }
+  }[]
   restartPolicy?: string
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> }
-  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[]
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[]
+  securityContext?: { runAsUser?: number; runAsGroup?: number }
+}
+
+interface Projection {
+  items?: KeyToPath[]
+  defaultMode?: number
 }
 
 interface PodSpec {
@@ -47,14 +88,26 @@ interface PodSpec {
   initContainers?: Container[]
   overhead?: Record<string, string>
   restartPolicy?: string
+  hostname?: string
+  serviceAccountName?: string
+  automountServiceAccountToken?: boolean
+  securityContext?: { runAsUser?: number; runAsGroup?: number }
   tolerations?: { key?: string; operator?: string; value?: string; effect?: string }[]
   nodeSelector?: Record<string, string>
   volumes?: {
     name: string
     persistentVolumeClaim?: { claimName: string; readOnly?: boolean }
     emptyDir?: unknown
-    secret?: { secretName: string }
-    configMap?: { name: string }
+    secret?: { secretName: string; optional?: boolean } & Projection
+    configMap?: { name: string; optional?: boolean } & Projection
+    projected?: {
+      defaultMode?: number
+      sources?: {
+        secret?: { name: string; items?: KeyToPath[] }
+        configMap?: { name: string; items?: KeyToPath[] }
+        serviceAccountToken?: { path: string }
+      }[]
+    }
   }[]
 }
 
@@ -111,7 +164,6 @@ function suffix(): string {
 }
 
 export function startControllers(store: Store, options: ControllerOptions): Controllers {
-  const logs = new Map<string, string>()
   const queue: (() => void | Promise<void>)[] = []
   const running = new Set<Promise<unknown>>()
   const timers = new Set<NodeJS.Timeout>()
@@ -299,49 +351,130 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
     return join(options.dataDir, 'pods', pod.metadata.uid ?? pod.metadata.name)
   }
 
-  function podFsFor(pod: KubeObject, containerName: string): PodFs {
-    const spec = specOf(pod)
-    const container = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c) => c.name === containerName)
-    const root = join(podDir(pod), 'rootfs', containerName)
-    mkdirSync(root, { recursive: true })
-    const mounts: Mount[] = []
-    for (const mount of container?.volumeMounts ?? []) {
-      const volume = spec.volumes?.find((v) => v.name === mount.name)
-      if (volume === undefined) continue
-      let hostPath: string
-      let readOnly = mount.readOnly === true
-      if (volume.persistentVolumeClaim !== undefined) {
-        const claim = store.get(
-          'persistentvolumeclaims',
-          pod.metadata.namespace,
-          volume.persistentVolumeClaim.claimName,
-        )
-        const pv = field(claim, ['spec', 'volumeName']) as string | undefined
-        if (pv === undefined || pv === '') continue
-        hostPath = volumeHost(pv)
-        readOnly ||= volume.persistentVolumeClaim.readOnly === true
-      } else {
-        hostPath = join(podDir(pod), 'volumes', mount.name)
-        mkdirSync(hostPath, { recursive: true })
-        readOnly ||= volume.secret !== undefined || volume.configMap !== undefined
-      }
-      mounts.push({ mountPath: mount.mountPath.replace(/\/+$/, ''), hostPath, readOnly })
+  // --- kubelet ---------------------------------------------------------------------------------------------
+  const runtime = new Runtime({
+    dir: join(options.dataDir, 'kubelet'),
+    registryDir: join(options.dataDir, 'registry'),
+    clock: () => store.clock(),
+    ...(options.restartBackoffMs === undefined ? {} : { backoffMs: options.restartBackoffMs }),
+  })
+  /** Logs of pods a scenario declares Running: no process of theirs ran here, so their log says only that. */
+  const declaredLogs = new Map<string, string>()
+  const removals = new Set<Promise<void>>()
+
+  const decoded = (data: Record<string, string> | undefined): Record<string, Buffer> =>
+    Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]))
+  const secretData = (namespace: string | undefined, name: string): Record<string, Buffer> | undefined => {
+    const secret = store.get('secrets', namespace, name)
+    return secret === undefined ? undefined : decoded(secret.data as Record<string, string> | undefined)
+  }
+  const configMapData = (namespace: string | undefined, name: string): Record<string, Buffer> | undefined => {
+    const cm = store.get('configmaps', namespace, name)
+    if (cm === undefined) return undefined
+    return {
+      ...Object.fromEntries(
+        Object.entries((cm.data as Record<string, string> | undefined) ?? {}).map(([k, v]) => [k, Buffer.from(v)]),
+      ),
+      ...decoded(cm.binaryData as Record<string, string> | undefined),
     }
-    return createPodFs(root, mounts)
   }
 
-  // --- kubelet ---------------------------------------------------------------------------------------------
+  /** The service account's token: its token Secret's, else one made for this pod (nothing here checks it). */
+  function serviceAccountFiles(pod: KubeObject): { token: Buffer; 'ca.crt': Buffer; namespace: Buffer } {
+    const account = specOf(pod).serviceAccountName ?? 'default'
+    const tokenSecret = [...store.all('secrets', pod.metadata.namespace)].find(
+      (s) =>
+        (s as { type?: string }).type === 'kubernetes.io/service-account-token' &&
+        s.metadata.annotations?.['kubernetes.io/service-account.name'] === account,
+    )
+    const stored = (tokenSecret?.data as Record<string, string> | undefined)?.token
+    const token =
+      stored !== undefined
+        ? Buffer.from(stored, 'base64')
+        : Buffer.from(`sim-token-${pod.metadata.namespace}-${account}-${pod.metadata.uid ?? ''}`)
+    return { token, 'ca.crt': options.caCert ?? Buffer.alloc(0), namespace: Buffer.from(pod.metadata.namespace ?? '') }
+  }
+
+  /**
+   * Each volume as a host folder: a claim's PV data folder, a per-pod emptyDir folder, projected files (secret,
+   * configMap, projected with the service-account token) written with their modes. A required secret or configMap
+   * that is missing never gets here (startProblem waits for it); an optional one leaves its volume empty.
+   */
+  function podVolumes(pod: KubeObject): Record<string, { hostPath: string; readOnly?: boolean }> {
+    const spec = specOf(pod)
+    const ns = pod.metadata.namespace
+    const result: Record<string, { hostPath: string; readOnly?: boolean }> = {}
+    for (const volume of spec.volumes ?? []) {
+      const dir = join(podDir(pod), 'volumes', volume.name)
+      if (volume.persistentVolumeClaim !== undefined) {
+        const claim = store.get('persistentvolumeclaims', ns, volume.persistentVolumeClaim.claimName)
+        const pv = field(claim, ['spec', 'volumeName']) as string | undefined
+        if (pv === undefined || pv === '') continue
+        result[volume.name] = { hostPath: volumeHost(pv), readOnly: volume.persistentVolumeClaim.readOnly === true }
+      } else if (volume.secret !== undefined) {
+        const data = secretData(ns, volume.secret.secretName) ?? {}
+        writeProjected(dir, projectionFiles(data, volume.secret), store.clock())
+        result[volume.name] = { hostPath: dir, readOnly: true }
+      } else if (volume.configMap !== undefined) {
+        const data = configMapData(ns, volume.configMap.name) ?? {}
+        writeProjected(dir, projectionFiles(data, volume.configMap), store.clock())
+        result[volume.name] = { hostPath: dir, readOnly: true }
+      } else if (volume.projected !== undefined) {
+        const mode = volume.projected.defaultMode
+        const files = (volume.projected.sources ?? []).flatMap((source) => {
+          if (source.secret !== undefined)
+            return projectionFiles(secretData(ns, source.secret.name) ?? {}, {
+              items: source.secret.items,
+              defaultMode: mode,
+            })
+          if (source.configMap !== undefined)
+            return projectionFiles(configMapData(ns, source.configMap.name) ?? {}, {
+              items: source.configMap.items,
+              defaultMode: mode,
+            })
+          if (source.serviceAccountToken !== undefined)
+            return [
+              { path: source.serviceAccountToken.path, data: serviceAccountFiles(pod).token, mode: mode ?? 0o644 },
+            ]
+          return []
+        })
+        writeProjected(dir, files, store.clock())
+        result[volume.name] = { hostPath: dir, readOnly: true }
+      } else {
+        mkdirSync(dir, { recursive: true })
+        result[volume.name] = { hostPath: dir }
+      }
+    }
+    return result
+  }
+
   function envOf(pod: KubeObject, container: Container): Record<string, string> {
-    const env: Record<string, string> = {
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-      HOSTNAME: pod.metadata.name,
-      HOME: '/root',
+    const env: Record<string, string> = {}
+    const ns = pod.metadata.namespace
+    for (const from of container.envFrom ?? []) {
+      const data =
+        from.secretRef !== undefined
+          ? secretData(ns, from.secretRef.name)
+          : from.configMapRef !== undefined
+            ? configMapData(ns, from.configMapRef.name)
+            : undefined
+      for (const [k, v] of Object.entries(data ?? {})) env[`${from.prefix ?? ''}${k}`] = v.toString('utf8')
     }
     for (const e of container.env ?? []) {
       const path = e.valueFrom?.fieldRef?.fieldPath
+      const secretRef = e.valueFrom?.secretKeyRef
+      const configMapRef = e.valueFrom?.configMapKeyRef
       if (e.value !== undefined) env[e.name] = e.value
-      else if (path === 'metadata.name') env[e.name] = pod.metadata.name
+      else if (secretRef !== undefined) {
+        const v = secretData(ns, secretRef.name)?.[secretRef.key]
+        if (v !== undefined) env[e.name] = v.toString('utf8')
+      } else if (configMapRef !== undefined) {
+        const v = configMapData(ns, configMapRef.name)?.[configMapRef.key]
+        if (v !== undefined) env[e.name] = v.toString('utf8')
+      } else if (path === 'metadata.name') env[e.name] = pod.metadata.name
       else if (path === 'metadata.namespace') env[e.name] = pod.metadata.namespace ?? ''
+      else if (path === 'spec.nodeName') env[e.name] = specOf(pod).nodeName ?? ''
+      else if (path === 'status.podIP') env[e.name] = String(field(pod, ['status', 'podIP']) ?? '')
       else if (path?.startsWith('metadata.labels[')) env[e.name] = pod.metadata.labels?.[path.slice(17, -2)] ?? ''
       else if (path?.startsWith('metadata.annotations['))
         env[e.name] = pod.metadata.annotations?.[path.slice(22, -2)] ?? ''
@@ -349,6 +482,71 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
     const index = pod.metadata.annotations?.['batch.kubernetes.io/job-completion-index']
     if (index !== undefined) env.JOB_COMPLETION_INDEX = index
     return env
+  }
+
+  const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
+
+  function runtimeSpec(pod: KubeObject): PodRuntimeSpec {
+    const spec = specOf(pod)
+    const volumes = podVolumes(pod)
+    const account = store.get('serviceaccounts', pod.metadata.namespace, spec.serviceAccountName ?? 'default')
+    const automount =
+      spec.automountServiceAccountToken ??
+      (account as { automountServiceAccountToken?: boolean } | undefined)?.automountServiceAccountToken ??
+      true
+    const hasOwn = (c: Container): boolean =>
+      (c.volumeMounts ?? []).some((m) => m.mountPath.replace(/\/+$/, '') === SERVICE_ACCOUNT_DIR)
+    if (automount) {
+      const dir = join(podDir(pod), 'volumes', 'kube-api-access')
+      writeProjected(
+        dir,
+        Object.entries(serviceAccountFiles(pod)).map(([path, data]) => ({ path, data, mode: 0o644 })),
+        store.clock(),
+      )
+      volumes['kube-api-access (sim)'] = { hostPath: dir, readOnly: true }
+    }
+    const container = (c: Container): ContainerSpec => ({
+      name: c.name,
+      image: c.image ?? '',
+      ...(c.command === undefined ? {} : { command: c.command }),
+      ...(c.args === undefined ? {} : { args: c.args }),
+      ...(c.workingDir === undefined ? {} : { workingDir: c.workingDir }),
+      env: envOf(pod, c),
+      mounts: [
+        ...(c.volumeMounts ?? []).map((m) => ({
+          volume: m.name,
+          mountPath: m.mountPath,
+          ...(m.readOnly === undefined ? {} : { readOnly: m.readOnly }),
+          ...(m.subPath === undefined ? {} : { subPath: m.subPath }),
+        })),
+        ...(automount && !hasOwn(c)
+          ? [{ volume: 'kube-api-access (sim)', mountPath: SERVICE_ACCOUNT_DIR, readOnly: true }]
+          : []),
+      ],
+      ...((c.securityContext?.runAsUser ?? spec.securityContext?.runAsUser) === undefined
+        ? {}
+        : { runAsUser: (c.securityContext?.runAsUser ?? spec.securityContext?.runAsUser) as number }),
+      ...((c.securityContext?.runAsGroup ?? spec.securityContext?.runAsGroup) === undefined
+        ? {}
+        : { runAsGroup: (c.securityContext?.runAsGroup ?? spec.securityContext?.runAsGroup) as number }),
+    })
+    const policy = spec.restartPolicy
+    return {
+      uid: pod.metadata.uid ?? keyOf(pod),
+      namespace: pod.metadata.namespace ?? 'default',
+      name: pod.metadata.name,
+      hostname: spec.hostname ?? pod.metadata.name,
+      restartPolicy: policy === 'Never' || policy === 'OnFailure' ? policy : 'Always',
+      // Sidecars (init containers with restartPolicy Always) are not run.
+      initContainers: (spec.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always').map(container),
+      containers: spec.containers.map(container),
+      volumes,
+    }
+  }
+
+  /** The pod's sandbox: the one its start made, or, for a pod a scenario declares Running, one that runs nothing. */
+  function sandboxOf(pod: KubeObject): PodSandbox {
+    return runtime.get(pod.metadata.uid ?? keyOf(pod)) ?? runtime.runPod(runtimeSpec(pod), undefined, { start: false })
   }
 
   function claimsBound(pod: KubeObject): boolean {
@@ -363,6 +561,44 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
     })
   }
 
+  /** Writes what the runtime reports into the pod's status, as the kubelet's status manager does. */
+  function applyStatus(pod: KubeObject, status: PodRuntimeStatus): void {
+    if (stopped || store.get('pods', pod.metadata.namespace, pod.metadata.name) === undefined) return
+    const stamp = now()
+    store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
+      const current = p.status as Record<string, unknown>
+      const done = status.phase === 'Succeeded' || status.phase === 'Failed'
+      const unready = status.containerStatuses.filter((c) => !c.ready).map((c) => c.name)
+      const ready = status.phase === 'Running' && unready.length === 0
+      const previous = (current.conditions as { type: string; status: string; lastTransitionTime?: string }[]) ?? []
+      const condition = (type: string, ok: boolean, reason?: string, message?: string) => {
+        const was = previous.find((c) => c.type === type)
+        const value = ok ? 'True' : 'False'
+        return {
+          type,
+          status: value,
+          ...(reason === undefined ? {} : { reason }),
+          ...(message === undefined ? {} : { message }),
+          lastTransitionTime: was?.status === value ? (was.lastTransitionTime ?? stamp) : stamp,
+        }
+      }
+      const notReady = done ? 'PodCompleted' : 'ContainersNotReady'
+      const notReadyMessage = done ? undefined : `containers with unready status: [${unready.join(' ')}]`
+      const initDone = status.initContainerStatuses.every(
+        (c) => 'terminated' in c.state && c.state.terminated.exitCode === 0,
+      )
+      current.phase = status.phase
+      current.conditions = [
+        condition('PodScheduled', true),
+        condition('Initialized', initDone || done, initDone || done ? undefined : 'ContainersNotInitialized'),
+        condition('ContainersReady', ready, ready ? undefined : notReady, ready ? undefined : notReadyMessage),
+        condition('Ready', ready, ready ? undefined : notReady, ready ? undefined : notReadyMessage),
+      ]
+      current.containerStatuses = status.containerStatuses
+      if (status.initContainerStatuses.length > 0) current.initContainerStatuses = status.initContainerStatuses
+    })
+  }
+
   function startPod(pod: KubeObject): void {
     if (!claimsBound(pod)) return
     const spec = specOf(pod)
@@ -373,103 +609,165 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         (a) => a.type === 'InternalIP',
       )?.address ?? '10.0.0.1'
     const hash = hashFraction(keyOf(pod))
-    const runs =
-      options.runContainers && spec.restartPolicy !== 'Always' && spec.containers.some((c) => c.command !== undefined)
     const updated = store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
       p.status = {
         ...(p.status as object),
-        phase: 'Running',
+        phase: 'Pending',
         hostIP,
         podIP: `10.244.${Math.floor(hash * 250)}.${Math.floor(hashFraction(`${keyOf(pod)}ip`) * 250) + 2}`,
         startTime: started,
         conditions: [
           { type: 'PodScheduled', status: 'True', lastTransitionTime: started },
           { type: 'Initialized', status: 'True', lastTransitionTime: started },
-          { type: 'ContainersReady', status: 'True', lastTransitionTime: started },
-          { type: 'Ready', status: 'True', lastTransitionTime: started },
+          { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: started },
+          { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: started },
         ],
-        containerStatuses: spec.containers.map((c) => ({
+      }
+    })
+    if (!options.runContainers) {
+      // Containers are not run: the pod is declared Running, as a scenario's pods are.
+      store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
+        const status = p.status as Record<string, unknown>
+        status.phase = 'Running'
+        status.conditions = (status.conditions as { type: string }[]).map((c) => ({
+          type: c.type,
+          status: 'True',
+          lastTransitionTime: started,
+        }))
+        status.containerStatuses = spec.containers.map((c) => ({
           name: c.name,
           image: c.image ?? '',
-          imageID: `${c.image ?? ''}@sha256:${createHash('sha256')
-            .update(c.image ?? '')
-            .digest('hex')}`,
-          containerID: `containerd://${createHash('sha256')
-            .update(`${keyOf(pod)}/${c.name}`)
-            .digest('hex')}`,
+          imageID: '',
           ready: true,
           started: true,
           restartCount: 0,
           state: { running: { startedAt: started } },
-        })),
-      }
-    })
-    for (const c of spec.containers) {
-      logs.set(
-        `${keyOf(pod)}/${c.name}`,
-        c.command === undefined ? `${started} starting ${c.name} (${c.image ?? 'image'})\n` : '',
-      )
-    }
-    event(updated, 'Started', `Started container ${spec.containers[0]?.name ?? ''}`)
-    if (!runs) {
-      // Long-running containers: a command the shell knows runs in the background for logs and exec targets.
-      for (const c of spec.containers) {
-        const argv = [...(c.command ?? []), ...(c.args ?? [])]
-        if (options.runContainers && argv.length > 0 && isKnownCommand(argv[0] as string)) {
-          const controller = new AbortController()
-          const promise = runContainer({
-            command: argv,
-            env: envOf(pod, c),
-            fs: podFsFor(updated, c.name),
-            signal: controller.signal,
-          }).then((r) => {
-            const key = `${keyOf(pod)}/${c.name}`
-            logs.set(key, `${logs.get(key) ?? ''}${r.output}`)
-          })
-          stopHooks.push(() => controller.abort())
-          void promise
-        }
-      }
+        }))
+      })
+      for (const c of spec.containers)
+        declaredLogs.set(`${keyOf(pod)}/${c.name}`, `${started} starting ${c.name} (${c.image ?? 'image'})\n`)
       return
     }
-    track(
-      (async () => {
-        let failed: { code: number; name: string } | undefined
-        for (const c of spec.containers) {
-          const argv = [...(c.command ?? []), ...(c.args ?? [])]
-          const result =
-            argv.length > 0 && !isKnownCommand(argv[0] as string)
-              ? { exitCode: 0, output: `${now()} ran ${argv.join(' ')}\n` }
-              : await runContainer({ command: argv, env: envOf(updated, c), fs: podFsFor(updated, c.name) })
-          logs.set(`${keyOf(pod)}/${c.name}`, result.output)
-          if (result.exitCode !== 0 && failed === undefined) failed = { code: result.exitCode, name: c.name }
+    runContainersOf(updated)
+  }
+
+  /**
+   * Why the kubelet cannot start the pod's containers yet: a volume's secret or configMap is missing (the pod stays
+   * ContainerCreating, FailedMount), or an env reference is (CreateContainerConfigError). Optional ones do not count.
+   */
+  function startProblem(pod: KubeObject): { reason: string; message: string; event: string } | undefined {
+    const spec = specOf(pod)
+    const ns = pod.metadata.namespace
+    for (const v of spec.volumes ?? []) {
+      const missing =
+        v.secret !== undefined &&
+        v.secret.optional !== true &&
+        store.get('secrets', ns, v.secret.secretName) === undefined
+          ? `secret "${v.secret.secretName}" not found`
+          : v.configMap !== undefined &&
+              v.configMap.optional !== true &&
+              store.get('configmaps', ns, v.configMap.name) === undefined
+            ? `configmap "${v.configMap.name}" not found`
+            : undefined
+      if (missing !== undefined)
+        return {
+          reason: 'ContainerCreating',
+          message: '',
+          event: `MountVolume.SetUp failed for volume "${v.name}" : ${missing}`,
         }
-        if (stopped || store.get('pods', pod.metadata.namespace, pod.metadata.name) === undefined) return
-        const finished = now()
-        store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
-          const status = p.status as Record<string, unknown>
-          status.phase = failed === undefined ? 'Succeeded' : 'Failed'
-          status.conditions = (status.conditions as { type: string }[]).map((c) =>
-            c.type === 'Ready' || c.type === 'ContainersReady'
-              ? { ...c, status: 'False', reason: 'PodCompleted', lastTransitionTime: finished }
-              : c,
-          )
-          status.containerStatuses = (status.containerStatuses as { name: string }[]).map((cs) => ({
-            ...cs,
-            ready: false,
-            started: false,
-            state: {
-              terminated: {
-                exitCode: failed?.name === cs.name ? failed.code : 0,
-                reason: failed?.name === cs.name ? 'Error' : 'Completed',
-                startedAt: started,
-                finishedAt: finished,
-              },
-            },
-          }))
-        })
-      })(),
-    )
+    }
+    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+      for (const e of c.env ?? []) {
+        const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef
+        if (ref === undefined || ref.optional === true) continue
+        const isSecret = e.valueFrom?.secretKeyRef !== undefined
+        const data = isSecret ? secretData(ns, ref.name) : configMapData(ns, ref.name)
+        const message =
+          data === undefined
+            ? `${isSecret ? 'secret' : 'configmap'} "${ref.name}" not found`
+            : data[ref.key] === undefined
+              ? `couldn't find key ${ref.key} in ${isSecret ? 'Secret' : 'ConfigMap'} ${ns}/${ref.name}`
+              : undefined
+        if (message !== undefined) return { reason: 'CreateContainerConfigError', message, event: `Error: ${message}` }
+      }
+      for (const from of c.envFrom ?? []) {
+        const ref = from.secretRef ?? from.configMapRef
+        if (ref === undefined || ref.optional === true) continue
+        const isSecret = from.secretRef !== undefined
+        if ((isSecret ? secretData(ns, ref.name) : configMapData(ns, ref.name)) === undefined) {
+          const message = `${isSecret ? 'secret' : 'configmap'} "${ref.name}" not found`
+          return { reason: 'CreateContainerConfigError', message, event: `Error: ${message}` }
+        }
+      }
+    }
+    return undefined
+  }
+
+  /** Starts the pod's containers in the runtime, or waits (retrying each second) while something they need is missing. */
+  function runContainersOf(pod: KubeObject): void {
+    const current = store.get('pods', pod.metadata.namespace, pod.metadata.name)
+    if (stopped || current === undefined || current.metadata.uid !== pod.metadata.uid) return
+    const problem = startProblem(current)
+    if (problem !== undefined) {
+      const spec = specOf(current)
+      const waitingBefore = (
+        field(current, ['status', 'containerStatuses']) as { state?: { waiting?: { reason?: string } } }[] | undefined
+      )?.[0]?.state?.waiting?.reason
+      store.mutate('pods', current.metadata.namespace, current.metadata.name, (p) => {
+        ;(p.status as Record<string, unknown>).containerStatuses = spec.containers.map((c) => ({
+          name: c.name,
+          image: c.image ?? '',
+          imageID: '',
+          ready: false,
+          started: false,
+          restartCount: 0,
+          state: {
+            waiting: { reason: problem.reason, ...(problem.message === '' ? {} : { message: problem.message }) },
+          },
+          lastState: {},
+        }))
+      })
+      if (waitingBefore !== problem.reason)
+        event(current, problem.reason === 'ContainerCreating' ? 'FailedMount' : 'Failed', problem.event, 'Warning')
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        enqueue(() => runContainersOf(current))
+      }, 1000)
+      timers.add(timer)
+      return
+    }
+    const updated = current
+    const spec = specOf(updated)
+    let announced = new Set<string>()
+    const sandbox = runtime.runPod(runtimeSpec(updated), (status) => {
+      enqueue(() => {
+        applyStatus(updated, status)
+        const fresh = store.get('pods', updated.metadata.namespace, updated.metadata.name)
+        if (fresh === undefined) return
+        const all = [...status.initContainerStatuses, ...status.containerStatuses]
+        const seen = new Set<string>()
+        for (const c of all) {
+          const key = `${c.name}/${c.restartCount}/${Object.keys(c.state)[0]}/${'waiting' in c.state ? c.state.waiting.reason : ''}`
+          seen.add(key)
+          if (announced.has(key)) continue
+          if ('running' in c.state) event(fresh, 'Started', `Started container ${c.name}`)
+          else if ('waiting' in c.state && c.state.waiting.reason === 'ErrImagePull')
+            event(fresh, 'Failed', `Failed to pull image "${c.image}": ${c.state.waiting.message ?? ''}`, 'Warning')
+          else if ('waiting' in c.state && c.state.waiting.reason === 'ImagePullBackOff')
+            event(fresh, 'BackOff', `Back-off pulling image "${c.image}"`, 'Normal')
+          else if ('waiting' in c.state && c.state.waiting.reason === 'CrashLoopBackOff')
+            event(
+              fresh,
+              'BackOff',
+              `Back-off restarting failed container ${c.name} in pod ${fresh.metadata.name}_${fresh.metadata.namespace}(${fresh.metadata.uid})`,
+              'Warning',
+            )
+        }
+        announced = new Set([...announced, ...seen])
+      })
+    })
+    // Pods that end (restartPolicy Never or OnFailure) are work in flight until they do; Always (the default) never ends.
+    if (spec.restartPolicy === 'Never' || spec.restartPolicy === 'OnFailure') track(sandbox.done)
   }
 
   // --- jobs ------------------------------------------------------------------------------------------------
@@ -823,7 +1121,6 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
   }
 
   // --- reactions -------------------------------------------------------------------------------------------
-  const stopHooks: (() => void)[] = []
   const onChange = (e: ChangeEvent): void => {
     const obj = e.object
     if (e.plural === 'pods') {
@@ -852,7 +1149,15 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
           }
         })
       }
-      if (e.type === 'DELETED') rmSync(podDir(obj), { recursive: true, force: true })
+      if (e.type === 'DELETED') {
+        // Kill the pod's processes first, then remove its folders (never the claims' data).
+        const removal = runtime.removePod(obj.metadata.uid ?? keyOf(obj)).then(() => {
+          rmSync(podDir(obj), { recursive: true, force: true })
+          declaredLogs.delete(keyOf(obj))
+        })
+        removals.add(removal)
+        void removal.finally(() => removals.delete(removal))
+      }
       const owner = obj.metadata.ownerReferences?.find((r) => r.kind === 'Job')
       if (owner !== undefined && e.type !== 'ADDED') {
         const job = store.get('jobs', obj.metadata.namespace, owner.name)
@@ -893,7 +1198,8 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       if (phaseOf(p) === 'Running') {
         for (const c of specOf(p).containers ?? []) {
           const key = `${keyOf(p)}/${c.name}`
-          if (!logs.has(key)) logs.set(key, `${field(p, ['status', 'startTime']) ?? now()} starting ${c.name}\n`)
+          if (!declaredLogs.has(key))
+            declaredLogs.set(key, `${field(p, ['status', 'startTime']) ?? now()} starting ${c.name}\n`)
         }
       }
     }
@@ -956,19 +1262,26 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
   }
 
   return {
-    stop: () => {
+    stop: async () => {
       stopped = true
       unsubscribe()
       for (const t of timers) clearTimeout(t)
-      for (const hook of stopHooks) hook()
+      await Promise.all(removals)
+      await runtime.close()
     },
     idle: () =>
       new Promise<void>((resolve) => {
         idleWaiters.push(resolve)
         setImmediate(settle)
       }),
-    podFs: (namespace, name, container) => podFsFor(store.mustGet('pods', namespace, name), container),
-    containerLogs: (namespace, pod, container) => logs.get(`${namespace}/${pod}/${container}`) ?? '',
+    exec: (namespace, name, container, argv) => sandboxOf(store.mustGet('pods', namespace, name)).exec(container, argv),
+    containerLogs: (namespace, pod, container, logOptions) => {
+      const object = store.get('pods', namespace, pod)
+      const sandbox = object === undefined ? undefined : runtime.get(object.metadata.uid ?? keyOf(object))
+      if (sandbox !== undefined) return sandbox.logs(container, logOptions)
+      if (logOptions.previous === true) return undefined
+      return declaredLogs.get(`${namespace}/${pod}/${container}`) ?? ''
+    },
     podMetrics: (namespace) => [...store.all('pods', namespace)].filter(isRunning).map(podMetricsOf),
     nodeMetrics: () => {
       const sums = new Map<string, { cpu: bigint; memory: bigint }>()
@@ -1020,10 +1333,23 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         pods: pods.map((p) => ({
           podRef: { name: p.metadata.name, namespace: p.metadata.namespace, uid: p.metadata.uid },
           startTime: field(p, ['status', 'startTime']),
-          containers: (specOf(p).containers ?? []).map((c) => ({
-            name: c.name,
-            startTime: field(p, ['status', 'startTime']),
-          })),
+          containers: (() => {
+            // Pods this kubelet runs report their processes' real CPU time and resident memory.
+            const real = runtime.get(p.metadata.uid ?? keyOf(p))?.stats() ?? []
+            return (specOf(p).containers ?? []).map((c) => {
+              const usage = real.find((u) => u.name === c.name)
+              return {
+                name: c.name,
+                startTime: field(p, ['status', 'startTime']),
+                ...(usage === undefined
+                  ? {}
+                  : {
+                      cpu: { time: now(), usageCoreNanoSeconds: Number(usage.cpuNanos) },
+                      memory: { time: now(), workingSetBytes: usage.memoryBytes, rssBytes: usage.memoryBytes },
+                    }),
+              }
+            })
+          })(),
           volume: (specOf(p).volumes ?? []).flatMap((v) => {
             if (v.persistentVolumeClaim === undefined) return []
             const claim = store.get('persistentvolumeclaims', p.metadata.namespace, v.persistentVolumeClaim.claimName)

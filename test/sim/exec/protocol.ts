@@ -1,10 +1,14 @@
-import { PassThrough, Writable } from 'node:stream'
+import { randomBytes } from 'node:crypto'
+import { Writable } from 'node:stream'
 import type { WebSocket } from 'ws'
+import type { ExecResult } from '../../kubelet/runtime.ts'
 
 /**
- * The Kubernetes remotecommand WebSocket protocols (channel.k8s.io v4 and v5): one channel byte before every
- * binary frame (0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize, 255 close), a metav1.Status on channel 3 at
- * the end, and with v5 a CLOSE frame that half-closes stdin so the command sees EOF.
+ * The Kubernetes remotecommand WebSocket protocols (channel.k8s.io v4 and v5) between a client and a real process
+ * the kubelet runtime started: one channel byte before every binary frame (0 stdin, 1 stdout, 2 stderr, 3 status,
+ * 4 resize, 255 close), a metav1.Status on channel 3 at the end, and with v5 a CLOSE frame that half-closes stdin so
+ * the command sees EOF. Streams flow with back-pressure both ways: a full process stdin pauses reading the socket, a
+ * full socket pauses reading the process's output. Closing the socket kills the sandbox.
  */
 const PREFERENCE = [
   'v5.channel.k8s.io',
@@ -18,22 +22,19 @@ export function negotiateExecProtocol(offered: string[]): string | undefined {
   return PREFERENCE.find((p) => offered.includes(p))
 }
 
-export interface ExecIo {
-  stdin: PassThrough
-  stdout: Writable
-  stderr: Writable
-  signal: AbortSignal
-}
+const HIGH_WATER = 4 * 1024 * 1024
+const LOW_WATER = 512 * 1024
 
 function channelWriter(ws: WebSocket, channel: number): Writable {
   return new Writable({
+    highWaterMark: 64 * 1024,
     write(chunk: Buffer, _encoding, done) {
       if (ws.readyState !== ws.OPEN) return done()
       ws.send(Buffer.concat([Buffer.from([channel]), chunk]), { binary: true }, () => {
         // Back-pressure: wait while the socket's buffer is large so a 1 GB stream never sits in memory.
-        if (ws.bufferedAmount > 8 * 1024 * 1024) {
+        if (ws.bufferedAmount > HIGH_WATER) {
           const wait = setInterval(() => {
-            if (ws.bufferedAmount < 1024 * 1024 || ws.readyState !== ws.OPEN) {
+            if (ws.bufferedAmount < LOW_WATER || ws.readyState !== ws.OPEN) {
               clearInterval(wait)
               done()
             }
@@ -44,48 +45,92 @@ function channelWriter(ws: WebSocket, channel: number): Writable {
   })
 }
 
-export async function serveExec(ws: WebSocket, protocol: string, run: (io: ExecIo) => Promise<number>): Promise<void> {
-  const stdin = new PassThrough()
-  const controller = new AbortController()
+function sendStatus(ws: WebSocket, protocol: string, status: Record<string, unknown> | undefined, code: number): void {
+  if (ws.readyState !== ws.OPEN) return
+  if (protocol === 'v4.channel.k8s.io' || protocol === 'v5.channel.k8s.io') {
+    const body = status ?? { metadata: {}, status: 'Success' }
+    ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(body))]), { binary: true })
+  } else if (code !== 0 || status !== undefined) {
+    const text = (status?.message as string | undefined) ?? `command terminated with non-zero exit code: ${code}`
+    ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(text)]), { binary: true })
+  }
+}
+
+/** The Status a kubelet sends when the runtime cannot start the command (no exit code: it never ran). */
+export function internalErrorStatus(reason: string): Record<string, unknown> {
+  const message = `failed to exec in container: failed to start exec "${randomBytes(32).toString('hex')}": OCI runtime exec failed: exec failed: unable to start container process: ${reason}: unknown`
+  return {
+    metadata: {},
+    status: 'Failure',
+    message: `Internal error occurred: ${message}`,
+    reason: 'InternalError',
+    details: { causes: [{ message }] },
+    code: 500,
+  }
+}
+
+export function exitCodeStatus(argv: readonly string[], code: number): Record<string, unknown> {
+  return {
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: error executing command [${argv.join(' ')}], exit code ${code}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+  }
+}
+
+export async function serveExec(
+  ws: WebSocket,
+  protocol: string,
+  argv: readonly string[],
+  start: () => ExecResult,
+  options: { stdin: boolean },
+): Promise<void> {
+  // The server opens each channel it writes with an empty frame, as the API server's translator does.
+  for (const channel of [1, 2]) if (ws.readyState === ws.OPEN) ws.send(Buffer.from([channel]), { binary: true })
+  let started: ExecResult
+  try {
+    started = start()
+  } catch (error) {
+    started = { error: (error as Error).message }
+  }
+  if ('error' in started) {
+    sendStatus(ws, protocol, internalErrorStatus(started.error), 1)
+    ws.close(1000)
+    return
+  }
+  const child = started.process
   const stdout = channelWriter(ws, 1)
   const stderr = channelWriter(ws, 2)
+  child.stdout.pipe(stdout)
+  child.stderr.pipe(stderr)
+  if (!options.stdin) child.stdin.end()
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     const frame = isBinary ? data : Buffer.from(data.toString(), 'utf8')
     if (frame.length === 0) return
     const channel = frame[0]
-    if (channel === 0) stdin.write(frame.subarray(1))
-    else if (channel === 255 && frame[1] === 0) stdin.end()
+    if (channel === 0) {
+      if (frame.length === 1 || child.stdin.writableEnded) return
+      if (!child.stdin.write(frame.subarray(1))) {
+        ws.pause()
+        child.stdin.once('drain', () => ws.resume())
+      }
+    } else if (channel === 255 && frame[1] === 0) child.stdin.end()
   })
-  ws.on('close', () => {
-    stdin.end()
-    controller.abort()
+  ws.on('close', () => child.kill())
+  ws.on('error', () => child.kill())
+  const result = await child.exited
+  await Promise.all([finished(stdout), finished(stderr)])
+  if (result.startError !== undefined) sendStatus(ws, protocol, internalErrorStatus(result.startError), 1)
+  else sendStatus(ws, protocol, result.code === 0 ? undefined : exitCodeStatus(argv, result.code), result.code)
+  if (ws.readyState === ws.OPEN) ws.close(1000)
+}
+
+function finished(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.writableFinished) return resolve()
+    stream.once('finish', () => resolve())
+    stream.once('close', () => resolve())
+    stream.once('error', () => resolve())
   })
-  let code: number
-  try {
-    code = await run({ stdin, stdout, stderr, signal: controller.signal })
-  } catch (error) {
-    code = 126
-    stderr.write(`${(error as Error).message}\n`)
-  }
-  await new Promise<void>((resolve) => stdout.end(resolve))
-  await new Promise<void>((resolve) => stderr.end(resolve))
-  if (ws.readyState !== ws.OPEN) return
-  if (protocol === 'v4.channel.k8s.io' || protocol === 'v5.channel.k8s.io') {
-    const status =
-      code === 0
-        ? { metadata: {}, status: 'Success' }
-        : {
-            metadata: {},
-            status: 'Failure',
-            message: `command terminated with non-zero exit code: error executing command, exit code ${code}`,
-            reason: 'NonZeroExitCode',
-            details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
-          }
-    ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]), { binary: true })
-  } else if (code !== 0) {
-    ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(`command terminated with non-zero exit code: ${code}`)]), {
-      binary: true,
-    })
-  }
-  ws.close(1000)
 }
