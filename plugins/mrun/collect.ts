@@ -59,6 +59,25 @@ export async function createObject<T>(
   })
 }
 
+/** A JSON merge patch of one object. */
+export async function patchObject(
+  kube: Kube,
+  kind: Kind,
+  namespace: string | undefined,
+  name: string,
+  patch: unknown,
+  signal?: AbortSignal,
+): Promise<void> {
+  await kube.transport.json({
+    method: 'PATCH',
+    path: resourcePath(ref(kind, namespace, name)),
+    body: patch,
+    contentType: 'application/merge-patch+json',
+    context: { verb: 'patch', resource: kind, namespace, name },
+    ...(signal === undefined ? {} : { signal }),
+  })
+}
+
 export async function deleteObject(
   kube: Kube,
   kind: Kind,

@@ -16,6 +16,9 @@ export const LABEL_EXPERIMENT = 'mrun/experiment'
 export const LABEL_RUN_ID = 'mrun/run-id'
 export const TAG_LABEL_PREFIX = 'mrun.tag/'
 export const ANNOTATION_PARAMS = 'mrun/params'
+/** On a sweep's Job: the ConfigMap holding its grid, and how many points it has. */
+export const ANNOTATION_GRID = 'mrun/grid'
+export const ANNOTATION_POINTS = 'mrun/points'
 export const ANNOTATION_COMMAND = 'mrun/command'
 export const ANNOTATION_IMAGE = 'mrun/image'
 export const ANNOTATION_TAGS = 'mrun/tags'
@@ -100,15 +103,24 @@ export function typedValue(text: string): ParamValue {
 }
 
 /**
- * Every parameter combination: the Cartesian product of the varied keys, with the `zip` keys varied together (they
- * must have the same number of values) and then crossed with the rest. Fixed values appear in every combination.
- * Order: the first key varies slowest, as sklearn's ParameterGrid, so index 0 is every key's first value.
+ * A sweep as its definition, never expanded: the fixed values, and the axes in order (the first varies slowest, as
+ * sklearn's ParameterGrid, so point 0 is every key's first value). Each value of an axis sets one key, or several
+ * for the `--zip` axis, whose keys vary together. 10^8 points were expanded into an array before (V8 ran out of
+ * memory after 94 s); now a point is computed from its index when it is needed.
  */
-export function expandGrid(
+export interface Grid {
+  fixed: Params
+  axes: Params[][]
+}
+
+/** An Indexed Job runs at most this many completions with per-index backoff (the API server's limit). */
+export const MAX_SWEEP_POINTS = 100_000
+
+export function buildGrid(
   fixed: Params,
   grid: readonly [string, ParamValue[]][],
   zipKeys: readonly string[] = [],
-): Params[] {
+): Grid {
   const zipped = grid.filter(([key]) => zipKeys.includes(key))
   for (const key of zipKeys)
     if (!grid.some(([k]) => k === key)) throw new GridError(`--zip ${key}: there is no --grid ${key}=… to zip`)
@@ -126,9 +138,42 @@ export function expandGrid(
       ),
     )
   for (const [key, values] of grid) if (!zipKeys.includes(key)) axes.push(values.map((v) => ({ [key]: v })))
-  let combos: Params[] = [{ ...fixed }]
-  for (const axis of axes) combos = combos.flatMap((combo) => axis.map((part) => ({ ...combo, ...part })))
-  return combos
+  return { fixed: { ...fixed }, axes }
+}
+
+/** How many points the grid has (a plain number: 10^8 is fine, nothing is expanded). */
+export function gridSize(grid: Grid): number {
+  return grid.axes.reduce((count, axis) => count * axis.length, 1)
+}
+
+/** The parameters of point `index`: each axis's value by mixed-radix digits of the index, the first axis slowest. */
+export function gridPoint(grid: Grid, index: number): Params {
+  const point: Params = { ...grid.fixed }
+  let stride = gridSize(grid)
+  for (const axis of grid.axes) {
+    stride /= axis.length
+    Object.assign(point, axis[Math.floor(index / stride) % axis.length])
+  }
+  return point
+}
+
+/** Every point, for small grids and tests; a run never calls this. */
+export function expandGrid(
+  fixed: Params,
+  grid: readonly [string, ParamValue[]][],
+  zipKeys: readonly string[] = [],
+): Params[] {
+  const built = buildGrid(fixed, grid, zipKeys)
+  return Array.from({ length: gridSize(built) }, (_, i) => gridPoint(built, i))
+}
+
+/** Refuses a sweep an Indexed Job cannot run, naming the count, before anything is built or created. */
+export function checkGridSize(grid: Grid): void {
+  const points = gridSize(grid)
+  if (points > MAX_SWEEP_POINTS)
+    throw new GridError(
+      `the sweep has ${points.toLocaleString('en-US')} points; an Indexed Job runs at most ${MAX_SWEEP_POINTS.toLocaleString('en-US')}: vary fewer values, or split it into several runs`,
+    )
 }
 
 /** The experiment file: project, name, parameters (a list value becomes a sweep axis), tags. */
@@ -193,7 +238,7 @@ export interface RunSpec {
   image: string
   command: string[]
   args: string[]
-  combos: Params[]
+  grid: Grid
   tags: string[]
   resources: Resources
   retries: number
@@ -312,10 +357,90 @@ function tagLabels(tags: readonly string[]): Record<string, string> {
   return Object.fromEntries(tags.map((tag) => [`${TAG_LABEL_PREFIX}${labelValue(tag) || 'tag'}`, 'true'] as const))
 }
 
-/** The Job of a run: one pod, or an Indexed Job over the combinations of a sweep. */
+/** The environment variable a parameter reaches the code as: `lr` → MRUN_PARAM_LR, `batch-size` → MRUN_PARAM_BATCH_SIZE. */
+export function paramEnvName(key: string): string {
+  return `MRUN_PARAM_${key.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`
+}
+
+/** `export MRUN_PARAM_X='…'` lines and the JSON members (`"x":…`, no braces) of some parameters. */
+function paramFiles(params: Params): { env: string; json: string } {
+  const entries = Object.entries(params)
+  return {
+    env: entries.map(([key, value]) => `export ${paramEnvName(key)}=${shellQuote(String(value))}\n`).join(''),
+    json: entries.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(','),
+  }
+}
+
+/** Where a sweep's ConfigMap is mounted, and the script in it that every pod of the sweep starts through. */
+export const GRID_DIR = '/etc/mrun/grid'
+export const GRID_SCRIPT = `${GRID_DIR}/select.sh`
+/** A ConfigMap holds at most 1 MiB; this leaves room for its metadata. */
+const CONFIGMAP_DATA_LIMIT = 1_000_000
+
+export const gridConfigMapName = (job: string): string => `${job}-grid`
+
+/**
+ * The ConfigMap of a sweep: the grid's definition (grid.json, for status and results), one env file and one JSON
+ * fragment per axis value, and a POSIX sh script that picks this pod's value of each axis from its completion index
+ * (mixed-radix digits, strides written into the script), exports MRUN_PARAMS and MRUN_PARAM_<NAME>, and runs the
+ * command. The grid was an annotation (256 KiB at most) and copied whole into every pod's environment before.
+ */
+export function gridConfigMapObject(spec: RunSpec, job: string): KubeObject {
+  const data: Record<string, string> = { 'grid.json': JSON.stringify(spec.grid) }
+  const fixed = paramFiles(spec.grid.fixed)
+  data['fixed.env'] = fixed.env
+  data['fixed.json'] = fixed.json
+  const lines = [
+    "# Written by kubectl mrun: this pod's point of the sweep from its completion index, then the command.",
+    'set -e',
+    // The files sit next to the script (sh runs it by its path): ${0%/*} is that folder, with no other tool.
+    'd=${0%/*}',
+    'i=${MRUN_INDEX:?MRUN_INDEX is not set}',
+    '. "$d/fixed.env"',
+    'p=$(cat "$d/fixed.json")',
+  ]
+  let stride = gridSize(spec.grid)
+  spec.grid.axes.forEach((axis, a) => {
+    stride /= axis.length
+    axis.forEach((value, v) => {
+      const files = paramFiles(value)
+      data[`a${a}-${v}.env`] = files.env
+      data[`a${a}-${v}.json`] = files.json
+    })
+    lines.push(
+      `v=$(( i / ${stride} % ${axis.length} ))`,
+      `. "$d/a${a}-$v.env"`,
+      `p="$p\${p:+,}$(cat "$d/a${a}-$v.json")"`,
+    )
+  })
+  lines.push('MRUN_PARAMS="{$p}"', 'export MRUN_PARAMS', 'exec "$@"', '')
+  data['select.sh'] = lines.join('\n')
+  const bytes = Object.entries(data).reduce((sum, [k, v]) => sum + k.length + Buffer.byteLength(v), 0)
+  if (bytes > CONFIGMAP_DATA_LIMIT)
+    throw new GridError(
+      `the sweep's values take ${bytes.toLocaleString('en-US')} bytes, more than a ConfigMap holds (1 MiB): pass large values as files on the storage claim and sweep over their names`,
+    )
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: gridConfigMapName(job),
+      namespace: spec.namespace,
+      labels: managedLabels({ [LABEL_RUN_ID]: spec.runId }),
+    },
+    data,
+  }
+}
+
+/** The Job of a run: one pod, or an Indexed Job over the points of a sweep. */
 export function jobObject(spec: RunSpec): KubeObject {
-  const name = jobName(spec.experiment, spec.runId, spec.combos.length)
-  const sweep = spec.combos.length > 1
+  const points = gridSize(spec.grid)
+  const name = jobName(spec.experiment, spec.runId, points)
+  const sweep = points > 1
   const labels = managedLabels({
     [LABEL_PROJECT]: labelValue(spec.project),
     [LABEL_EXPERIMENT]: labelValue(spec.experiment),
@@ -348,18 +473,15 @@ export function jobObject(spec: RunSpec): KubeObject {
     { name: 'MRUN_EXPERIMENT', value: spec.experiment },
   ]
   if (sweep) {
-    // Every pod of an Indexed Job has the same template, so each one reads its own combination by completion index.
-    env.push(
-      {
-        name: 'MRUN_INDEX',
-        valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } },
-      },
-      { name: 'MRUN_SWEEP', value: JSON.stringify(spec.combos) },
-    )
+    // Every pod of an Indexed Job has the same template: select.sh reads its point by the completion index.
+    env.push({
+      name: 'MRUN_INDEX',
+      valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } },
+    })
   } else {
-    env.push({ name: 'MRUN_PARAMS', value: JSON.stringify(spec.combos[0] ?? {}) })
-    for (const [key, value] of Object.entries(spec.combos[0] ?? {}))
-      env.push({ name: `MRUN_PARAM_${key.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`, value: String(value) })
+    const point = gridPoint(spec.grid, 0)
+    env.push({ name: 'MRUN_PARAMS', value: JSON.stringify(point) })
+    for (const [key, value] of Object.entries(point)) env.push({ name: paramEnvName(key), value: String(value) })
   }
   if (spec.neptuneProject !== undefined) env.push({ name: 'NEPTUNE_PROJECT', value: spec.neptuneProject })
   if (spec.neptuneToken)
@@ -374,7 +496,9 @@ export function jobObject(spec: RunSpec): KubeObject {
       namespace: spec.namespace,
       labels,
       annotations: {
-        [ANNOTATION_PARAMS]: JSON.stringify(sweep ? spec.combos : (spec.combos[0] ?? {})),
+        ...(sweep
+          ? { [ANNOTATION_GRID]: gridConfigMapName(name), [ANNOTATION_POINTS]: String(points) }
+          : { [ANNOTATION_PARAMS]: JSON.stringify(gridPoint(spec.grid, 0)) }),
         [ANNOTATION_COMMAND]: [...spec.command, ...spec.args].join(' '),
         [ANNOTATION_IMAGE]: spec.image,
         ...(spec.tags.length > 0 ? { [ANNOTATION_TAGS]: spec.tags.join(',') } : {}),
@@ -385,8 +509,8 @@ export function jobObject(spec: RunSpec): KubeObject {
       ...(sweep
         ? {
             completionMode: 'Indexed',
-            completions: spec.combos.length,
-            parallelism: spec.parallelism ?? spec.combos.length,
+            completions: points,
+            parallelism: Math.min(spec.parallelism ?? points, MAX_SWEEP_POINTS),
           }
         : {}),
       ttlSecondsAfterFinished: spec.ttlSeconds,
@@ -403,14 +527,21 @@ export function jobObject(spec: RunSpec): KubeObject {
             {
               name: 'main',
               image: spec.image,
-              command: spec.command,
-              ...(spec.args.length > 0 ? { args: spec.args } : {}),
+              ...(sweep
+                ? { command: ['sh', GRID_SCRIPT], args: [...spec.command, ...spec.args] }
+                : { command: spec.command, ...(spec.args.length > 0 ? { args: spec.args } : {}) }),
               env,
               ...(hasResources ? { resources } : {}),
-              volumeMounts: [{ name: 'storage', mountPath: spec.storageDir }],
+              volumeMounts: [
+                { name: 'storage', mountPath: spec.storageDir },
+                ...(sweep ? [{ name: 'grid', mountPath: GRID_DIR, readOnly: true }] : []),
+              ],
             },
           ],
-          volumes: [{ name: 'storage', persistentVolumeClaim: { claimName: STORAGE_CLAIM } }],
+          volumes: [
+            { name: 'storage', persistentVolumeClaim: { claimName: STORAGE_CLAIM } },
+            ...(sweep ? [{ name: 'grid', configMap: { name: gridConfigMapName(name) } }] : []),
+          ],
         },
       },
     },

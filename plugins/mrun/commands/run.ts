@@ -8,12 +8,14 @@ import { SuiteError, usageError } from '../../../shared/errors.ts'
 import type { Kube } from '../../../shared/kube/connect.ts'
 import { parseOutputFormat, renderDocument, renderYaml } from '../../../shared/output/index.ts'
 import { buildInCluster, buildLocally, findExecutable } from '../builders.ts'
-import { createObject, ensureClaim, ensureNamespace, ensureSecret } from '../collect.ts'
+import { createObject, deleteObject, ensureClaim, ensureNamespace, ensureSecret, patchObject } from '../collect.ts'
 import { followRun, waitForRun } from '../follow.ts'
 import { collectContext, contextTag } from '../image.ts'
 import {
   BUILDERS,
   type Builder,
+  buildGrid,
+  checkGridSize,
   containerCommand,
   DEFAULT_BASE_IMAGE,
   DEFAULT_KANIKO_IMAGE,
@@ -22,17 +24,19 @@ import {
   DEFAULT_TTL_SECONDS,
   dnsLabel,
   type ExperimentFile,
-  expandGrid,
+  type Grid,
   GridError,
+  gridConfigMapObject,
+  gridSize,
   jobObject,
   type KubeObject,
   namespaceObject,
   neptuneSecretObject,
   newRunId,
-  type ParamValue,
   parseGridFlag,
   REGISTRY_SECRET,
   type Resources,
+  type RunSpec,
   registrySecretObject,
   resourceProblem,
   splitParameters,
@@ -116,12 +120,13 @@ export default defineSuiteCommand({
     for (const key of ['cpu', 'mem', 'gpu', 'tpu'] as const) if (args[key] !== undefined) resources[key] = args[key]
     const problem = resourceProblem(resources)
     if (problem !== undefined) throw usageError(problem)
-    let combos: Record<string, ParamValue>[]
+    let grid: Grid
     try {
       const fromFile = splitParameters(file.parameters)
       const fromFlags = args.grid.map(parseGridFlag)
-      const grid = [...fromFile.grid.filter(([key]) => !fromFlags.some(([k]) => k === key)), ...fromFlags]
-      combos = expandGrid(fromFile.fixed, grid, args.zip)
+      const axes = [...fromFile.grid.filter(([key]) => !fromFlags.some(([k]) => k === key)), ...fromFlags]
+      grid = buildGrid(fromFile.fixed, axes, args.zip)
+      checkGridSize(grid)
     } catch (error) {
       if (error instanceof GridError) throw usageError(error.message)
       throw error
@@ -186,7 +191,7 @@ export default defineSuiteCommand({
       if (registryAuth !== undefined) secrets.push(registrySecretObject(namespace, readFileSync(registryAuth, 'utf8')))
       if (neptuneToken !== undefined && neptuneToken !== '') secrets.push(neptuneSecretObject(namespace, neptuneToken))
       const runId = newRunId(randomBytes(6))
-      const job = jobObject({
+      const spec: RunSpec = {
         runId,
         project,
         experiment,
@@ -194,7 +199,7 @@ export default defineSuiteCommand({
         image,
         command,
         args: scriptArgs,
-        combos,
+        grid,
         tags: [...(file.tags ?? []), ...args.tag],
         resources,
         retries,
@@ -210,7 +215,16 @@ export default defineSuiteCommand({
         pullSecret: context.image_pull_secret ?? (registryAuth === undefined ? undefined : REGISTRY_SECRET),
         neptuneProject: context.neptune?.project,
         neptuneToken: secrets.some((s) => s.metadata.name === 'mrun-neptune'),
-      })
+      }
+      const job = jobObject(spec)
+      const points = gridSize(grid)
+      let gridMap: KubeObject | undefined
+      try {
+        gridMap = points > 1 ? gridConfigMapObject(spec, job.metadata.name) : undefined
+      } catch (error) {
+        if (error instanceof GridError) throw usageError(error.message)
+        throw error
+      }
       const ns = namespaceObject(namespace)
       const claim = storageClaimObject(namespace, {
         size: context.storage_size ?? DEFAULT_STORAGE_SIZE,
@@ -223,7 +237,7 @@ export default defineSuiteCommand({
           log.info(`would ensure secret ${namespace}/${secret.metadata.name} (values not shown)`)
         if (build !== undefined)
           log.info(`would build ${image} with ${build.builder} from ${build.context.files.length} files`)
-        const objects = [ns, claim, job]
+        const objects = [ns, claim, ...(gridMap === undefined ? [] : [gridMap]), job]
         if (format === 'yaml') io.out.write(objects.map((o) => renderYaml(o)).join('---\n'))
         else if (format === 'json' || typeof format === 'object')
           io.out.write(renderDocument({ apiVersion: 'v1', kind: 'List', items: objects }, format))
@@ -251,9 +265,21 @@ export default defineSuiteCommand({
           })
         else await buildLocally(build.builder, build.context, image, { env: io.env, log: io.err, signal, say })
       }
+      // The sweep's ConfigMap first, so no pod waits for it; once the Job exists it owns the ConfigMap, and the
+      // garbage collector removes both together (ttlSecondsAfterFinished or mrun delete).
+      if (gridMap !== undefined) await createObject(kube, 'configmaps', gridMap, { signal })
       try {
-        await createObject(kube, 'jobs', job, { signal })
+        const created = await createObject<{ metadata?: { uid?: string } }>(kube, 'jobs', job, { signal })
+        if (gridMap !== undefined)
+          await patchObject(kube, 'configmaps', namespace, gridMap.metadata.name, {
+            metadata: {
+              ownerReferences: [
+                { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, uid: created.metadata?.uid ?? '' },
+              ],
+            },
+          })
       } catch (error) {
+        if (gridMap !== undefined) await deleteObject(kube, 'configmaps', namespace, gridMap.metadata.name)
         if (error instanceof SuiteError && error.status === 409)
           throw new SuiteError('conflict', `job "${job.metadata.name}" already exists in namespace "${namespace}"`, {
             hint: 'run again: each run gets a new id',
@@ -263,7 +289,7 @@ export default defineSuiteCommand({
       const name = job.metadata.name
       if (format === 'name') io.out.write(`job.batch/${name}\n`)
       else io.out.write(`job.batch/${name} created\n`)
-      const sweep = combos.length > 1 ? ` (sweep of ${combos.length})` : ''
+      const sweep = points > 1 ? ` (sweep of ${points})` : ''
       say(`run ${name} submitted to ${namespace}${sweep}; follow it with: kubectl mrun logs ${name} -f`)
       if (args.follow === true) await followRun(kube, { namespace, name, runId, io, signal, index: undefined })
       if (args.follow === true || args.wait === true) await waitForRun(kube, { namespace, name, io, signal })
