@@ -32,7 +32,7 @@ const DEMO_COMMANDS: Record<string, { user: string; args: string[] }[]> = {
         '--',
         'sh',
         '-c',
-        'echo training with $MRUN_SWEEP at index $MRUN_INDEX',
+        'echo training with $MRUN_PARAMS at index $MRUN_INDEX',
       ],
     },
     { user: 'admin', args: ['mrun', 'list', '-A'] },

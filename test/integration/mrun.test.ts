@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Grid, gridPoint } from '../../plugins/mrun/model.ts'
 import { jsonConventionProblems } from '../../shared/output/index.ts'
 import { demoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
@@ -173,7 +174,7 @@ describe('sweeps, status, logs, list and delete', () => {
       '-c',
       // Failing indexes end a moment later: the Job fails at its first failed pod and deletes the pods still running
       // (real processes run concurrently, so without the pause index 0 could be deleted before it succeeds).
-      'echo params $MRUN_SWEEP index $MRUN_INDEX; [ $MRUN_INDEX = 0 ] || sleep 2; exit $MRUN_INDEX',
+      'echo params $MRUN_PARAMS lr $MRUN_PARAM_LR index $MRUN_INDEX; [ $MRUN_INDEX = 0 ] || sleep 2; exit $MRUN_INDEX',
     ])
     sweep = createdName(result.stdout)
     expect(result.stderr).toContain(`error: run ${sweep} failed (BackoffLimitExceeded)`)
@@ -203,9 +204,8 @@ describe('sweeps, status, logs, list and delete', () => {
 
   it('logs of one index carry that index and its parameters', async () => {
     const one = await h.mrun(['logs', sweep, '--index', '0'])
-    expect(one.stdout).toBe(
-      'params [{"lr":0.1,"bs":16},{"lr":0.1,"bs":32},{"lr":0.2,"bs":16},{"lr":0.2,"bs":32}] index 0\n',
-    )
+    // Each pod gets its own point (from the sweep's ConfigMap), not the whole grid.
+    expect(one.stdout).toBe('params {"lr":0.1,"bs":16} lr 0.1 index 0\n')
     const all = await h.mrun(['logs', sweep])
     expect(all.stdout).toMatch(/^\[0\] params .* index 0$/m)
     const bad = await h.mrun(['logs', sweep, '--index', '9'])
@@ -546,16 +546,19 @@ describe('experiment file', () => {
       'train.py',
     ])
     expect(result.code).toBe(0)
-    const job = (JSON.parse(result.stdout) as { items: Obj[] }).items[2] as Obj & {
-      metadata: { annotations: Record<string, string> }
-    }
+    const items = (JSON.parse(result.stdout) as { items: Obj[] }).items
+    const job = items.find((o) => o.kind === 'Job') as Obj & { metadata: { annotations: Record<string, string> } }
+    const gridMap = items.find((o) => o.kind === 'ConfigMap') as Obj & { data: Record<string, string> }
     expect(job.metadata.name).toMatch(/^resnet-[a-z][a-z0-9]{5}$/)
+    expect(gridMap.metadata.name).toBe(`${job.metadata.name}-grid`)
     expect(job.metadata.labels).toMatchObject({
       'mrun/project': 'vision',
       'mrun.tag/big': 'true',
       'mrun.tag/gpu': 'true',
     })
-    expect(JSON.parse(job.metadata.annotations['mrun/params'] ?? '')).toEqual([
+    expect(job.metadata.annotations['mrun/points']).toBe('2')
+    const grid = JSON.parse(gridMap.data['grid.json'] ?? '') as Grid
+    expect([gridPoint(grid, 0), gridPoint(grid, 1)]).toEqual([
       { epochs: 3, lr: 0.1, opt: 'lion' },
       { epochs: 3, lr: 0.01, opt: 'lion' },
     ])
