@@ -17,7 +17,11 @@ let kubeconfig: string
 let h: MrunHarness
 const NS = 'mrun-test'
 
-type Obj = { metadata: { name: string; labels?: Record<string, string> }; spec?: Record<string, unknown> }
+type Obj = {
+  kind?: string
+  metadata: { name: string; labels?: Record<string, string> }
+  spec?: Record<string, unknown>
+}
 const jobs = (ns = NS): Obj[] => [...sim.store.all('jobs', ns)] as unknown as Obj[]
 const jobNamed = (name: string): Obj | undefined => jobs().find((j) => j.metadata.name === name)
 const createdName = (stdout: string): string => /job\.batch\/(\S+)/.exec(stdout)?.[1] ?? ''
