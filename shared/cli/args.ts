@@ -1,5 +1,6 @@
 import type { BooleanArgDef, EnumArgDef, PositionalArgDef, StringArgDef } from 'citty'
 import { SuiteError } from '../errors.ts'
+import { isDnsSubdomain } from '../kube/names.ts'
 import type { KubeFlags } from '../kube/types.ts'
 import { type OutputFormat, parseOutputFormat } from '../output/format.ts'
 
@@ -74,10 +75,33 @@ export type SuiteEnumArgDef = Omit<EnumArgDef, 'alias' | 'options' | 'type'> &
     options: readonly string[]
   }
 
+/**
+ * What a positional that names an API object must look like, checked by the parser for every such positional
+ * (exit 2 before anything connects), so an empty word can never reach a request path:
+ * - `object`: a DNS-1123 subdomain, the apiserver's rule for secrets, claims, pods, nodes, jobs…;
+ * - `reference`: a name, id or prefix looked up among objects (a run id, a platform id): not empty, and a single
+ *   URL path segment (no '/', '%', and not '.' or '..'), as the apiserver requires of any name in a path.
+ */
+export type NameRule = 'object' | 'reference'
+
+/** Why `value` is not a name under `rule`, or undefined when it is one. */
+export function nameProblem(rule: NameRule, value: string): string | undefined {
+  if (value === '') return 'must not be empty'
+  if (rule === 'object') {
+    if (!isDnsSubdomain(value))
+      return "must be a lower-case DNS-1123 subdomain (a-z, 0-9, '-' and '.'; 253 characters at most)"
+    return undefined
+  }
+  if (value === '.' || value === '..' || /[/%]/.test(value)) return "must not be '.' or '..' or contain '/' or '%'"
+  return undefined
+}
+
 /** A positional argument; required unless `required: false` or it has a default (citty's rule). */
 export type SuitePositionalArgDef = Omit<PositionalArgDef, 'type'> &
   Omit<SuiteArgExtras, 'hidden'> & {
     type: 'positional'
+    /** This positional names an API object: the parser rejects empty and malformed names (see {@link NameRule}). */
+    names?: NameRule
   }
 
 /** citty's ArgDef plus `multiple`, `hidden`, `negatable` and `validate`. */

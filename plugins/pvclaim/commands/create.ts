@@ -14,7 +14,7 @@ export default defineSuiteCommand({
     description: 'A claim through a storage class, or an NFS PersistentVolume and a claim bound to each other',
   },
   args: {
-    name: { type: 'positional', required: false, description: 'Name of the claim' },
+    name: { type: 'positional', required: false, names: 'object', description: 'Name of the claim' },
     size: { type: 'string', description: 'Size, e.g. 10Gi (required)' },
     'storage-class': { type: 'string', description: 'Storage class (default: the cluster default)' },
     'access-mode': { type: 'string', description: 'RWO (default; RWX with --nfs), RWX, ROX, RWOP; comma-separated' },

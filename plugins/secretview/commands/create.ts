@@ -91,7 +91,7 @@ export default defineSuiteCommand({
       'Create a secret from literals, files, env files or values typed without echo; --overwrite shows which keys change',
   },
   args: {
-    name: { type: 'positional', required: false, description: 'Name of the secret' },
+    name: { type: 'positional', required: false, names: 'object', description: 'Name of the secret' },
     'from-literal': {
       type: 'string',
       multiple: true,

@@ -44,6 +44,7 @@ export default defineSuiteCommand({
     name: {
       type: 'positional',
       required: false,
+      names: 'object',
       description: 'The live secret',
       complete: { plural: 'secrets', namespaced: true },
     },

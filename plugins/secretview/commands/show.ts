@@ -51,6 +51,7 @@ export default defineSuiteCommand({
     name: {
       type: 'positional',
       required: false,
+      names: 'object',
       description: 'Secret name (picked interactively on a terminal when left out)',
       complete: { plural: 'secrets', namespaced: true },
     },

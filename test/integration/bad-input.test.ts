@@ -1,0 +1,174 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { CommandDef } from 'citty'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { aeSessionsRoot } from '../../plugins/ae-sessions/root.ts'
+import { mrunRoot } from '../../plugins/mrun/root.ts'
+import { pvclaimRoot } from '../../plugins/pvclaim/root.ts'
+import { secretviewRoot } from '../../plugins/secretview/root.ts'
+import { usageRoot } from '../../plugins/usage/root.ts'
+import { createMemoryIo } from '../../shared/cli/memory-io.ts'
+import { runPlugin } from '../../shared/cli/run.ts'
+import { demoScenario } from '../sim/scenario/demo.ts'
+import { type Sim, startSim } from '../sim/sim.ts'
+
+/**
+ * Bad input and faults, one row per case, run in-process against the simulated cluster: the exit code, the first
+ * line on stderr, no stack trace, and for destructive commands that nothing was touched. Each row names the defect
+ * it guards (the numbers of the robustness issue).
+ */
+const ROOTS: Record<string, CommandDef> = {
+  usage: usageRoot,
+  'ae-sessions': aeSessionsRoot,
+  secretview: secretviewRoot,
+  mrun: mrunRoot,
+  pvclaim: pvclaimRoot,
+}
+
+interface Row {
+  /** The defect: `1 empty name`, … */
+  item: string
+  plugin: keyof typeof ROOTS
+  argv: string[]
+  code: number
+  /** The first line of stderr, exactly (string) or matched (RegExp). */
+  stderr: string | RegExp
+  env?: Record<string, string>
+  /** The rest of stderr, exactly. */
+  hint?: string
+  /** Called before the run (fault knobs, files). */
+  before?: () => void
+  /** "Nothing left behind" and other checks after the run. */
+  after?: () => void
+}
+
+let sim: Sim
+let admin: string
+let work: string
+const ML = 'ml-team'
+
+const claims = (): string[] => [...sim.store.all('persistentvolumeclaims', ML)].map((c) => c.metadata.name).sort()
+const secrets = (): string[] => [...sim.store.all('secrets', ML)].map((c) => c.metadata.name).sort()
+let claimsBefore: string[] = []
+let secretsBefore: string[] = []
+const claimsKept = (): void => expect(claims()).toEqual(claimsBefore)
+const secretsKept = (): void => expect(secrets()).toEqual(secretsBefore)
+const noRequests = (): void => expect(sim.requests.length).toBe(0)
+
+const USAGE_HINT = (plugin: string): RegExp => new RegExp(`^See 'kubectl ${plugin}( \\S+)? --help' for usage\\.$`)
+
+const ROWS: Row[] = [
+  // 1. Empty and malformed NAME arguments: exit 2 before any request.
+  ...(
+    [
+      ['pvclaim', ['delete', '']],
+      ['pvclaim', ['describe', '']],
+      ['pvclaim', ['resize', '', '--size', '20Gi']],
+      ['pvclaim', ['download', '']],
+      ['pvclaim', ['create', '', '--size', '1Gi']],
+      ['secretview', ['']],
+      ['secretview', ['show', '']],
+      ['secretview', ['create', '', '--from-literal', 'a=b']],
+      ['secretview', ['diff', '', 'db-credentials']],
+      ['usage', ['nodes', '']],
+      ['usage', ['pods', '']],
+      ['mrun', ['status', '']],
+      ['mrun', ['logs', '']],
+      ['mrun', ['delete', '']],
+      ['ae-sessions', ['info', '']],
+      ['ae-sessions', ['logs', '']],
+    ] as const
+  ).map(
+    ([plugin, argv]): Row => ({
+      item: '1 empty name',
+      plugin,
+      argv: [...argv],
+      code: 2,
+      stderr: /^error: invalid [A-Z]+ "": must not be empty$/,
+      after: () => {
+        noRequests()
+        claimsKept()
+        secretsKept()
+      },
+    }),
+  ),
+  ...(
+    [
+      ['pvclaim', ['delete', '..'], '..'],
+      ['pvclaim', ['describe', 'a/b'], 'a/b'],
+      ['pvclaim', ['delete', 'Results'], 'Results'],
+      ['secretview', ['db-credentials/x'], 'db-credentials/x'],
+      ['secretview', ['.'], '.'],
+      ['usage', ['nodes', 'worker_1'], 'worker_1'],
+    ] as const
+  ).map(
+    ([plugin, argv, bad]): Row => ({
+      item: '1 invalid name',
+      plugin,
+      argv: [...argv],
+      code: 2,
+      stderr: `error: invalid ${plugin === 'usage' ? 'NAME' : plugin === 'secretview' ? 'NAME' : 'CLAIM'} "${bad}": must be a lower-case DNS-1123 subdomain (a-z, 0-9, '-' and '.'; 253 characters at most)`,
+      after: () => {
+        noRequests()
+        claimsKept()
+      },
+    }),
+  ),
+  // 9. Unknown flags at the top level: exit 2, one line, the same hint in every plugin.
+  ...(['usage', 'ae-sessions', 'secretview', 'mrun', 'pvclaim'] as const).map(
+    (plugin): Row => ({
+      item: '9 unknown top-level flag',
+      plugin,
+      argv: ['--bogus'],
+      code: 2,
+      stderr: 'error: unknown flag: --bogus',
+      after: noRequests,
+      hint: `See 'kubectl ${plugin} --help' for usage.`,
+    }),
+  ),
+]
+
+beforeAll(async () => {
+  sim = await startSim({ scenario: demoScenario(), runContainers: false })
+  admin = sim.writeKubeconfig({ user: 'admin', namespace: ML })
+  work = mkdtempSync(join(tmpdir(), 'bad-input-'))
+})
+
+afterAll(async () => {
+  await sim.stop()
+})
+
+describe('bad input and faults (table)', () => {
+  it.each(
+    ROWS.map(
+      (row) => [`${row.item}: kubectl ${row.plugin} ${row.argv.map((a) => JSON.stringify(a)).join(' ')}`, row] as const,
+    ),
+  )('%s', async (_name, row) => {
+    sim.resetFaults()
+    row.before?.()
+    claimsBefore = claims()
+    secretsBefore = secrets()
+    sim.requests.length = 0
+    const io = createMemoryIo({
+      env: { KUBECONFIG: admin, HOME: work, XDG_CONFIG_HOME: join(work, 'config'), ...row.env },
+    })
+    const root = ROOTS[row.plugin] as CommandDef
+    const code = await runPlugin(root, { name: `kubectl ${row.plugin}`, version: '0.0.0', io, argv: row.argv })
+    const stderr = io.stderr()
+    const lines = stderr.split('\n')
+    if (typeof row.stderr === 'string') expect(lines[0], stderr).toBe(row.stderr)
+    else expect(lines[0], stderr).toMatch(row.stderr)
+    expect(code, stderr).toBe(row.code)
+    expect(stderr).not.toMatch(/\n\s+at |this is a bug/)
+    if (row.code === 2) expect(lines.slice(1).join('\n').trimEnd()).toMatch(USAGE_HINT(row.plugin))
+    if (row.hint !== undefined) expect(lines.slice(1).join('\n')).toBe(`${row.hint}\n`)
+    row.after?.()
+  })
+
+  it('has a row for every plugin and at least 60 rows', () => {
+    expect(new Set(ROWS.map((r) => r.plugin)).size).toBe(5)
+    expect(ROWS.length).toBeGreaterThanOrEqual(60)
+  })
+})
+
