@@ -201,6 +201,8 @@ interface ResolvedCommand {
   cmd: CommandDef
   /** `kubectl usage nodes` */
   path: string
+  /** The command as typed, without default subcommands followed: where a usage error's "See … --help" points. */
+  typed: string
   /** argv without the subcommand words. */
   argv: string[]
   defs: SuiteArgsDef
@@ -214,11 +216,12 @@ interface ResolvedCommand {
 async function resolveCommand(root: CommandDef, argv: readonly string[], name: string): Promise<ResolvedCommand> {
   let cmd = root
   let path = name
+  let typed = name
   let remaining = [...argv]
   for (;;) {
     const defs = await argsOf(cmd)
     const subs = cmd.subCommands === undefined ? undefined : await resolveValue(cmd.subCommands)
-    if (subs === undefined || Object.keys(subs).length === 0) return { cmd, path, argv: remaining, defs }
+    if (subs === undefined || Object.keys(subs).length === 0) return { cmd, path, typed, argv: remaining, defs }
     // Words that are command names (known without loading anything) are never taken as an undeclared flag's value:
     // `-A nodes` is a boolean before a subcommand, `--sort-by cpu nodes` a value then a subcommand.
     const commandWords = new Set(Object.keys(subs))
@@ -234,10 +237,11 @@ async function resolveCommand(root: CommandDef, argv: readonly string[], name: s
     if (key !== undefined && index !== undefined) {
       cmd = await resolveValue(subs[key] as Resolvable<CommandDef>)
       path = `${path} ${key}`
+      typed = `${typed} ${key}`
       remaining = [...remaining.slice(0, index), ...remaining.slice(index + 1)]
       continue
     }
-    if (word === undefined && helpAsked(scan, defs)) return { cmd, path, argv: remaining, defs }
+    if (word === undefined && helpAsked(scan, defs)) return { cmd, path, typed, argv: remaining, defs }
     const defaultKey = cmd.default === undefined ? undefined : await resolveValue(cmd.default)
     if (defaultKey !== undefined) {
       const entry = subs[defaultKey]
@@ -259,7 +263,7 @@ async function resolveCommand(root: CommandDef, argv: readonly string[], name: s
     }
     const takesWords = Object.values(defs).some((def) => def.type === 'positional')
     if (word !== undefined && !(cmd.run !== undefined && takesWords)) throw await unknownCommand(subs, word, path)
-    return { cmd, path, argv: remaining, defs }
+    return { cmd, path, typed, argv: remaining, defs }
   }
 }
 
@@ -298,20 +302,27 @@ function isAbortError(error: unknown): boolean {
 }
 
 /** Prints one failure the suite's way and returns its exit code. */
-function report(error: unknown, io: Io, verbosity: number, commandPath: string, interrupted: boolean): number {
+function report(
+  error: unknown,
+  io: Io,
+  verbosity: number,
+  commandPath: string,
+  interrupted: boolean,
+  helpPath = commandPath,
+): number {
   const debug = verbosity >= 6 || io.env.KUBECTL_SUITE_DEBUG === '1'
   if (interrupted) {
     // Ctrl-C already said what happened: the AbortError (or a failure wrapping it) is only how the command stopped.
     // Anything else, such as a helper pod that could not be removed, is still worth its line.
     const cause = error instanceof Error ? error.cause : undefined
-    if (!isAbortError(error) && !isAbortError(cause)) report(error, io, verbosity, commandPath, false)
+    if (!isAbortError(error) && !isAbortError(cause)) report(error, io, verbosity, commandPath, false, helpPath)
     return EXIT_CODES.interrupted
   }
   if (isSuiteError(error)) {
     io.err.write(`error: ${error.message}\n`)
     if (error.hint !== undefined) io.err.write(`hint: ${error.hint}\n`)
-    if (error.kind === 'usage' && !error.hint?.includes(`'${commandPath} --help'`))
-      io.err.write(`See '${commandPath} --help' for usage.\n`)
+    if (error.kind === 'usage' && !error.hint?.includes(`'${helpPath} --help'`))
+      io.err.write(`See '${helpPath} --help' for usage.\n`)
     if (debug) {
       if (error.kind === 'internal' && error.stack !== undefined) io.err.write(`${error.stack}\n`)
       if (error.cause instanceof Error && error.cause.stack !== undefined)
@@ -340,6 +351,7 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
   let verbosity = verbosityHint(argv)
   let log = createLogger(io, verbosity)
   let commandPath = options.name
+  let helpPath = options.name
   const controller = new AbortController()
   let interrupted = false
   const source = options.interrupts ?? (options.io === undefined ? process : false)
@@ -382,8 +394,16 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
     }
     const resolved = await resolveCommand(root, argv, options.name)
     commandPath = resolved.path
+    helpPath = resolved.typed
     const scan = scanArgv(resolved.argv, resolved.defs, { booleans: BUILTIN_BOOLEANS })
-    if (helpAsked(scan, resolved.defs) || resolved.cmd.run === undefined) {
+    if (helpAsked(scan, resolved.defs)) {
+      io.out.write(await usageText(resolved, options.version, io))
+      return 0
+    }
+    if (resolved.cmd.run === undefined) {
+      // A command that only groups others (`kubectl usage`) prints its help, as kubectl does, but a flag it does not
+      // know is still a usage error (exit 2), as it is for every plugin whose root runs a default subcommand.
+      parseArgv(resolved.argv, resolved.defs, { command: commandPath })
       io.out.write(await usageText(resolved, options.version, io))
       return 0
     }
@@ -425,7 +445,7 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
     await run(context)
     return interrupted ? EXIT_CODES.interrupted : 0
   } catch (error) {
-    return report(error, io, verbosity, commandPath, interrupted)
+    return report(error, io, verbosity, commandPath, interrupted, helpPath)
   } finally {
     if (source !== false) source.off('SIGINT', onInterrupt)
     if (kube !== undefined) {
