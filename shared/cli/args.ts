@@ -1,5 +1,6 @@
 import type { BooleanArgDef, EnumArgDef, PositionalArgDef, StringArgDef } from 'citty'
 import { SuiteError } from '../errors.ts'
+import { parseRequestTimeout } from '../kube/config/duration.ts'
 import { isDnsSubdomain } from '../kube/names.ts'
 import type { KubeFlags } from '../kube/types.ts'
 import { type OutputFormat, parseOutputFormat } from '../output/format.ts'
@@ -150,9 +151,15 @@ function verbosityProblem(value: string): string | undefined {
 
 /** kubectl's --request-timeout: bare seconds or a Go duration ("1m30s", "500ms"); "0" means no timeout. */
 function requestTimeoutProblem(value: string): string | undefined {
-  if (/^\d+$/.test(value)) return undefined
-  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value)) return undefined
-  return 'must be a whole number of seconds or a number with a unit (e.g. 1s, 2m, 3h); 0 means no timeout'
+  if (!/^\d+$/.test(value) && !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value))
+    return 'must be a whole number of seconds or a number with a unit (e.g. 1s, 2m, 3h); 0 means no timeout'
+  try {
+    parseRequestTimeout(value)
+    return undefined
+  } catch (error) {
+    // Past the longest timer Node can set (which would fire at once): the shared parser's reason.
+    return error instanceof SuiteError ? error.message.replace(/^.*?": /, '') : String(error)
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import { SuiteError } from '../errors.ts'
 import { errorFromNetwork, errorFromStatus, type RequestContext, type Target } from './api-errors.ts'
+import { MAX_DURATION_MS } from './config/duration.ts'
 import type { ResolvedConnection } from './types.ts'
 
 /**
@@ -228,7 +229,8 @@ export class Transport {
         timeoutMs > 0
           ? setTimeout(
               () => req.destroy(Object.assign(new Error('request timed out'), { code: 'KUBECTL_SUITE_TIMEOUT' })),
-              timeoutMs,
+              // Never more than Node's timers can wait: a longer delay would fire after 1 ms.
+              Math.min(timeoutMs, MAX_DURATION_MS),
             )
           : undefined
       const onAbort = (): void => {

@@ -2,6 +2,7 @@ import type { V1PersistentVolumeClaim } from '@kubernetes/client-node'
 import { dryRunArgs, dryRunMode, kubeArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
+import { parseDurationFlag } from '../../../shared/kube/config/duration.ts'
 import { isDnsSubdomain } from '../../../shared/kube/names.ts'
 import { renderJson, renderYaml } from '../../../shared/output/index.ts'
 import { getClaim } from '../../../shared/volume/claim-pod.ts'
@@ -25,7 +26,7 @@ export default defineSuiteCommand({
     'read-only': { type: 'boolean', description: 'With --nfs: mount the export read-only' },
     'reclaim-policy': { type: 'string', description: 'With --nfs: Retain (default) or Delete' },
     wait: { type: 'boolean', description: 'Wait until the claim is Bound' },
-    timeout: { type: 'string', description: 'How long --wait waits, in seconds (default 120)' },
+    timeout: { type: 'string', description: 'How long --wait waits: seconds or a duration such as 5m (default 120)' },
     ...dryRunArgs,
     output: { type: 'string', alias: 'o', description: 'yaml or json: print the objects' },
     ...kubeArgs,
@@ -42,6 +43,9 @@ export default defineSuiteCommand({
       )
     const size = parseSize(args.size)
     const dryRun = dryRunMode(args.dryRun)
+    const waitMs = parseDurationFlag('--timeout', args.timeout ?? '120', {
+      hint: 'how long --wait waits: whole seconds or a duration, e.g. --timeout=5m',
+    })
     if (args.output !== undefined && args.output !== 'yaml' && args.output !== 'json')
       throw new SuiteError(
         'usage',
@@ -93,7 +97,7 @@ export default defineSuiteCommand({
           `${o.kind?.toLowerCase()}/${o.metadata?.name} created${dryRun === 'server' ? ' (server dry run)' : ''}\n`,
         )
     if (args.wait === true && dryRun === 'none') {
-      const deadline = Date.now() + Number(args.timeout ?? '120') * 1000
+      const deadline = Date.now() + waitMs
       for (;;) {
         const claim: V1PersistentVolumeClaim = await getClaim(cluster, namespace, name)
         if (claim.status?.phase === 'Bound') {

@@ -361,7 +361,7 @@ describe('unusable configurations fail with one line naming the problem', () => 
       flags: { requestTimeout: 'soon' },
       kind: 'usage',
       message:
-        'invalid request timeout "soon": a timeout must be a single integer in seconds, or an integer followed by a unit (e.g. 1s | 2m | 3h)',
+        'invalid request timeout "soon": a duration must be a number of seconds, or a number followed by a unit (e.g. 1s | 2m | 3h)',
     },
     {
       name: 'a kubeconfig with contexts but no current-context',
