@@ -1,5 +1,5 @@
 import { type ArgsDef, type CommandDef, type CommandMeta, defineCommand, type Resolvable, renderUsage } from 'citty'
-import { EXIT_CODES, isSuiteError, SuiteError } from '../errors.ts'
+import { BROKEN_PIPE_EXIT, EXIT_CODES, isSuiteError, SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
 import type { KubeFlags } from '../kube/types.ts'
 import { stripAnsi } from '../output/color.ts'
@@ -301,6 +301,17 @@ function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError'
 }
 
+/**
+ * Resolves once what was written to `out` has been handed on or has failed: a failed write (EPIPE) reports its
+ * error on a later tick, so wait one turn of the event loop even when nothing is buffered.
+ */
+async function flushed(out: NodeJS.WritableStream): Promise<void> {
+  const stream = out as NodeJS.WritableStream & { destroyed?: boolean; writableLength?: number }
+  if (stream.destroyed !== true && (stream.writableLength ?? 0) > 0)
+    await new Promise<void>((resolve) => stream.write('', () => resolve()))
+  await new Promise((resolve) => setImmediate(resolve))
+}
+
 /** Prints one failure the suite's way and returns its exit code. */
 function report(
   error: unknown,
@@ -370,6 +381,24 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
     controller.abort(new DOMException('interrupted', 'AbortError'))
   }
   if (source !== false) source.on('SIGINT', onInterrupt)
+  // The reader of stdout went away (`| head -1`): stop the command as Ctrl-C would (helper pods are still removed),
+  // print nothing, and end with 141. The listener stays after the run: a write still buffered may fail later.
+  let brokenPipe = false
+  const isPipeError = (error: NodeJS.ErrnoException): boolean =>
+    error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED'
+  const onOutError = (error: NodeJS.ErrnoException): void => {
+    if (!isPipeError(error)) throw error
+    if (!brokenPipe) {
+      brokenPipe = true
+      controller.abort(new DOMException('broken pipe', 'AbortError'))
+    }
+    if (io.out === process.stdout) process.exitCode = BROKEN_PIPE_EXIT
+  }
+  const onErrError = (error: NodeJS.ErrnoException): void => {
+    if (!isPipeError(error)) throw error
+  }
+  io.out.on('error', onOutError)
+  io.err.on('error', onErrError)
   let kube: Kube | undefined
   try {
     if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
@@ -443,8 +472,11 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
     }
     const run = resolved.cmd.run as unknown as (context: SuiteCommandContext) => unknown
     await run(context)
+    await flushed(io.out)
+    if (brokenPipe) return BROKEN_PIPE_EXIT
     return interrupted ? EXIT_CODES.interrupted : 0
   } catch (error) {
+    if (brokenPipe) return BROKEN_PIPE_EXIT
     return report(error, io, verbosity, commandPath, interrupted, helpPath)
   } finally {
     if (source !== false) source.off('SIGINT', onInterrupt)

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import type { CommandDef } from 'citty'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aeSessionsRoot } from '../../plugins/ae-sessions/root.ts'
@@ -37,6 +38,8 @@ interface Row {
   env?: Record<string, string>
   /** The rest of stderr, exactly. */
   hint?: string
+  /** stdout fails with EPIPE once this many bytes were written (a reader that closed early). */
+  brokenPipeAfter?: number
   /** Called before the run (fault knobs, files). */
   before?: () => void
   /** "Nothing left behind" and other checks after the run. */
@@ -172,6 +175,27 @@ const ROWS: Row[] = [
       },
     }),
   ),
+  // 2. A reader that closes early: stop quietly, exit 141 (what a shell reports for kubectl, killed by SIGPIPE).
+  ...(
+    [
+      ['usage', ['pods', '-A', '-o', 'json']],
+      ['usage', ['nodes', '-o', 'yaml']],
+      ['secretview', ['db-credentials', '-o', 'json']],
+      ['ae-sessions', ['list', '-A', '-o', 'json']],
+      ['pvclaim', ['list', '-A', '-o', 'json']],
+      ['mrun', ['context', 'list', '-o', 'json']],
+    ] as const
+  ).map(
+    ([plugin, argv]): Row => ({
+      item: '2 broken pipe',
+      plugin,
+      argv: [...argv],
+      code: 141,
+      stderr: '',
+      brokenPipeAfter: 10,
+      after: claimsKept,
+    }),
+  ),
   // 9. Unknown flags at the top level: exit 2, one line, the same hint in every plugin.
   ...(['usage', 'ae-sessions', 'secretview', 'mrun', 'pvclaim'] as const).map(
     (plugin): Row => ({
@@ -185,6 +209,19 @@ const ROWS: Row[] = [
     }),
   ),
 ]
+
+/** A stdout whose reader goes away after `limit` bytes: later writes fail with EPIPE, as a pipe's do. */
+function closingPipe(limit: number): Writable {
+  let written = 0
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      written += chunk.length
+      if (written > limit)
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }))
+      else done()
+    },
+  })
+}
 
 beforeAll(async () => {
   sim = await startSim({ scenario: demoScenario(), runContainers: false })
@@ -211,7 +248,13 @@ describe('bad input and faults (table)', () => {
       env: { KUBECONFIG: admin, HOME: work, XDG_CONFIG_HOME: join(work, 'config'), ...row.env },
     })
     const root = ROOTS[row.plugin] as CommandDef
-    const code = await runPlugin(root, { name: `kubectl ${row.plugin}`, version: '0.0.0', io, argv: row.argv })
+    const out = row.brokenPipeAfter === undefined ? io.out : closingPipe(row.brokenPipeAfter)
+    const code = await runPlugin(root, {
+      name: `kubectl ${row.plugin}`,
+      version: '0.0.0',
+      io: { ...io, out },
+      argv: row.argv,
+    })
     const stderr = io.stderr()
     const lines = stderr.split('\n')
     if (typeof row.stderr === 'string') expect(lines[0], stderr).toBe(row.stderr)
