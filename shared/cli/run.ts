@@ -94,10 +94,18 @@ export async function resolveValue<T>(value: Resolvable<T>): Promise<T> {
   return typeof value === 'function' ? await (value as () => T | Promise<T>)() : await value
 }
 
+/**
+ * The signals that stop a command cleanly (ctx.signal aborts, helper pods and temp files are removed) and the exit
+ * code each ends with: 128 + the signal's number, as a shell reports a process killed by it.
+ */
+export const INTERRUPT_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
+export type InterruptSignal = keyof typeof INTERRUPT_EXIT_CODES
+const INTERRUPT_SIGNALS = Object.keys(INTERRUPT_EXIT_CODES) as InterruptSignal[]
+
 /** Where Ctrl-C comes from: the process, or an EventEmitter in tests. */
 export interface InterruptSource {
-  on(event: 'SIGINT', listener: () => void): unknown
-  off(event: 'SIGINT', listener: () => void): unknown
+  on(event: InterruptSignal, listener: () => void): unknown
+  off(event: InterruptSignal, listener: () => void): unknown
 }
 
 export interface RunPluginOptions {
@@ -109,7 +117,7 @@ export interface RunPluginOptions {
   io?: Io
   /** Defaults to process.argv without node and the script. */
   argv?: readonly string[]
-  /** Where SIGINT comes from; defaults to the process when `io` is not given, else none (tests stay in-process). */
+  /** Where SIGINT, SIGTERM and SIGHUP come from; defaults to the process when `io` is not given, else none (tests stay in-process). */
   interrupts?: InterruptSource | false
   /** Connects for ctx.kube(); tests inject a fake. Defaults to shared/kube/connect.ts, imported on first use. */
   connect?: (flags: KubeFlags & { viaSsh?: string }, context: { io: Io; log: Logger }) => Promise<Kube>
@@ -318,7 +326,7 @@ function report(
   io: Io,
   verbosity: number,
   commandPath: string,
-  interrupted: boolean,
+  interrupted: number | false,
   helpPath = commandPath,
 ): number {
   const debug = verbosity >= 6 || io.env.KUBECTL_SUITE_DEBUG === '1'
@@ -326,8 +334,9 @@ function report(
     // Ctrl-C already said what happened: the AbortError (or a failure wrapping it) is only how the command stopped.
     // Anything else, such as a helper pod that could not be removed, is still worth its line.
     const cause = error instanceof Error ? error.cause : undefined
-    if (!isAbortError(error) && !isAbortError(cause)) report(error, io, verbosity, commandPath, false, helpPath)
-    return EXIT_CODES.interrupted
+    const stopped = isAbortError(error) || isAbortError(cause) || (isSuiteError(error) && error.kind === 'interrupted')
+    if (!stopped) report(error, io, verbosity, commandPath, false, helpPath)
+    return interrupted
   }
   if (isSuiteError(error)) {
     io.err.write(`error: ${error.message}\n`)
@@ -353,8 +362,9 @@ function report(
  * `process.exitCode = await runPlugin(root, { name, version })`). Resolves the subcommand, answers --help and
  * --version before parsing (and before any command module beyond the resolved path is imported), parses argv with
  * kubectl's rules, runs the command with a {@link SuiteCommandContext}, and turns any failure into `error: ...`,
- * an optional `hint: ...` and the exit code of its kind (EXIT_CODES). The first SIGINT aborts ctx.signal and the
- * run returns 130 once the command has cleaned up; a second one re-raises SIGINT so the process dies at once.
+ * an optional `hint: ...` and the exit code of its kind (EXIT_CODES). The first SIGINT, SIGTERM or SIGHUP aborts
+ * ctx.signal and the run returns 130, 143 or 129 once the command has cleaned up; a second one re-raises the
+ * signal so the process dies at once.
  */
 export async function runPlugin(root: CommandDef, options: RunPluginOptions): Promise<number> {
   const io = options.io ?? processIo()
@@ -364,23 +374,34 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
   let commandPath = options.name
   let helpPath = options.name
   const controller = new AbortController()
-  let interrupted = false
   const source = options.interrupts ?? (options.io === undefined ? process : false)
-  const onInterrupt = (): void => {
-    if (interrupted) {
+  /** The exit code of the signal that stopped the command (130, 143, 129), or false. */
+  let interrupted: number | false = false
+  const handlers = new Map<InterruptSignal, () => void>()
+  const onInterrupt = (name: InterruptSignal): void => {
+    if (interrupted !== false) {
       if (source === process) {
-        process.off('SIGINT', onInterrupt)
+        for (const [signal, handler] of handlers) process.off(signal, handler)
         // Dying by the signal (not exit 130) tells a calling shell loop that the user pressed Ctrl-C.
-        if (process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT')
-        else process.exit(EXIT_CODES.interrupted)
+        if (process.listenerCount(name) === 0) process.kill(process.pid, name)
+        else process.exit(INTERRUPT_EXIT_CODES[name])
       }
       return
     }
-    interrupted = true
-    log.warn('interrupted: cleaning up (press Ctrl-C again to quit at once)')
+    interrupted = INTERRUPT_EXIT_CODES[name]
+    log.warn(
+      name === 'SIGINT'
+        ? 'interrupted: cleaning up (press Ctrl-C again to quit at once)'
+        : `${name === 'SIGTERM' ? 'terminated' : 'hung up'}: cleaning up`,
+    )
     controller.abort(new DOMException('interrupted', 'AbortError'))
   }
-  if (source !== false) source.on('SIGINT', onInterrupt)
+  if (source !== false)
+    for (const name of INTERRUPT_SIGNALS) {
+      const handler = (): void => onInterrupt(name)
+      handlers.set(name, handler)
+      source.on(name, handler)
+    }
   // The reader of stdout went away (`| head -1`): stop the command as Ctrl-C would (helper pods are still removed),
   // print nothing, and end with 141. The listener stays after the run: a write still buffered may fail later.
   let brokenPipe = false
@@ -474,12 +495,12 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
     await run(context)
     await flushed(io.out)
     if (brokenPipe) return BROKEN_PIPE_EXIT
-    return interrupted ? EXIT_CODES.interrupted : 0
+    return interrupted === false ? 0 : interrupted
   } catch (error) {
     if (brokenPipe) return BROKEN_PIPE_EXIT
     return report(error, io, verbosity, commandPath, interrupted, helpPath)
   } finally {
-    if (source !== false) source.off('SIGINT', onInterrupt)
+    if (source !== false) for (const [name, handler] of handlers) source.off(name, handler)
     if (kube !== undefined) {
       // A failed close must not hide the command's own result; it is only worth a line at -v 4.
       await kube.close().catch((error: unknown) => log.debug(`closing the connection: ${String(error)}`))

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -40,6 +41,8 @@ interface Row {
   hint?: string
   /** stdout fails with EPIPE once this many bytes were written (a reader that closed early). */
   brokenPipeAfter?: number
+  /** Sent to the command (as the process would be) this many ms after it starts. */
+  signal?: { name: 'SIGINT' | 'SIGTERM' | 'SIGHUP'; afterMs: number }
   /** Called before the run (fault knobs, files). */
   before?: () => void
   /** "Nothing left behind" and other checks after the run. */
@@ -196,6 +199,31 @@ const ROWS: Row[] = [
       after: claimsKept,
     }),
   ),
+  // 3. SIGTERM and SIGHUP stop a command as Ctrl-C does: cleanup, then 128 + the signal's number.
+  ...(
+    [
+      ['SIGTERM', 143, /^Warning: terminated: cleaning up$/],
+      ['SIGHUP', 129, /^Warning: hung up: cleaning up$/],
+      ['SIGINT', 130, /^Warning: interrupted: cleaning up/],
+    ] as const
+  ).flatMap(([name, code, stderr]): Row[] => [
+    {
+      item: '3 signal',
+      plugin: 'ae-sessions',
+      argv: ['list', '-A', '--watch', '--interval', '200ms'],
+      code,
+      stderr,
+      signal: { name, afterMs: 300 },
+    },
+    {
+      item: '3 signal',
+      plugin: 'pvclaim',
+      argv: ['create', `pending-${name.toLowerCase()}`, '--size', '1Gi', '--storage-class', 'fast', '--wait'],
+      code,
+      stderr,
+      signal: { name, afterMs: 300 },
+    },
+  ]),
   // 9. Unknown flags at the top level: exit 2, one line, the same hint in every plugin.
   ...(['usage', 'ae-sessions', 'secretview', 'mrun', 'pvclaim'] as const).map(
     (plugin): Row => ({
@@ -249,12 +277,19 @@ describe('bad input and faults (table)', () => {
     })
     const root = ROOTS[row.plugin] as CommandDef
     const out = row.brokenPipeAfter === undefined ? io.out : closingPipe(row.brokenPipeAfter)
+    const interrupts = new EventEmitter()
+    const timer =
+      row.signal === undefined
+        ? undefined
+        : setTimeout(() => interrupts.emit(row.signal?.name ?? ''), row.signal.afterMs)
     const code = await runPlugin(root, {
       name: `kubectl ${row.plugin}`,
       version: '0.0.0',
       io: { ...io, out },
       argv: row.argv,
+      interrupts,
     })
+    clearTimeout(timer)
     const stderr = io.stderr()
     const lines = stderr.split('\n')
     if (typeof row.stderr === 'string') expect(lines[0], stderr).toBe(row.stderr)
