@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { V1Node, V1Pod } from '@kubernetes/client-node'
 import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
@@ -290,7 +290,7 @@ export interface LogQuery {
 }
 
 /** The pod's log as a stream (followed with -f until the container stops or the user interrupts). */
-export async function openLogStream(kube: Kube, query: LogQuery): Promise<IncomingMessage> {
+export async function openLogStream(kube: Kube, query: LogQuery): Promise<Readable> {
   return kube.transport.stream({
     path: resourcePath({ plural: 'pods', namespace: query.namespace, name: query.pod, subresource: 'log' }),
     query: {

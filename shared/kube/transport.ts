@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs'
-import http, { type IncomingMessage } from 'node:http'
+import http from 'node:http'
 import https from 'node:https'
-import type { Duplex } from 'node:stream'
+import { type Duplex, PassThrough, type Readable } from 'node:stream'
 import tls from 'node:tls'
 import { SuiteError } from '../errors.ts'
-import { errorFromNetwork, errorFromStatus, type RequestContext, type Target } from './api-errors.ts'
+import {
+  errorFromNetwork,
+  errorFromStatus,
+  protocolError,
+  type RequestContext,
+  streamCutError,
+  type Target,
+} from './api-errors.ts'
 import { MAX_DURATION_MS } from './config/duration.ts'
 import type { ResolvedConnection } from './types.ts'
 
@@ -305,24 +312,38 @@ export class Transport {
     await new Promise((resolve) => setTimeout(resolve, delay))
   }
 
+  /** A JSON object answer; anything else (not JSON, null, an array, a number) is a protocol fault (exit 4). */
   async json<T>(options: RequestOptions): Promise<T> {
     const answer = await this.request(options)
+    const text = answer.body.toString('utf8')
+    let parsed: unknown
     try {
-      return JSON.parse(answer.body.toString('utf8')) as T
+      parsed = JSON.parse(text)
     } catch {
-      throw new SuiteError(
-        'internal',
-        `the server answered ${options.context.verb} ${options.context.resource} with something that is not JSON`,
+      const type = String(answer.headers['content-type'] ?? 'no content type').split(';')[0]
+      const start = text.slice(0, 60).replace(/\s+/g, ' ')
+      throw protocolError(
+        options.context,
+        this.target,
+        `something that is not JSON (${type}: ${JSON.stringify(start)}${text.length > 60 ? '…' : ''})`,
       )
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`
+      throw protocolError(options.context, this.target, `${kind}, not a Kubernetes object`)
+    }
+    return parsed as T
   }
 
   async text(options: RequestOptions): Promise<string> {
     return (await this.request({ ...options, accept: options.accept ?? '*/*' })).body.toString('utf8')
   }
 
-  /** A streaming GET (logs -f, watch): the response is handed over once its headers arrive. */
-  async stream(options: RequestOptions): Promise<IncomingMessage> {
+  /**
+   * A streaming GET (logs -f, watch): the body is handed over once the headers arrive. A connection cut later fails
+   * the returned stream with a connection error (exit 4) naming the server, not with Node's bare "aborted".
+   */
+  async stream(options: RequestOptions): Promise<Readable> {
     const credentials = await this.credentials({ refresh: false })
     const agent = this.getAgent(credentials)
     const path = this.url(appendQuery(options.path, options.query))
@@ -349,7 +370,12 @@ export class Transport {
             )
             return
           }
-          resolve(res)
+          const body = new PassThrough()
+          res.on('error', (error) => body.destroy(streamCutError(error, options.context, this.target)))
+          res.on('aborted', () => body.destroy(streamCutError(new Error('aborted'), options.context, this.target)))
+          body.on('close', () => res.destroy())
+          res.pipe(body)
+          resolve(body)
         },
       )
       options.signal?.addEventListener('abort', () => req.destroy(), { once: true })

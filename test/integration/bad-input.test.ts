@@ -1,10 +1,14 @@
 import { EventEmitter } from 'node:events'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { CommandDef } from 'citty'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse, stringify } from 'yaml'
 import { aeSessionsRoot } from '../../plugins/ae-sessions/root.ts'
 import { mrunRoot } from '../../plugins/mrun/root.ts'
 import { pvclaimRoot } from '../../plugins/pvclaim/root.ts'
@@ -43,6 +47,11 @@ interface Row {
   brokenPipeAfter?: number
   /** Sent to the command (as the process would be) this many ms after it starts. */
   signal?: { name: 'SIGINT' | 'SIGTERM' | 'SIGHUP'; afterMs: number }
+  /**
+   * Run through the fault proxy (an HTTP front of the simulator): requests whose path matches are answered by
+   * `respond` instead of the simulator.
+   */
+  fault?: { path: RegExp; respond: (req: IncomingMessage, res: ServerResponse) => void }
   /** Called before the run (fault knobs, files). */
   before?: () => void
   /** "Nothing left behind" and other checks after the run. */
@@ -224,6 +233,116 @@ const ROWS: Row[] = [
       signal: { name, afterMs: 300 },
     },
   ]),
+  // 7. Faults of the server or the connection are connection/protocol errors (4), bad in-cluster config is 3.
+  ...(
+    [
+      [
+        'usage',
+        ['nodes'],
+        /\/api\/v1\/nodes/,
+        json('null'),
+        /^error: the server http:\/\/127\.0\.0\.1:\d+ answered list nodes with null, not a Kubernetes object$/,
+      ],
+      [
+        'usage',
+        ['pods', '-A'],
+        /\/api\/v1\/pods/,
+        json('{"kind":"PodList","items":{}}'),
+        /^error: the server http:\/\/127\.0\.0\.1:\d+ answered list pods with a list whose items are not an array$/,
+      ],
+      [
+        'secretview',
+        ['db-credentials'],
+        /\/secrets\/db-credentials/,
+        html,
+        /^error: the server http:\/\/127\.0\.0\.1:\d+ answered get secrets "db-credentials" in namespace "ml-team" with something that is not JSON \(text\/html: "<html><body>Bad gateway/,
+      ],
+      [
+        'secretview',
+        ['db-credentials'],
+        /\/secrets\/db-credentials/,
+        json('null'),
+        /^error: the server http:\/\/127\.0\.0\.1:\d+ answered get secrets "db-credentials" in namespace "ml-team" with null, not a Kubernetes object$/,
+      ],
+      [
+        'pvclaim',
+        ['list'],
+        /persistentvolumeclaims/,
+        json('{"items":{}}'),
+        /^error: the server http:\/\/127\.0\.0\.1:\d+ answered list persistentvolumeclaims .*with a list whose items are not an array$/,
+      ],
+      [
+        'pvclaim',
+        ['describe', 'results'],
+        /persistentvolumeclaims\/results/,
+        json('[1,2]'),
+        /^error: the server http:\/\/127\.0\.0\.1:\d+ answered get persistentvolumeclaims "results" .*with an array, not a Kubernetes object$/,
+      ],
+      [
+        'ae-sessions',
+        ['list', '-A'],
+        /\/pods/,
+        html,
+        /^error: the server http:\/\/127\.0\.0\.1:\d+ answered list pods with something that is not JSON/,
+      ],
+      [
+        'mrun',
+        ['list', '-n', ML],
+        /\/jobs/,
+        cut,
+        /^error: the connection to http:\/\/127\.0\.0\.1:\d+ was closed before an answer to list jobs/,
+      ],
+      [
+        'usage',
+        ['nodes'],
+        /\/api\/v1\/nodes/,
+        cut,
+        /^error: the connection to http:\/\/127\.0\.0\.1:\d+ was closed before an answer to list nodes/,
+      ],
+      [
+        'ae-sessions',
+        ['logs', '{aePod}', '-f', '-n', 'anaconda-enterprise'],
+        /\/log/,
+        dropLog,
+        /^error: the connection to http:\/\/127\.0\.0\.1:\d+ was closed while streaming get pods\/log/,
+      ],
+    ] as const
+  ).map(
+    ([plugin, argv, path, respond, stderr]): Row => ({
+      item: '7 fault',
+      plugin,
+      argv: [...argv],
+      code: 4,
+      stderr,
+      fault: { path, respond },
+    }),
+  ),
+  {
+    item: '7 fault',
+    plugin: 'usage',
+    argv: ['nodes'],
+    code: 3,
+    stderr: 'error: unable to load in-cluster configuration: KUBERNETES_SERVICE_PORT "https" is not a port number',
+    env: {
+      KUBECONFIG: '',
+      KUBERNETES_SERVICE_HOST: '10.0.0.1',
+      KUBERNETES_SERVICE_PORT: 'https',
+      KUBERNETES_SERVICE_TOKEN: 't',
+    },
+  },
+  {
+    item: '7 fault',
+    plugin: 'secretview',
+    argv: ['db-credentials'],
+    code: 3,
+    stderr: 'error: unable to load in-cluster configuration: KUBERNETES_SERVICE_PORT "70000" is not a port number',
+    env: {
+      KUBECONFIG: '',
+      KUBERNETES_SERVICE_HOST: '10.0.0.1',
+      KUBERNETES_SERVICE_PORT: '70000',
+      KUBERNETES_SERVICE_TOKEN: 't',
+    },
+  },
   // 9. Unknown flags at the top level: exit 2, one line, the same hint in every plugin.
   ...(['usage', 'ae-sessions', 'secretview', 'mrun', 'pvclaim'] as const).map(
     (plugin): Row => ({
@@ -237,6 +356,35 @@ const ROWS: Row[] = [
     }),
   ),
 ]
+
+/** Fault answers for the proxy. */
+function json(body: string) {
+  return (_req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(body)
+  }
+}
+function html(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/html' })
+  res.end('<html><body>Bad gateway</body></html>')
+}
+/** Headers and part of the body, then the connection is cut. */
+function cut(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4000' })
+  res.write('{"kind":"List","items":[')
+  setTimeout(() => res.socket?.destroy(), 20)
+}
+/** A followed log that starts, then the connection drops. */
+function dropLog(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' })
+  res.write('line 1\n')
+  setTimeout(() => res.socket?.destroy(), 50)
+}
+
+let proxy: Server
+let proxyConfig: string
+let fault: Row['fault']
+let aePod = ''
 
 /** A stdout whose reader goes away after `limit` bytes: later writes fail with EPIPE, as a pipe's do. */
 function closingPipe(limit: number): Writable {
@@ -255,9 +403,53 @@ beforeAll(async () => {
   sim = await startSim({ scenario: demoScenario(), runContainers: false })
   admin = sim.writeKubeconfig({ user: 'admin', namespace: ML })
   work = mkdtempSync(join(tmpdir(), 'bad-input-'))
+  // The fault proxy: plain HTTP in front of the simulator (as kubectl proxy is), answering matching requests itself.
+  const tokenConfig = parse(readFileSync(sim.writeKubeconfig({ user: 'admin', auth: 'token' }), 'utf8')) as {
+    users: { user: { token: string } }[]
+  }
+  const token = tokenConfig.users[0]?.user.token ?? ''
+  proxy = createServer((req, res) => {
+    if (fault?.path.test(req.url ?? '')) {
+      fault.respond(req, res)
+      return
+    }
+    // Like kubectl proxy: clients send no credentials over plain http, the proxy adds its own.
+    const headers = { ...req.headers, authorization: `Bearer ${token}` }
+    delete headers.host
+    const upstream = httpsRequest(
+      new URL(req.url ?? '/', sim.url),
+      { method: req.method, headers, rejectUnauthorized: false },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      },
+    )
+    upstream.on('error', () => res.destroy())
+    req.pipe(upstream)
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  const port = (proxy.address() as AddressInfo).port
+  proxyConfig = join(work, 'proxy.kubeconfig')
+  writeFileSync(
+    proxyConfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'p', cluster: { server: `http://127.0.0.1:${port}` } }],
+      users: [{ name: 'u', user: { token } }],
+      contexts: [{ name: 'p', context: { cluster: 'p', user: 'u', namespace: ML } }],
+      'current-context': 'p',
+    }),
+  )
+  aePod =
+    [...sim.store.all('pods', 'anaconda-enterprise')].find(
+      (p) => /^anaconda-session-/.test(p.metadata.name) && (p.status as { phase?: string }).phase === 'Running',
+    )?.metadata.name ?? ''
 })
 
 afterAll(async () => {
+  proxy.closeAllConnections()
+  await new Promise((resolve) => proxy.close(resolve))
   await sim.stop()
 })
 
@@ -272,8 +464,14 @@ describe('bad input and faults (table)', () => {
     claimsBefore = claims()
     secretsBefore = secrets()
     sim.requests.length = 0
+    fault = row.fault
     const io = createMemoryIo({
-      env: { KUBECONFIG: admin, HOME: work, XDG_CONFIG_HOME: join(work, 'config'), ...row.env },
+      env: {
+        KUBECONFIG: row.fault === undefined ? admin : proxyConfig,
+        HOME: work,
+        XDG_CONFIG_HOME: join(work, 'config'),
+        ...row.env,
+      },
     })
     const root = ROOTS[row.plugin] as CommandDef
     const out = row.brokenPipeAfter === undefined ? io.out : closingPipe(row.brokenPipeAfter)
@@ -286,7 +484,7 @@ describe('bad input and faults (table)', () => {
       name: `kubectl ${row.plugin}`,
       version: '0.0.0',
       io: { ...io, out },
-      argv: row.argv,
+      argv: row.argv.map((word) => (word === '{aePod}' ? `${aePod}` : word)),
       interrupts,
     })
     clearTimeout(timer)
