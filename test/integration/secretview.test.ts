@@ -350,7 +350,7 @@ describe('bad input: one line, the right exit code, nothing written', () => {
       'an invalid name',
       ['create', 'X_bad', '--from-literal', 'a=1'],
       EXIT_CODES.usage,
-      /^error: invalid secret name "X_bad"/,
+      /^error: invalid NAME "X_bad": must be a lower-case DNS-1123 subdomain/,
     ],
     [
       'a TLS secret without its key',
