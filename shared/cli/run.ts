@@ -501,6 +501,9 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
     return report(error, io, verbosity, commandPath, interrupted, helpPath)
   } finally {
     if (source !== false) for (const [name, handler] of handlers) source.off(name, handler)
+    // Whatever the command left running (a parallel request still waiting on a hung server, a retry) stops now:
+    // the process ends when the error is printed, not a timeout later.
+    if (!controller.signal.aborted) controller.abort(new DOMException('the command ended', 'AbortError'))
     if (kube !== undefined) {
       // A failed close must not hide the command's own result; it is only worth a line at -v 4.
       await kube.close().catch((error: unknown) => log.debug(`closing the connection: ${String(error)}`))

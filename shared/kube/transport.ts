@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import { type Duplex, PassThrough, type Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 import tls from 'node:tls'
 import { SuiteError } from '../errors.ts'
 import {
@@ -109,6 +110,12 @@ export class Transport {
   private readonly server: URL
   private agent: http.Agent | undefined
   private agentCert: Buffer | undefined
+  /**
+   * Aborted by close(): requests still in flight are destroyed, retry waits end, and no new request starts, so
+   * nothing keeps the process alive once the command has failed (a hung server used to double the wait).
+   */
+  private readonly closing = new AbortController()
+  private readonly inFlight = new Set<http.ClientRequest>()
 
   constructor(options: TransportOptions) {
     this.connection = options.connection
@@ -219,6 +226,7 @@ export class Transport {
     }
     const lib = this.socketPath !== undefined || this.server.protocol === 'http:' ? http : https
     const started = performance.now()
+    this.throwIfClosed()
     return new Promise<Answer>((resolve, reject) => {
       const req = lib.request(requestOptions, (res) => {
         const chunks: Buffer[] = []
@@ -248,7 +256,11 @@ export class Transport {
         clearTimeout(timer)
         reject(error)
       })
-      req.on('close', () => options.signal?.removeEventListener('abort', onAbort))
+      this.inFlight.add(req)
+      req.on('close', () => {
+        this.inFlight.delete(req)
+        options.signal?.removeEventListener('abort', onAbort)
+      })
       req.end(payload)
     })
   }
@@ -309,7 +321,13 @@ export class Transport {
     const base = Number.isNaN(seconds) ? 100 * 2 ** (attempt - 1) : seconds * 1000
     const delay = Math.min(MAX_RETRY_AFTER_MS, base) + Math.floor(Math.random() * 50)
     this.log(`retrying ${options.context.verb} ${options.context.resource} in ${delay} ms (attempt ${attempt + 1})`)
-    await new Promise((resolve) => setTimeout(resolve, delay))
+    const signals = [this.closing.signal, ...(options.signal === undefined ? [] : [options.signal])]
+    await sleep(delay, undefined, { signal: AbortSignal.any(signals) })
+  }
+
+  private throwIfClosed(): void {
+    if (this.closing.signal.aborted)
+      throw Object.assign(new Error('the connection was closed'), { name: 'AbortError', code: 'ABORT_ERR' })
   }
 
   /** A JSON object answer; anything else (not JSON, null, an array, a number) is a protocol fault (exit 4). */
@@ -344,6 +362,7 @@ export class Transport {
    * the returned stream with a connection error (exit 4) naming the server, not with Node's bare "aborted".
    */
   async stream(options: RequestOptions): Promise<Readable> {
+    this.throwIfClosed()
     const credentials = await this.credentials({ refresh: false })
     const agent = this.getAgent(credentials)
     const path = this.url(appendQuery(options.path, options.query))
@@ -380,6 +399,8 @@ export class Transport {
       )
       options.signal?.addEventListener('abort', () => req.destroy(), { once: true })
       req.on('error', (error) => reject(errorFromNetwork(error, options.context, this.target, 0)))
+      this.inFlight.add(req)
+      req.on('close', () => this.inFlight.delete(req))
       req.end()
     })
   }
@@ -401,7 +422,12 @@ export class Transport {
     }
   }
 
+  /** Ends everything: requests in flight are destroyed (they reject with an AbortError), retries stop. */
   close(): void {
+    this.closing.abort()
+    for (const req of this.inFlight)
+      req.destroy(Object.assign(new Error('the connection was closed'), { name: 'AbortError', code: 'ABORT_ERR' }))
+    this.inFlight.clear()
     this.agent?.destroy()
     this.agent = undefined
   }

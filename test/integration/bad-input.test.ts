@@ -343,6 +343,35 @@ const ROWS: Row[] = [
       KUBERNETES_SERVICE_TOKEN: 't',
     },
   },
+  // 8. A hung server: the timeout's error, exit 4 (hung-server.test.ts checks the process ends right after it).
+  ...(
+    [
+      ['usage', ['nodes'], /^error: request to list (nodes|pods) timed out after 1s/],
+      ['ae-sessions', ['list', '-A'], /^error: request to list pods timed out after 1s/],
+      [
+        'secretview',
+        ['db-credentials'],
+        /^error: request to get secrets "db-credentials" in namespace "ml-team" timed out after 1s/,
+      ],
+      [
+        'pvclaim',
+        ['describe', 'results'],
+        /^error: request to get persistentvolumeclaims "results" in namespace "ml-team" timed out after 1s/,
+      ],
+      ['mrun', ['status', 'some-run', '-n', ML], /^error: request to \S+ .*timed out after 1s/],
+    ] as const
+  ).map(
+    ([plugin, argv, stderr]): Row => ({
+      item: '8 hung server',
+      plugin,
+      argv: [...argv, '--request-timeout', '1s'],
+      code: 4,
+      stderr,
+      before: () => {
+        sim.faults.hang = true
+      },
+    }),
+  ),
   // 9. Unknown flags at the top level: exit 2, one line, the same hint in every plugin.
   ...(['usage', 'ae-sessions', 'secretview', 'mrun', 'pvclaim'] as const).map(
     (plugin): Row => ({
