@@ -5,10 +5,17 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node'
 import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { foldList, listAll } from '../../shared/kube/list.ts'
-import { METRICS_TIMEOUT_MS, type MetricsResult, optionalMetrics } from '../../shared/kube/metrics.ts'
+import {
+  METRICS_TIMEOUT_MS,
+  type MetricsResult,
+  optionalMetrics,
+  type UsageNanos,
+  usageOfEntry,
+} from '../../shared/kube/metrics.ts'
 import { resourcePath } from '../../shared/kube/paths.ts'
 import {
   baseRow,
+  bytesOf,
   type CpuMemory,
   emptyCounts,
   filterVerdict,
@@ -16,7 +23,6 @@ import {
   type NodeSummary,
   nodeSummary,
   type PodUsage,
-  parseUsage,
   type RowFilter,
   type WorkloadRow,
 } from './model.ts'
@@ -111,22 +117,33 @@ async function listPodMetrics(
   return new Map(items.map((item) => [`${item.metadata.namespace ?? namespace ?? ''}/${item.metadata.name}`, item]))
 }
 
-/** Parses metrics only for the rows kept: --mine on 20,000 pods parses a handful of quantities, not 60,000. */
+/**
+ * Parses metrics only for the rows kept: --mine on 20,000 pods parses a handful of quantities, not 60,000. A pod
+ * whose metrics hold a malformed quantity gets no usage ("-") and one warning, by the shared rule (usageOfEntry).
+ */
 function usageOfRows(
   rows: readonly WorkloadRow[],
   raw: Map<string, PodMetricsItem>,
   into: Map<string, PodUsage>,
+  warn: (line: string) => void,
 ): void {
   for (const row of rows) {
     const key = `${row.namespace}/${row.pod}`
     const item = raw.get(key)
     if (item === undefined) continue
+    const containers = item.containers ?? []
+    const usage = usageOfEntry(`pod ${key}`, containers, warn)
+    if (usage === undefined) continue
     into.set(key, {
-      containers: (item.containers ?? []).map((c) => ({ name: c.name, ...parseUsage(c.usage) })),
+      containers: containers.map((c, i) => ({ name: c.name, ...cpuMemory(usage[i]) })),
       window: item.window,
       timestamp: item.timestamp,
     })
   }
+}
+
+function cpuMemory(usage: UsageNanos | undefined): CpuMemory {
+  return { cpu: usage?.cpu ?? 0n, memory: bytesOf(usage?.memory ?? 0n) }
 }
 
 export async function collectWorkloads(kube: Kube, query: WorkloadQuery): Promise<WorkloadSnapshot> {
@@ -136,14 +153,15 @@ export async function collectWorkloads(kube: Kube, query: WorkloadQuery): Promis
   try {
     const [kept, read] = await Promise.all([listPlatformPods(kube, query, query.namespace), metrics])
     let usage: Map<string, PodUsage> | undefined
+    const warnings = read.warning === undefined ? [] : [read.warning]
     if (read.value !== undefined) {
       usage = new Map()
-      usageOfRows(kept.rows, read.value, usage)
+      usageOfRows(kept.rows, read.value, usage, (line) => warnings.push(line))
     }
     return {
       ...kept,
       usage,
-      warnings: read.warning === undefined ? [] : [read.warning],
+      warnings,
       readNamespaces: undefined,
     }
   } catch (error) {
@@ -173,7 +191,7 @@ async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: S
       const [found, m] = await Promise.all([listPlatformPods(kube, query, namespace), metrics])
       rows.push(...found.rows)
       unknownOwner += found.unknownOwner
-      if (m.value !== undefined) usageOfRows(found.rows, m.value, usage)
+      if (m.value !== undefined) usageOfRows(found.rows, m.value, usage, (line) => metricWarnings.add(line))
       if (m.warning !== undefined) metricWarnings.add(m.warning)
       read.push(namespace)
     } catch (error) {
@@ -324,19 +342,22 @@ export async function collectNodeSummaries(
   },
 ): Promise<NodesSnapshot> {
   const signalOption = options.signal === undefined ? {} : { signal: options.signal }
+  const invalidNodeMetrics: string[] = []
   const [nodes, nodeMetrics] = await Promise.all([
     listAll<V1Node>(kube.transport, {
       path: resourcePath({ plural: 'nodes' }),
       context: { verb: 'list', resource: 'nodes' },
       ...signalOption,
     }),
-    options.metrics ? nodeUsage(kube, options.signal) : Promise.resolve({ value: undefined, warning: undefined }),
+    options.metrics
+      ? nodeUsage(kube, options.signal, invalidNodeMetrics)
+      : Promise.resolve({ value: undefined, warning: undefined }),
   ])
   const summaries = new Map(
     nodes.items.map((n) => [n.metadata?.name ?? '', nodeSummary(n, nodeMetrics.value?.get(n.metadata?.name ?? ''))]),
   )
   const unscheduled = emptyCounts()
-  const warnings = nodeMetrics.warning === undefined ? [] : [nodeMetrics.warning]
+  const warnings = [...(nodeMetrics.warning === undefined ? [] : [nodeMetrics.warning]), ...invalidNodeMetrics]
   const fold = (namespace: string | undefined): Promise<unknown> =>
     foldList<V1Pod, null>(
       kube.transport,
@@ -375,7 +396,11 @@ export async function collectNodeSummaries(
   return { summaries: [...summaries.values()], unscheduled, warnings }
 }
 
-function nodeUsage(kube: Kube, signal: AbortSignal | undefined): Promise<MetricsResult<Map<string, CpuMemory>>> {
+function nodeUsage(
+  kube: Kube,
+  signal: AbortSignal | undefined,
+  warnings: string[],
+): Promise<MetricsResult<Map<string, CpuMemory>>> {
   return optionalMetrics(async () => {
     const { items } = await listAll<{ metadata: { name: string }; usage?: { cpu?: string; memory?: string } }>(
       kube.transport,
@@ -386,6 +411,13 @@ function nodeUsage(kube: Kube, signal: AbortSignal | undefined): Promise<Metrics
         ...(signal === undefined ? {} : { signal }),
       },
     )
-    return new Map(items.map((m) => [m.metadata.name, parseUsage(m.usage)]))
+    const usage = new Map<string, CpuMemory>()
+    for (const m of items) {
+      const read = usageOfEntry(`node ${m.metadata.name}`, [{ name: '', usage: m.usage }], (line) =>
+        warnings.push(line),
+      )
+      if (read !== undefined) usage.set(m.metadata.name, cpuMemory(read[0]))
+    }
+    return usage
   })
 }

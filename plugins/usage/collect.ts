@@ -1,9 +1,8 @@
 import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { foldList, listAll } from '../../shared/kube/list.ts'
-import { METRICS_TIMEOUT_MS, type MetricsResult, optionalMetrics } from '../../shared/kube/metrics.ts'
+import { METRICS_TIMEOUT_MS, type MetricsResult, optionalMetrics, usageOfEntry } from '../../shared/kube/metrics.ts'
 import { resourcePath } from '../../shared/kube/paths.ts'
-import { nanoValue, parseQuantity } from '../../shared/quantity.ts'
 import {
   emptyTotals,
   foldPodIntoNodeTotals,
@@ -36,19 +35,13 @@ interface MetricsItem {
 /** Non-terminated pods only, the same filter `kubectl describe node` sends. */
 export const NON_TERMINATED = 'status.phase!=Succeeded,status.phase!=Failed'
 
-function usageNanos(usage: { cpu?: string; memory?: string } | undefined): NodeUsageMetric {
-  return {
-    cpu: usage?.cpu === undefined ? 0n : nanoValue(parseQuantity(usage.cpu)),
-    memory: usage?.memory === undefined ? 0n : nanoValue(parseQuantity(usage.memory)),
-  }
-}
-
 export async function collectNodeMetrics(
   kube: Kube,
   labelSelector: string | undefined,
   signal?: AbortSignal,
-): Promise<MetricsResult<Map<string, NodeUsageMetric>>> {
-  return optionalMetrics(async () => {
+): Promise<MetricsResult<Map<string, NodeUsageMetric>> & { invalid: string[] }> {
+  const invalid: string[] = []
+  const result = await optionalMetrics(async () => {
     const { items } = await listAll<MetricsItem>(kube.transport, {
       path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' }),
       labelSelector,
@@ -57,8 +50,15 @@ export async function collectNodeMetrics(
       timeoutMs: METRICS_TIMEOUT_MS,
       ...(signal === undefined ? {} : { signal }),
     })
-    return new Map(items.map((m) => [m.metadata.name, usageNanos(m.usage)]))
+    const usage = new Map<string, NodeUsageMetric>()
+    for (const m of items) {
+      // A node whose metrics cannot be read shows "-" (and one warning); the others print.
+      const read = usageOfEntry(`node ${m.metadata.name}`, [{ name: '', usage: m.usage }], (w) => invalid.push(w))
+      if (read?.[0] !== undefined) usage.set(m.metadata.name, read[0])
+    }
+    return usage
   })
+  return { ...result, invalid }
 }
 
 export async function collectPodMetrics(
@@ -118,9 +118,9 @@ export async function collectNodes(
     ),
     query.metrics
       ? collectNodeMetrics(kube, query.nodeSelector)
-      : Promise.resolve({ value: undefined, warning: undefined }),
+      : Promise.resolve({ value: undefined, warning: undefined, invalid: [] }),
   ])
-  const warnings = metrics.warning === undefined ? [] : [metrics.warning]
+  const warnings = [...(metrics.warning === undefined ? [] : [metrics.warning]), ...metrics.invalid]
   return {
     snapshot: {
       nodes: nodes.items,
@@ -169,10 +169,18 @@ export async function collectPods(
   return { pods: pods.items, metrics: metrics.value, warnings: metrics.warning === undefined ? [] : [metrics.warning] }
 }
 
-/** PodMetrics containers in exact nano-units, for the pods model. */
+/**
+ * PodMetrics containers in exact nano-units, for the pods model. A pod whose metrics hold a malformed quantity has
+ * no usage ("-") and one warning through `warn`, by the shared rule (usageOfEntry); the other pods still print.
+ */
 export function containerMetricsOf(
   item: MetricsItem | undefined,
+  warn: (line: string) => void,
 ): { name: string; cpu: bigint; memory: bigint }[] | undefined {
   if (item === undefined) return undefined
-  return (item.containers ?? []).map((c) => ({ name: c.name, ...usageNanos(c.usage) }))
+  const containers = item.containers ?? []
+  const subject = `pod ${item.metadata.namespace === undefined ? '' : `${item.metadata.namespace}/`}${item.metadata.name}`
+  const usage = usageOfEntry(subject, containers, warn)
+  if (usage === undefined) return undefined
+  return containers.map((c, i) => ({ name: c.name, ...(usage[i] as { cpu: bigint; memory: bigint }) }))
 }

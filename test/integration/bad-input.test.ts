@@ -52,6 +52,8 @@ interface Row {
    * `respond` instead of the simulator.
    */
   fault?: { path: RegExp; respond: (req: IncomingMessage, res: ServerResponse) => void }
+  /** What stdout must match (the rest still printed). */
+  stdout?: RegExp
   /** Called before the run (fault knobs, files). */
   before?: () => void
   /** "Nothing left behind" and other checks after the run. */
@@ -372,6 +374,61 @@ const ROWS: Row[] = [
       },
     }),
   ),
+  // 10. One malformed quantity in the metrics: that pod or node shows "-", one warning names it, the rest prints, 0.
+  {
+    item: '10 malformed metrics',
+    plugin: 'usage',
+    argv: ['pods', '-A'],
+    code: 0,
+    stderr:
+      'Warning: usage of pod ml-team/feature-store-0 shows "-": the metrics API gave container "store" an invalid cpu quantity "12 cores"',
+    fault: {
+      path: /metrics\.k8s\.io\/v1beta1\/pods/,
+      respond: (_req, res) => podMetrics(res, ML, 'feature-store-0', 'store'),
+    },
+    stdout: /\nml-team\s+feature-store-0\s.*\s-\s[\s\S]*\nkube-system\s+coredns/,
+  },
+  {
+    item: '10 malformed metrics',
+    plugin: 'usage',
+    argv: ['pods', '-n', ML, '--containers'],
+    code: 0,
+    stderr:
+      'Warning: usage of pod ml-team/feature-store-0 shows "-": the metrics API gave container "store" an invalid cpu quantity "12 cores"',
+    fault: {
+      path: /metrics\.k8s\.io\/v1beta1\/namespaces\/ml-team\/pods/,
+      respond: (_req, res) => podMetrics(res, ML, 'feature-store-0', 'store'),
+    },
+  },
+  {
+    item: '10 malformed metrics',
+    plugin: 'usage',
+    argv: ['nodes'],
+    code: 0,
+    stderr: 'Warning: usage of node worker-1 shows "-": the metrics API gave an invalid cpu quantity "12 cores"',
+    fault: { path: /metrics\.k8s\.io\/v1beta1\/nodes/, respond: (_req, res) => nodeMetrics(res, 'worker-1') },
+    stdout: /\nworker-2\s/,
+  },
+  {
+    item: '10 malformed metrics',
+    plugin: 'ae-sessions',
+    argv: ['list', '-A'],
+    code: 0,
+    stderr:
+      /^Warning: usage of pod anaconda-enterprise\/anaconda-session-\S+ shows "-": the metrics API gave container "\S+" an invalid cpu quantity "12 cores"$/,
+    fault: {
+      path: /metrics\.k8s\.io\/v1beta1\/pods/,
+      respond: (_req, res) => podMetrics(res, 'anaconda-enterprise', aePod, 'editor'),
+    },
+  },
+  {
+    item: '10 malformed metrics',
+    plugin: 'ae-sessions',
+    argv: ['nodes'],
+    code: 0,
+    stderr: 'Warning: usage of node worker-1 shows "-": the metrics API gave an invalid cpu quantity "12 cores"',
+    fault: { path: /metrics\.k8s\.io\/v1beta1\/nodes/, respond: (_req, res) => nodeMetrics(res, 'worker-1') },
+  },
   // 9. Unknown flags at the top level: exit 2, one line, the same hint in every plugin.
   ...(['usage', 'ae-sessions', 'secretview', 'mrun', 'pvclaim'] as const).map(
     (plugin): Row => ({
@@ -408,6 +465,36 @@ function dropLog(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' })
   res.write('line 1\n')
   setTimeout(() => res.socket?.destroy(), 50)
+}
+
+/** A PodMetricsList whose one item, the named pod, has a container with a malformed cpu quantity. */
+function podMetrics(res: ServerResponse, namespace: string, name: string, container: string): void {
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.end(
+    JSON.stringify({
+      kind: 'PodMetricsList',
+      apiVersion: 'metrics.k8s.io/v1beta1',
+      metadata: {},
+      items: [
+        { metadata: { namespace, name }, containers: [{ name: container, usage: { cpu: '12 cores', memory: '1Gi' } }] },
+      ],
+    }),
+  )
+}
+
+function nodeMetrics(res: ServerResponse, bad: string): void {
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.end(
+    JSON.stringify({
+      kind: 'NodeMetricsList',
+      apiVersion: 'metrics.k8s.io/v1beta1',
+      metadata: {},
+      items: [
+        { metadata: { name: bad }, usage: { cpu: '12 cores', memory: '1Gi' } },
+        { metadata: { name: 'worker-2' }, usage: { cpu: '1500m', memory: '2Gi' } },
+      ],
+    }),
+  )
 }
 
 let proxy: Server

@@ -60,7 +60,9 @@ export default defineSuiteCommand({
       const m =
         metrics === undefined
           ? undefined
-          : containerMetricsOf(metrics.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`))
+          : containerMetricsOf(metrics.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`), (line) =>
+              log.warn(line),
+            )
       return args.containers === true ? containerRows(pod, m, resources) : [podRow(pod, m, resources)]
     })
     if (args.sortBy !== undefined) rows = sortRows(rows, parseSortKey(args.sortBy, resources))
