@@ -144,8 +144,9 @@ export class Transport {
     const cluster = this.connection.cluster
     const user = this.connection.user
     const options: tls.ConnectionOptions = { rejectUnauthorized: !cluster.insecureSkipTlsVerify }
-    if (cluster.caData !== undefined) options.ca = cluster.caData
-    else if (cluster.caFile !== undefined) options.ca = readFileSync(cluster.caFile)
+    if (cluster.caData !== undefined) options.ca = certificateAuthority(cluster.caData, 'certificate-authority-data')
+    else if (cluster.caFile !== undefined)
+      options.ca = certificateAuthority(readFileSync(cluster.caFile), `certificate-authority ${cluster.caFile}`)
     if (cluster.tlsServerName !== undefined) options.servername = cluster.tlsServerName
     const cert =
       credentials.cert ?? user.certData ?? (user.certFile === undefined ? undefined : readFileSync(user.certFile))
@@ -167,6 +168,7 @@ export class Transport {
     try {
       tlsOptions = this.tlsOptions(credentials)
     } catch (error) {
+      if (error instanceof SuiteError) throw error
       throw new SuiteError(
         'config',
         `cannot read TLS material for context "${this.connection.contextName ?? ''}": ${(error as Error).message}`,
@@ -287,7 +289,7 @@ export class Transport {
       try {
         answer = await this.send(options, credentials, timeoutMs)
       } catch (error) {
-        if ((error as { name?: string }).name === 'AbortError') throw error
+        if ((error as { name?: string }).name === 'AbortError' || error instanceof SuiteError) throw error
         const code = (error as { code?: string }).code ?? ''
         const transient =
           code === 'ECONNRESET' || code === 'EPIPE' || (error as Error).message?.includes('socket hang up')
@@ -431,6 +433,19 @@ export class Transport {
     this.agent?.destroy()
     this.agent = undefined
   }
+}
+
+/**
+ * A CA bundle must hold PEM certificates. Node takes anything and then fails every handshake as "unable to verify
+ * the first certificate", which read as an unknown authority when the real fault is that the file is not a
+ * certificate at all (a key, DER, a path written into the file).
+ */
+function certificateAuthority(bytes: Buffer, what: string): Buffer {
+  if (!bytes.includes('-----BEGIN CERTIFICATE-----'))
+    throw new SuiteError('config', `${what} is not a PEM certificate (it has no "-----BEGIN CERTIFICATE-----" block)`, {
+      hint: 'point it at the cluster CA certificate in PEM form (openssl x509 -inform der -in ca.der -out ca.crt converts DER)',
+    })
+  return bytes
 }
 
 function parseStatus(body: Buffer): Record<string, never> | undefined {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { gzipSync } from 'node:zlib'
 import type { CommandDef } from 'citty'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
@@ -62,7 +63,7 @@ interface Row {
 
 let sim: Sim
 let admin: string
-let work: string
+const work = mkdtempSync(join(tmpdir(), 'bad-input-'))
 const ML = 'ml-team'
 
 const claims = (): string[] => [...sim.store.all('persistentvolumeclaims', ML)].map((c) => c.metadata.name).sort()
@@ -429,6 +430,73 @@ const ROWS: Row[] = [
     stderr: 'Warning: usage of node worker-1 shows "-": the metrics API gave an invalid cpu quantity "12 cores"',
     fault: { path: /metrics\.k8s\.io\/v1beta1\/nodes/, respond: (_req, res) => nodeMetrics(res, 'worker-1') },
   },
+  // 11. Large values: a 4 MiB value is shown, not a stack overflow.
+  ...(
+    [
+      [['huge-text'], /^$/],
+      [['huge-text', '-o', 'json'], /^$/],
+      [['huge-binary'], /^$/],
+      [['huge-binary', '--reveal'], /^$/],
+    ] as const
+  ).map(
+    ([argv, stderr]): Row => ({
+      item: '11 large value',
+      plugin: 'secretview',
+      argv: [...argv],
+      code: 0,
+      stderr,
+      before: () => {
+        for (const [name, value] of [
+          ['huge-text', Buffer.alloc(4 << 20, 'a')],
+          ['huge-binary', Buffer.from(Array.from({ length: 4 << 20 }, (_, i) => (i * 7919) % 256))],
+        ] as const)
+          if (sim.store.get('secrets', ML, name) === undefined)
+            sim.store.create({
+              apiVersion: 'v1',
+              kind: 'Secret',
+              metadata: { name, namespace: ML },
+              type: 'Opaque',
+              data: { value: value.toString('base64') },
+            })
+      },
+    }),
+  ),
+  ...(
+    [
+      ['usage', ['nodes'], 'not-a-cert.pem', 'this file holds a path, not a certificate\n'],
+      ['pvclaim', ['list'], 'key.pem', '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n'],
+    ] as const
+  ).map(
+    ([plugin, argv, file, content]): Row => ({
+      item: '11 CA file not PEM',
+      plugin,
+      argv: [...argv, '--certificate-authority', join(work, file)],
+      code: 3,
+      stderr: `error: certificate-authority ${join(work, file)} is not a PEM certificate (it has no "-----BEGIN CERTIFICATE-----" block)`,
+      before: () => writeFileSync(join(work, file), content),
+      after: noRequests,
+    }),
+  ),
+  {
+    item: '11 Helm release over the cap',
+    plugin: 'secretview',
+    argv: ['sh.helm.release.v1.bomb.v1'],
+    code: 9,
+    stderr:
+      'error: secret "sh.helm.release.v1.bomb.v1" key "release": Helm payload over the cap: it inflates past the cap of 32 MiB, so it is not read',
+    before: () => {
+      if (sim.store.get('secrets', ML, 'sh.helm.release.v1.bomb.v1') === undefined)
+        sim.store.create({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'sh.helm.release.v1.bomb.v1', namespace: ML },
+          type: 'helm.sh/release.v1',
+          data: {
+            release: Buffer.from(gzipSync(Buffer.alloc(40 << 20)).toString('base64')).toString('base64'),
+          },
+        })
+    },
+  },
   // 9. Unknown flags at the top level: exit 2, one line, the same hint in every plugin.
   ...(['usage', 'ae-sessions', 'secretview', 'mrun', 'pvclaim'] as const).map(
     (plugin): Row => ({
@@ -518,7 +586,6 @@ function closingPipe(limit: number): Writable {
 beforeAll(async () => {
   sim = await startSim({ scenario: demoScenario(), runContainers: false })
   admin = sim.writeKubeconfig({ user: 'admin', namespace: ML })
-  work = mkdtempSync(join(tmpdir(), 'bad-input-'))
   // The fault proxy: plain HTTP in front of the simulator (as kubectl proxy is), answering matching requests itself.
   const tokenConfig = parse(readFileSync(sim.writeKubeconfig({ user: 'admin', auth: 'token' }), 'utf8')) as {
     users: { user: { token: string } }[]

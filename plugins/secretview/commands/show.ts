@@ -169,7 +169,9 @@ export default defineSuiteCommand({
         'invalid',
         `secret "${view.name}" ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
         {
-          hint: 'the value does not read as its type says; fix it with kubectl secretview create --overwrite',
+          hint: problems[0]?.includes('over the cap')
+            ? 'the value is larger than secretview reads; its keys and sizes are shown above'
+            : 'the value does not read as its type says; fix it with kubectl secretview create --overwrite',
         },
       )
   },
