@@ -497,6 +497,26 @@ const ROWS: Row[] = [
         })
     },
   },
+  // 4. A kubeconfig or Secret manifest YAML fault: file, line and column, never the source line (or a warning).
+  {
+    item: '4 yaml source line',
+    plugin: 'pvclaim',
+    argv: ['list'],
+    code: 3,
+    stderr: `error: error loading config file "${join(work, 'broken.kubeconfig')}": yaml: line 4, column 1: missing closing "quote`,
+    env: { KUBECONFIG: join(work, 'broken.kubeconfig') },
+    before: () => writeFileSync(join(work, 'broken.kubeconfig'), 'users:\n- name: u\n  user: {token: "SECRET-TOKEN}\n'),
+    after: noRequests,
+  },
+  {
+    item: '4 yaml source line',
+    plugin: 'secretview',
+    argv: ['diff', 'db-credentials', join(work, 'broken-secret.yaml')],
+    code: 9,
+    stderr: `error: ${join(work, 'broken-secret.yaml')} is not YAML or JSON: line 3, column 1: flow sequence in block collection must be sufficiently indented and end with a ]`,
+    before: () =>
+      writeFileSync(join(work, 'broken-secret.yaml'), 'kind: Secret\nstringData: {password: [SECRET-VALUE\n'),
+  },
   // 9. Unknown flags at the top level: exit 2, one line, the same hint in every plugin.
   ...(['usage', 'ae-sessions', 'secretview', 'mrun', 'pvclaim'] as const).map(
     (plugin): Row => ({

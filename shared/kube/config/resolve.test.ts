@@ -65,7 +65,7 @@ describe('unusable configurations fail with one line naming the problem', () => 
       name: 'malformed YAML names the file and the line',
       world: { files: kubeconfigAt('current-context: x\nclusters:\n  - name: c\n   bad: 1\n') },
       kind: 'config',
-      message: `error loading config file "${HOME}/.kube/config": yaml: line 4: sequence item without - indicator`,
+      message: `error loading config file "${HOME}/.kube/config": yaml: line 4, column 1: sequence item without - indicator`,
     },
     {
       name: 'a field of the wrong type names the field',
