@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -516,6 +516,65 @@ const ROWS: Row[] = [
     stderr: `error: ${join(work, 'broken-secret.yaml')} is not YAML or JSON: line 3, column 1: flow sequence in block collection must be sufficiently indented and end with a ]`,
     before: () =>
       writeFileSync(join(work, 'broken-secret.yaml'), 'kind: Secret\nstringData: {password: [SECRET-VALUE\n'),
+  },
+  // 5. secretview -o file: all keys or none, no hostile key name, 0600.
+  {
+    item: '5 -o file all-or-nothing',
+    plugin: 'secretview',
+    argv: ['db-credentials', '-o', 'file', '--dir', join(work, 'keys-exist')],
+    code: 8,
+    stderr: `error: cannot write ${join(work, 'keys-exist', 'password')}: it already exists; no file was written`,
+    before: () => {
+      mkdirSync(join(work, 'keys-exist'), { recursive: true })
+      writeFileSync(join(work, 'keys-exist', 'password'), 'mine\n')
+    },
+    after: () => {
+      expect(readdirSync(join(work, 'keys-exist'))).toEqual(['password'])
+      expect(readFileSync(join(work, 'keys-exist', 'password'), 'utf8')).toBe('mine\n')
+    },
+  },
+  ...(
+    [
+      ['odd-empty', '', 'an empty key cannot be a file name'],
+      ['odd-dotdot', '..', 'key ".." cannot be a file name'],
+      ['odd-slash', 'a/b', 'key "a/b" cannot be a file name'],
+    ] as const
+  ).map(
+    ([name, key, problem]): Row => ({
+      item: '5 -o file hostile key',
+      plugin: 'secretview',
+      argv: [name, '-o', 'file', '--dir', join(work, `keys-${name}`, 'inner')],
+      code: 9,
+      stderr: `error: secret "${name}": ${problem}; no file was written`,
+      before: () => {
+        mkdirSync(join(work, `keys-${name}`, 'inner'), { recursive: true })
+        if (sim.store.get('secrets', ML, name) === undefined)
+          sim.store.create({
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name, namespace: ML },
+            type: 'Opaque',
+            data: { aaa: Buffer.from('first').toString('base64'), [key]: Buffer.from('SECRET').toString('base64') },
+          })
+      },
+      after: () => {
+        expect(readdirSync(join(work, `keys-${name}`))).toEqual(['inner'])
+        expect(readdirSync(join(work, `keys-${name}`, 'inner'))).toEqual([])
+      },
+    }),
+  ),
+  {
+    item: '5 -o file mode 0600',
+    plugin: 'secretview',
+    argv: ['db-credentials', '-o', 'file', '--dir', join(work, 'keys-ok')],
+    code: 0,
+    stderr: /^wrote \S+ \(\d+ bytes, mode 0600\)$/,
+    before: () => mkdirSync(join(work, 'keys-ok'), { recursive: true }),
+    after: () => {
+      const names = readdirSync(join(work, 'keys-ok')).sort()
+      expect(names).toEqual(['blob.bin', 'empty', 'greeting.txt', 'password', 'username'])
+      for (const name of names) expect(statSync(join(work, 'keys-ok', name)).mode & 0o777).toBe(0o600)
+    },
   },
   // 9. Unknown flags at the top level: exit 2, one line, the same hint in every plugin.
   ...(['usage', 'ae-sessions', 'secretview', 'mrun', 'pvclaim'] as const).map(
