@@ -462,6 +462,11 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
       return 0
     }
     const parsed = parseArgv(resolved.argv, resolved.defs, { command: commandPath })
+    // kubectl reads `-n ''` as "no namespace given" (the context's); commands read args.namespace directly.
+    if (parsed.args.namespace === '') {
+      const args = parsed.args as Record<string, unknown>
+      args.namespace = undefined
+    }
     verbosity = verbosityFromArgs(parsed.args)
     log = createLogger(io, verbosity)
     const runLog = log
