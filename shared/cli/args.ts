@@ -81,13 +81,16 @@ export type SuiteEnumArgDef = Omit<EnumArgDef, 'alias' | 'options' | 'type'> &
  * (exit 2 before anything connects), so an empty word can never reach a request path:
  * - `object`: a DNS-1123 subdomain, the apiserver's rule for secrets, claims, pods, nodes, jobs…;
  * - `reference`: a name, id or prefix looked up among objects (a run id, a platform id): not empty, and a single
- *   URL path segment (no '/', '%', and not '.' or '..'), as the apiserver requires of any name in a path.
+ *   URL path segment (no '/', '%', and not '.' or '..'), as the apiserver requires of any name in a path;
+ * - `nonempty`: a local name or a file that may also be an object's name (an mrun context, diff's FILE|NAME): not
+ *   empty, and checked further by the command.
  */
-export type NameRule = 'object' | 'reference'
+export type NameRule = 'object' | 'reference' | 'nonempty'
 
 /** Why `value` is not a name under `rule`, or undefined when it is one. */
 export function nameProblem(rule: NameRule, value: string): string | undefined {
   if (value === '') return 'must not be empty'
+  if (rule === 'nonempty') return undefined
   if (rule === 'object') {
     if (!isDnsSubdomain(value))
       return "must be a lower-case DNS-1123 subdomain (a-z, 0-9, '-' and '.'; 253 characters at most)"

@@ -74,7 +74,7 @@ const claimsKept = (): void => expect(claims()).toEqual(claimsBefore)
 const secretsKept = (): void => expect(secrets()).toEqual(secretsBefore)
 const noRequests = (): void => expect(sim.requests.length).toBe(0)
 
-const USAGE_HINT = (plugin: string): RegExp => new RegExp(`^See 'kubectl ${plugin}( \\S+)? --help' for usage\\.$`)
+const USAGE_HINT = (plugin: string): RegExp => new RegExp(`^See 'kubectl ${plugin}( \\S+)* --help' for usage\\.$`)
 
 const ROWS: Row[] = [
   // 1. Empty and malformed NAME arguments: exit 2 before any request.
@@ -133,6 +133,30 @@ const ROWS: Row[] = [
       },
     }),
   ),
+  ...(
+    [
+      ['secretview', ['diff', 'db-credentials', '']],
+      ['mrun', ['context', 'add', '']],
+      ['mrun', ['context', 'use', '']],
+    ] as const
+  ).map(
+    ([plugin, argv]): Row => ({
+      item: '1 empty name',
+      plugin,
+      argv: [...argv],
+      code: 2,
+      stderr: /^error: invalid [A-Z]+ "": must not be empty$/,
+      after: noRequests,
+    }),
+  ),
+  {
+    item: "1 empty namespace means the context's, as in kubectl",
+    plugin: 'usage',
+    argv: ['pods', '-n', ''],
+    code: 0,
+    stderr: '',
+    stdout: /^NAME\s[\s\S]*\nfeature-store-0\s/,
+  },
   // 6. Durations past the longest timer Node can set (2^31-1 ms): exit 2 before any request.
   ...(
     [

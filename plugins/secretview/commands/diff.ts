@@ -52,6 +52,7 @@ export default defineSuiteCommand({
     other: {
       type: 'positional',
       required: false,
+      names: 'nonempty',
       description: 'A Secret manifest file, or the name of another secret',
     },
     reveal: { type: 'boolean', description: 'Show the values that differ instead of their hashes' },
