@@ -105,9 +105,15 @@ export function errorFromStatus(
           },
         )
       }
-      return new SuiteError('internal', `unexpected answer ${status} to ${ctx.verb} ${what(ctx)}: ${message}`, {
-        status,
-      })
+      // A status no apiserver sends for this request (418, 405 from a proxy…): a protocol fault, not a bug here.
+      return new SuiteError(
+        'connection',
+        `the server ${target.server} answered ${ctx.verb} ${what(ctx)} with an unexpected ${status}: ${message}`,
+        {
+          status,
+          hint: 'is the server address right, and is it a Kubernetes API server (not a proxy or login page)? check it with `kubectl config view --minify`',
+        },
+      )
   }
 }
 

@@ -313,6 +313,13 @@ const ROWS: Row[] = [
         /^error: the server http:\/\/127\.0\.0\.1:\d+ answered list pods with something that is not JSON/,
       ],
       [
+        'pvclaim',
+        ['list'],
+        /persistentvolumeclaims/,
+        teapot,
+        /^error: the server http:\/\/127\.0\.0\.1:\d+ answered list persistentvolumeclaims .*with an unexpected 418: 418$/,
+      ],
+      [
         'mrun',
         ['list', '-n', ML],
         /\/jobs/,
@@ -624,6 +631,10 @@ function json(body: string) {
 function html(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/html' })
   res.end('<html><body>Bad gateway</body></html>')
+}
+function teapot(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(418, { 'content-type': 'text/html' })
+  res.end('<html>SECRET-PAGE</html>')
 }
 /** Headers and part of the body, then the connection is cut. */
 function cut(_req: IncomingMessage, res: ServerResponse): void {
