@@ -65,8 +65,8 @@ describe('a hung server', () => {
       expect(result.code).toBe(4)
       // From spawn: Node's start-up (slow on a busy machine) plus one timeout.
       expect(result.errorAt).toBeLessThan(6_000)
-      // Node's own start-up and exit cost some time; another timeout's worth would be 1,000 ms more.
-      expect(result.exitAt - result.errorAt).toBeLessThan(600)
+      // Ending the process costs a little (more on a busy machine); another timeout's worth would be 2,000 ms more.
+      expect(result.exitAt - result.errorAt).toBeLessThan(1_200)
     },
     40_000,
   )
