@@ -405,19 +405,19 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
   // The reader of stdout went away (`| head -1`): stop the command as Ctrl-C would (helper pods are still removed),
   // print nothing, and end with 141. The listener stays after the run: a write still buffered may fail later.
   let brokenPipe = false
+  // EIO: the terminal itself went away (SIGHUP after the window closed).
   const isPipeError = (error: NodeJS.ErrnoException): boolean =>
-    error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED'
+    error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED' || error.code === 'EIO'
   const onOutError = (error: NodeJS.ErrnoException): void => {
     if (!isPipeError(error)) throw error
     if (!brokenPipe) {
       brokenPipe = true
       controller.abort(new DOMException('broken pipe', 'AbortError'))
     }
-    if (io.out === process.stdout) process.exitCode = BROKEN_PIPE_EXIT
+    if (io.out === process.stdout && interrupted === false) process.exitCode = BROKEN_PIPE_EXIT
   }
-  const onErrError = (error: NodeJS.ErrnoException): void => {
-    if (!isPipeError(error)) throw error
-  }
+  // Messages that cannot be written have nowhere else to go; failing on them would only print a stack trace.
+  const onErrError = (): void => {}
   io.out.on('error', onOutError)
   io.err.on('error', onErrError)
   let kube: Kube | undefined
@@ -499,10 +499,10 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
     const run = resolved.cmd.run as unknown as (context: SuiteCommandContext) => unknown
     await run(context)
     await flushed(io.out)
-    if (brokenPipe) return BROKEN_PIPE_EXIT
-    return interrupted === false ? 0 : interrupted
+    if (interrupted !== false) return interrupted
+    return brokenPipe ? BROKEN_PIPE_EXIT : 0
   } catch (error) {
-    if (brokenPipe) return BROKEN_PIPE_EXIT
+    if (brokenPipe && interrupted === false) return BROKEN_PIPE_EXIT
     return report(error, io, verbosity, commandPath, interrupted, helpPath)
   } finally {
     if (source !== false) for (const [name, handler] of handlers) source.off(name, handler)
