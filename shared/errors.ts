@@ -34,6 +34,12 @@ export const EXIT_CODES = {
   interrupted: 130,
 } as const satisfies Record<ErrorKind, number>
 
+/**
+ * The exit code when the reader of stdout went away (`kubectl usage pods -A | head -1`): 128 + SIGPIPE, what a
+ * shell reports for kubectl itself, which dies of SIGPIPE there. Nothing is printed.
+ */
+export const BROKEN_PIPE_EXIT = 141
+
 export interface SuiteErrorOptions {
   /** One short sentence that names the fix ("pass --context NAME", "run kubectl config get-contexts"). */
   hint?: string

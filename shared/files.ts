@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import { closeSync, constants, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { SuiteError } from './errors.ts'
 
@@ -9,37 +20,7 @@ import { SuiteError } from './errors.ts'
  * A failure (disk full, Ctrl-C) removes the temporary file, so a half-written file never carries the real name.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array, options: { mode: number; overwrite: boolean }): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`)
-  let fd: number
-  try {
-    fd = openSync(temporary, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, options.mode)
-  } catch (error) {
-    throw fileError(error, dirname(path), 'create a file in')
-  }
-  try {
-    let offset = 0
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset)
-    fsyncSync(fd)
-    closeSync(fd)
-    if (options.overwrite) renameSync(temporary, path)
-    else {
-      // link() fails when the name exists, so a file created meanwhile is never replaced behind the user's back.
-      linkSync(temporary, path)
-      unlinkSync(temporary)
-    }
-  } catch (error) {
-    try {
-      closeSync(fd)
-    } catch {
-      // already closed
-    }
-    try {
-      unlinkSync(temporary)
-    } catch {
-      // never created or already renamed
-    }
-    throw fileError(error, path, 'write')
-  }
+  writeFilesAtomic([{ path, bytes }], options)
 }
 
 function fileError(error: unknown, path: string, verb: string): SuiteError {
@@ -63,5 +44,120 @@ function fileError(error: unknown, path: string, verb: string): SuiteError {
   return new SuiteError(code === 'EEXIST' ? 'conflict' : 'invalid', `cannot ${verb} ${path}: ${reason}`, {
     hint,
     cause: error,
+  })
+}
+
+/** Removes a file, ignoring one that is already gone. */
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch {
+    // already gone
+  }
+}
+
+/** Writes `bytes` to a new hidden file next to `path` (mode set at creation), synced; returns its name. */
+function writeTemporary(path: string, bytes: Uint8Array, mode: number): string {
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`)
+  let fd: number
+  try {
+    fd = openSync(temporary, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode)
+  } catch (error) {
+    throw fileError(error, dirname(path), 'create a file in')
+  }
+  try {
+    let offset = 0
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset)
+    fsyncSync(fd)
+  } catch (error) {
+    try {
+      closeSync(fd)
+    } catch {
+      // already closed
+    }
+    removeQuietly(temporary)
+    throw fileError(error, path, 'write')
+  }
+  closeSync(fd)
+  return temporary
+}
+
+/**
+ * Several files, all or none: every target is checked first (none may exist unless `overwrite`), every file is
+ * written in full under a hidden name, then all take their names; a failure at any step (an existing file, a full
+ * disk, Ctrl-C between files) removes every file of this call and puts back any it replaced, so no file of the run
+ * remains. Used for decoded secrets, so the mode (0600) is set at creation.
+ */
+export function writeFilesAtomic(
+  files: readonly { path: string; bytes: Uint8Array }[],
+  options: { mode: number; overwrite: boolean },
+): void {
+  if (!options.overwrite)
+    for (const file of files)
+      if (existsSync(file.path) || isLink(file.path)) throw nothingLeft(fileError(errno('EEXIST'), file.path, 'write'))
+  const temporaries: string[] = []
+  try {
+    for (const file of files) temporaries.push(writeTemporary(file.path, file.bytes, options.mode))
+  } catch (error) {
+    for (const temporary of temporaries) removeQuietly(temporary)
+    throw nothingLeft(error)
+  }
+  // Commit: each name is taken by link (fails if it appeared meanwhile) or, with overwrite, after the file it
+  // replaces is kept under a backup name, so a failure half-way can put everything back.
+  const created: string[] = []
+  const backups: { path: string; backup: string }[] = []
+  let current = ''
+  try {
+    files.forEach((file, index) => {
+      current = file.path
+      const temporary = temporaries[index] as string
+      if (options.overwrite && (existsSync(file.path) || isLink(file.path))) {
+        const backup = `${temporary}.previous`
+        linkSync(file.path, backup)
+        backups.push({ path: file.path, backup })
+        renameSync(temporary, file.path)
+      } else {
+        try {
+          linkSync(temporary, file.path)
+        } catch (error) {
+          throw fileError(error, file.path, 'write')
+        }
+        created.push(file.path)
+        unlinkSync(temporary)
+      }
+    })
+  } catch (error) {
+    for (const path of created) removeQuietly(path)
+    for (const { path, backup } of backups) {
+      try {
+        renameSync(backup, path)
+      } catch {
+        // leave the backup in place rather than lose it
+      }
+    }
+    for (const temporary of temporaries) removeQuietly(temporary)
+    throw nothingLeft(error instanceof SuiteError ? error : fileError(error, current, 'write'))
+  }
+  for (const { backup } of backups) removeQuietly(backup)
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink()
+  } catch {
+    return false
+  }
+}
+
+function errno(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(code), { code })
+}
+
+/** The same error, saying that no file of this run was kept. */
+function nothingLeft(error: unknown): unknown {
+  if (!(error instanceof SuiteError)) return error
+  return new SuiteError(error.kind, `${error.message}; no file was written`, {
+    ...(error.hint === undefined ? {} : { hint: error.hint.replace(/; nothing was left behind$/, '') }),
+    cause: error.cause,
   })
 }

@@ -1,15 +1,22 @@
 import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { V1Node, V1Pod } from '@kubernetes/client-node'
 import { pushAll } from '../../shared/arrays.ts'
 import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { foldList, listAll } from '../../shared/kube/list.ts'
-import { METRICS_TIMEOUT_MS, type MetricsResult, optionalMetrics } from '../../shared/kube/metrics.ts'
+import {
+  METRICS_TIMEOUT_MS,
+  type MetricsResult,
+  optionalMetrics,
+  type UsageNanos,
+  usageOfEntry,
+} from '../../shared/kube/metrics.ts'
 import { resourcePath } from '../../shared/kube/paths.ts'
 import {
   baseRow,
+  bytesOf,
   type CpuMemory,
   emptyCounts,
   filterVerdict,
@@ -17,7 +24,6 @@ import {
   type NodeSummary,
   nodeSummary,
   type PodUsage,
-  parseUsage,
   type RowFilter,
   type WorkloadRow,
 } from './model.ts'
@@ -119,7 +125,7 @@ async function platformPodsIn(
   kube: Kube,
   query: WorkloadQuery,
   namespace: string | undefined,
-): Promise<Kept & { usage: Map<string, PodUsage> | undefined; warning: string | undefined }> {
+): Promise<Kept & { usage: Map<string, PodUsage> | undefined; warnings: string[] }> {
   const owner = query.filter?.owner
   const plan =
     owner === undefined ? { selected: [], scan: '', scanBecause: undefined } : ownerQueries(query.config, owner)
@@ -163,18 +169,20 @@ async function platformPodsIn(
   const done = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
   const rows: WorkloadRow[] = []
   let unknownOwner = 0
-  let usage: Map<string, PodUsage> | undefined = query.metrics ? new Map() : undefined
-  let warning: string | undefined
+  const usage: Map<string, PodUsage> | undefined = query.metrics ? new Map() : undefined
+  const warnings: string[] = []
+  let unavailable = false
   for (const { kept, metrics } of done) {
     pushAll(rows, kept.rows)
     unknownOwner += kept.unknownOwner
-    if (metrics.value !== undefined && usage !== undefined) usageOfRows(kept.rows, metrics.value, usage)
+    if (metrics.value !== undefined && usage !== undefined)
+      usageOfRows(kept.rows, metrics.value, usage, (line) => warnings.push(line))
     if (metrics.warning !== undefined) {
-      warning = metrics.warning
-      usage = undefined
+      if (!unavailable) warnings.push(metrics.warning)
+      unavailable = true
     }
   }
-  return { rows, unknownOwner, usage, warning }
+  return { rows, unknownOwner, usage: unavailable ? undefined : usage, warnings }
 }
 
 async function listPodMetrics(
@@ -194,22 +202,33 @@ async function listPodMetrics(
   return new Map(items.map((item) => [`${item.metadata.namespace ?? namespace ?? ''}/${item.metadata.name}`, item]))
 }
 
-/** Parses metrics only for the rows kept: --mine on 20,000 pods parses a handful of quantities, not 60,000. */
+/**
+ * Parses metrics only for the rows kept: --mine on 20,000 pods parses a handful of quantities, not 60,000. A pod
+ * whose metrics hold a malformed quantity gets no usage ("-") and one warning, by the shared rule (usageOfEntry).
+ */
 function usageOfRows(
   rows: readonly WorkloadRow[],
   raw: Map<string, PodMetricsItem>,
   into: Map<string, PodUsage>,
+  warn: (line: string) => void,
 ): void {
   for (const row of rows) {
     const key = `${row.namespace}/${row.pod}`
     const item = raw.get(key)
     if (item === undefined) continue
+    const containers = item.containers ?? []
+    const usage = usageOfEntry(`pod ${key}`, containers, warn)
+    if (usage === undefined) continue
     into.set(key, {
-      containers: (item.containers ?? []).map((c) => ({ name: c.name, ...parseUsage(c.usage) })),
+      containers: containers.map((c, i) => ({ name: c.name, ...cpuMemory(usage[i]) })),
       window: item.window,
       timestamp: item.timestamp,
     })
   }
+}
+
+function cpuMemory(usage: UsageNanos | undefined): CpuMemory {
+  return { cpu: usage?.cpu ?? 0n, memory: bytesOf(usage?.memory ?? 0n) }
 }
 
 export async function collectWorkloads(kube: Kube, query: WorkloadQuery): Promise<WorkloadSnapshot> {
@@ -219,7 +238,7 @@ export async function collectWorkloads(kube: Kube, query: WorkloadQuery): Promis
       rows: found.rows,
       unknownOwner: found.unknownOwner,
       usage: found.usage,
-      warnings: found.warning === undefined ? [] : [found.warning],
+      warnings: found.warnings,
       readNamespaces: undefined,
     }
   } catch (error) {
@@ -246,7 +265,7 @@ async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: S
       pushAll(rows, found.rows)
       unknownOwner += found.unknownOwner
       if (found.usage !== undefined) for (const [key, value] of found.usage) usage.set(key, value)
-      if (found.warning !== undefined) metricWarnings.add(found.warning)
+      for (const warning of found.warnings) metricWarnings.add(warning)
       read.push(namespace)
     } catch (error) {
       if (!isForbidden(error)) throw error
@@ -362,7 +381,7 @@ export interface LogQuery {
 }
 
 /** The pod's log as a stream (followed with -f until the container stops or the user interrupts). */
-export async function openLogStream(kube: Kube, query: LogQuery): Promise<IncomingMessage> {
+export async function openLogStream(kube: Kube, query: LogQuery): Promise<Readable> {
   return kube.transport.stream({
     path: resourcePath({ plural: 'pods', namespace: query.namespace, name: query.pod, subresource: 'log' }),
     query: {
@@ -396,19 +415,22 @@ export async function collectNodeSummaries(
   },
 ): Promise<NodesSnapshot> {
   const signalOption = options.signal === undefined ? {} : { signal: options.signal }
+  const invalidNodeMetrics: string[] = []
   const [nodes, nodeMetrics] = await Promise.all([
     listAll<V1Node>(kube.transport, {
       path: resourcePath({ plural: 'nodes' }),
       context: { verb: 'list', resource: 'nodes' },
       ...signalOption,
     }),
-    options.metrics ? nodeUsage(kube, options.signal) : Promise.resolve({ value: undefined, warning: undefined }),
+    options.metrics
+      ? nodeUsage(kube, options.signal, invalidNodeMetrics)
+      : Promise.resolve({ value: undefined, warning: undefined }),
   ])
   const summaries = new Map(
     nodes.items.map((n) => [n.metadata?.name ?? '', nodeSummary(n, nodeMetrics.value?.get(n.metadata?.name ?? ''))]),
   )
   const unscheduled = emptyCounts()
-  const warnings = nodeMetrics.warning === undefined ? [] : [nodeMetrics.warning]
+  const warnings = [...(nodeMetrics.warning === undefined ? [] : [nodeMetrics.warning]), ...invalidNodeMetrics]
   const fold = (namespace: string | undefined): Promise<unknown> =>
     foldList<V1Pod, null>(
       kube.transport,
@@ -447,7 +469,11 @@ export async function collectNodeSummaries(
   return { summaries: [...summaries.values()], unscheduled, warnings }
 }
 
-function nodeUsage(kube: Kube, signal: AbortSignal | undefined): Promise<MetricsResult<Map<string, CpuMemory>>> {
+function nodeUsage(
+  kube: Kube,
+  signal: AbortSignal | undefined,
+  warnings: string[],
+): Promise<MetricsResult<Map<string, CpuMemory>>> {
   return optionalMetrics(async () => {
     const { items } = await listAll<{ metadata: { name: string }; usage?: { cpu?: string; memory?: string } }>(
       kube.transport,
@@ -458,6 +484,13 @@ function nodeUsage(kube: Kube, signal: AbortSignal | undefined): Promise<Metrics
         ...(signal === undefined ? {} : { signal }),
       },
     )
-    return new Map(items.map((m) => [m.metadata.name, parseUsage(m.usage)]))
+    const usage = new Map<string, CpuMemory>()
+    for (const m of items) {
+      const read = usageOfEntry(`node ${m.metadata.name}`, [{ name: '', usage: m.usage }], (line) =>
+        warnings.push(line),
+      )
+      if (read !== undefined) usage.set(m.metadata.name, cpuMemory(read[0]))
+    }
+    return usage
   })
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import pkg from '../../package.json' with { type: 'json' }
 import { runPlugin } from '../../shared/cli/run.ts'
+import { BROKEN_PIPE_EXIT } from '../../shared/errors.ts'
 import { aeSessionsRoot } from './root.ts'
 
 // No top-level await: the bundle is CommonJS, where Node built-ins load only when the module needing them runs.
 void runPlugin(aeSessionsRoot, { name: 'kubectl ae-sessions', version: pkg.version }).then((code) => {
-  process.exitCode = code
+  // A broken pipe met after the run ended has already set 141; keep it.
+  process.exitCode = process.exitCode === BROKEN_PIPE_EXIT ? BROKEN_PIPE_EXIT : code
 })

@@ -88,7 +88,7 @@ function quantityNanos(value: unknown): bigint | undefined {
 const NANO = 1_000_000_000n
 
 /** Bytes from a memory quantity, rounded up as apimachinery's Value() does. */
-function bytesOf(nanos: bigint): bigint {
+export function bytesOf(nanos: bigint): bigint {
   return (nanos + NANO - 1n) / NANO
 }
 

@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node'
-import { isLabelValue } from '../../shared/kube/names.ts'
+import { isLabelValue } from '../../shared/names.ts'
 
 /**
  * How an install labels its workloads. AE5 installs differ (5.x on Gravity vs BYOK8s, and whatever a platform team

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
 import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { listAll } from '../../shared/kube/list.ts'
@@ -225,7 +225,7 @@ export async function podLogs(
   namespace: string,
   pod: string,
   options: { follow: boolean; signal: AbortSignal },
-): Promise<IncomingMessage | string> {
+): Promise<Readable | string> {
   const request = {
     path: resourcePath(ref('pods', namespace, pod, 'log')),
     query: { container: 'main', ...(options.follow ? { follow: 'true' } : {}) },

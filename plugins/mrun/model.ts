@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { dnsLabel, labelValue, shortDnsLabel } from '../../shared/kube/names.ts'
+import { dnsLabel, labelValue, shortDnsLabel } from '../../shared/names.ts'
 import { isValidQuantity } from '../../shared/quantity.ts'
 
 export { dnsLabel, labelValue }
@@ -398,7 +398,9 @@ export function gridConfigMapObject(spec: RunSpec, job: string): KubeObject {
     "# Written by kubectl mrun: this pod's point of the sweep from its completion index, then the command.",
     'set -e',
     // The files sit next to the script (sh runs it by its path): ${0%/*} is that folder, with no other tool.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
     'd=${0%/*}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
     'i=${MRUN_INDEX:?MRUN_INDEX is not set}',
     '. "$d/fixed.env"',
     'p=$(cat "$d/fixed.json")',

@@ -6,12 +6,19 @@ import { gunzipSync } from 'node:zlib'
  * where it is public by nature (certificate subjects, JWT claims, registry names and usernames, Helm chart names).
  */
 
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+const BASE64_BODY = /^[A-Za-z0-9+/]*$/
 
-/** Strict base64, as the API server writes it: Buffer.from would silently skip bad characters. */
+/**
+ * Strict base64, as the API server writes it: Buffer.from would silently skip bad characters. Checked without a
+ * repeated-group regex: `(?:[…]{4})*` over a 4 MiB value overflowed the regex engine's stack ("Maximum call stack
+ * size exceeded").
+ */
 export function decodeBase64(text: string): Buffer | undefined {
   const compact = text.replace(/\s+/g, '')
-  return STRICT_BASE64.test(compact) ? Buffer.from(compact, 'base64') : undefined
+  if (compact.length % 4 !== 0) return undefined
+  const padding = compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0
+  if (!BASE64_BODY.test(compact.slice(0, compact.length - padding))) return undefined
+  return Buffer.from(compact, 'base64')
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -191,7 +198,15 @@ export interface HelmFacts {
 }
 
 // A Secret holds at most 1 MiB; a gzip payload that inflates past this is a bomb, not a release.
-const HELM_MAX_INFLATED = 32 * 1024 * 1024
+export const HELM_MAX_INFLATED = 32 * 1024 * 1024
+
+/** A release whose JSON inflates past {@link HELM_MAX_INFLATED}: not corrupt, only more than we read. */
+export class HelmTooLargeError extends Error {
+  constructor() {
+    super(`it inflates past the cap of ${HELM_MAX_INFLATED / 1024 / 1024} MiB, so it is not read`)
+    this.name = 'HelmTooLargeError'
+  }
+}
 
 /** Helm 3's `release` key: its own base64 over gzip(JSON) (plain JSON for very old releases). */
 export function helmReleaseFacts(value: Buffer): HelmFacts {
@@ -202,7 +217,13 @@ export function helmReleaseFacts(value: Buffer): HelmFacts {
   try {
     json = gzipped ? gunzipSync(inner, { maxOutputLength: HELM_MAX_INFLATED }) : inner
   } catch (error) {
-    throw new Error(`the gzip stream is corrupt (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`)
+    const code = (error as NodeJS.ErrnoException).code
+    if (
+      code === 'ERR_BUFFER_TOO_LARGE' ||
+      (error instanceof RangeError && /too large|maxOutputLength/i.test(error.message))
+    )
+      throw new HelmTooLargeError()
+    throw new Error(`the gzip stream is corrupt (${code ?? 'unreadable'})`)
   }
   let release: unknown
   try {

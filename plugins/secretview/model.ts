@@ -6,6 +6,7 @@ import {
   decodeBase64,
   dockerConfigFacts,
   type HelmFacts,
+  HelmTooLargeError,
   helmReleaseFacts,
   isPrintableText,
   type JwtFacts,
@@ -141,8 +142,11 @@ export function analyzeValue(key: string, bytes: Buffer, secretType: string, now
       return {
         ...view,
         kind: 'binary',
-        summary: 'Helm release (unreadable)',
-        problem: `corrupt Helm payload: ${errorText(error)}`,
+        summary: error instanceof HelmTooLargeError ? 'Helm release (too large to read)' : 'Helm release (unreadable)',
+        problem:
+          error instanceof HelmTooLargeError
+            ? `Helm payload over the cap: ${errorText(error)}`
+            : `corrupt Helm payload: ${errorText(error)}`,
       }
     }
   }

@@ -3,9 +3,8 @@ import { pushAll } from '../../shared/arrays.ts'
 import { createInterner } from '../../shared/intern.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { foldList, listAll } from '../../shared/kube/list.ts'
-import { METRICS_TIMEOUT_MS, type MetricsResult, optionalMetrics } from '../../shared/kube/metrics.ts'
+import { METRICS_TIMEOUT_MS, type MetricsResult, optionalMetrics, usageOfEntry } from '../../shared/kube/metrics.ts'
 import { resourcePath } from '../../shared/kube/paths.ts'
-import { nanoValue, parseQuantity } from '../../shared/quantity.ts'
 import {
   emptyTotals,
   foldPodIntoNodeTotals,
@@ -39,19 +38,13 @@ interface MetricsItem {
 /** Non-terminated pods only, the same filter `kubectl describe node` sends. */
 export const NON_TERMINATED = 'status.phase!=Succeeded,status.phase!=Failed'
 
-function usageNanos(usage: { cpu?: string; memory?: string } | undefined): NodeUsageMetric {
-  return {
-    cpu: usage?.cpu === undefined ? 0n : nanoValue(parseQuantity(usage.cpu)),
-    memory: usage?.memory === undefined ? 0n : nanoValue(parseQuantity(usage.memory)),
-  }
-}
-
 export async function collectNodeMetrics(
   kube: Kube,
   labelSelector: string | undefined,
   signal?: AbortSignal,
-): Promise<MetricsResult<Map<string, NodeUsageMetric>>> {
-  return optionalMetrics(async () => {
+): Promise<MetricsResult<Map<string, NodeUsageMetric>> & { invalid: string[] }> {
+  const invalid: string[] = []
+  const result = await optionalMetrics(async () => {
     const { items } = await listAll<MetricsItem>(kube.transport, {
       path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' }),
       labelSelector,
@@ -60,8 +53,15 @@ export async function collectNodeMetrics(
       timeoutMs: METRICS_TIMEOUT_MS,
       ...(signal === undefined ? {} : { signal }),
     })
-    return new Map(items.map((m) => [m.metadata.name, usageNanos(m.usage)]))
+    const usage = new Map<string, NodeUsageMetric>()
+    for (const m of items) {
+      // A node whose metrics cannot be read shows "-" (and one warning); the others print.
+      const read = usageOfEntry(`node ${m.metadata.name}`, [{ name: '', usage: m.usage }], (w) => invalid.push(w))
+      if (read?.[0] !== undefined) usage.set(m.metadata.name, read[0])
+    }
+    return usage
   })
+  return { ...result, invalid }
 }
 
 /** Each pod's container metrics in exact nano-units, keyed `namespace/name`; the PodMetrics objects are dropped. */
@@ -69,6 +69,7 @@ export async function collectPodMetrics(
   kube: Kube,
   namespace: string | undefined,
   labelSelector: string | undefined,
+  warn: (line: string) => void,
   signal?: AbortSignal,
 ): Promise<MetricsResult<Map<string, ContainerMetric[]>>> {
   return optionalMetrics(async () => {
@@ -83,7 +84,10 @@ export async function collectPodMetrics(
       },
       () => new Map(),
       (metrics, items) => {
-        for (const m of items) metrics.set(`${m.metadata.namespace}/${m.metadata.name}`, containerMetricsOf(m))
+        for (const m of items) {
+          const containers = containerMetricsOf(m, warn)
+          if (containers !== undefined) metrics.set(`${m.metadata.namespace}/${m.metadata.name}`, containers)
+        }
         return metrics
       },
     )
@@ -132,9 +136,9 @@ export async function collectNodes(
     ),
     query.metrics
       ? collectNodeMetrics(kube, query.nodeSelector)
-      : Promise.resolve({ value: undefined, warning: undefined }),
+      : Promise.resolve({ value: undefined, warning: undefined, invalid: [] }),
   ])
-  const warnings = metrics.warning === undefined ? [] : [metrics.warning]
+  const warnings = [...(metrics.warning === undefined ? [] : [metrics.warning]), ...metrics.invalid]
   return {
     snapshot: {
       nodes: nodes.items,
@@ -172,6 +176,7 @@ export async function collectPods<Row>(
     ...(query.node === undefined ? [] : [`spec.nodeName=${query.node}`]),
     ...(query.fieldSelector === undefined || query.fieldSelector === '' ? [] : [query.fieldSelector]),
   ].join(',')
+  const invalid: string[] = []
   const [pods, metrics] = await Promise.all([
     foldList<V1Pod, Row[]>(
       kube.transport,
@@ -190,15 +195,23 @@ export async function collectPods<Row>(
       },
     ),
     query.metrics
-      ? collectPodMetrics(kube, query.namespace, query.labelSelector, query.signal)
+      ? collectPodMetrics(kube, query.namespace, query.labelSelector, (line) => invalid.push(line), query.signal)
       : Promise.resolve({ value: undefined, warning: undefined }),
   ])
-  return { rows: pods.value, metrics: metrics.value, warnings: metrics.warning === undefined ? [] : [metrics.warning] }
+  const warnings = metrics.warning === undefined ? [] : [metrics.warning]
+  return { rows: pods.value, metrics: metrics.value, warnings: [...warnings, ...invalid] }
 }
 
-/** PodMetrics containers in exact nano-units, for the pods model. */
+/**
+ * PodMetrics containers in exact nano-units, for the pods model. A pod whose metrics hold a malformed quantity has
+ * no usage ("-") and one warning through `warn`, by the shared rule (usageOfEntry); the other pods still print.
+ */
 const internName = createInterner()
 
-export function containerMetricsOf(item: MetricsItem): ContainerMetric[] {
-  return (item.containers ?? []).map((c) => ({ name: internName(c.name), ...usageNanos(c.usage) }))
+export function containerMetricsOf(item: MetricsItem, warn: (line: string) => void): ContainerMetric[] | undefined {
+  const containers = item.containers ?? []
+  const subject = `pod ${item.metadata.namespace === undefined ? '' : `${item.metadata.namespace}/`}${item.metadata.name}`
+  const usage = usageOfEntry(subject, containers, warn)
+  if (usage === undefined) return undefined
+  return containers.map((c, i) => ({ name: internName(c.name), ...(usage[i] as { cpu: bigint; memory: bigint }) }))
 }

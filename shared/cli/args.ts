@@ -1,6 +1,8 @@
 import type { BooleanArgDef, EnumArgDef, PositionalArgDef, StringArgDef } from 'citty'
 import { SuiteError } from '../errors.ts'
+import { parseRequestTimeout } from '../kube/config/duration.ts'
 import type { KubeFlags } from '../kube/types.ts'
+import { isDnsSubdomain } from '../names.ts'
 import { allowedFormatNames, type OutputFormat, parseOutputFormat, TEMPLATE_FORMATS } from '../output/format.ts'
 
 /**
@@ -74,10 +76,36 @@ export type SuiteEnumArgDef = Omit<EnumArgDef, 'alias' | 'options' | 'type'> &
     options: readonly string[]
   }
 
+/**
+ * What a positional that names an API object must look like, checked by the parser for every such positional
+ * (exit 2 before anything connects), so an empty word can never reach a request path:
+ * - `object`: a DNS-1123 subdomain, the apiserver's rule for secrets, claims, pods, nodes, jobs…;
+ * - `reference`: a name, id or prefix looked up among objects (a run id, a platform id): not empty, and a single
+ *   URL path segment (no '/', '%', and not '.' or '..'), as the apiserver requires of any name in a path;
+ * - `nonempty`: a local name or a file that may also be an object's name (an mrun context, diff's FILE|NAME): not
+ *   empty, and checked further by the command.
+ */
+export type NameRule = 'object' | 'reference' | 'nonempty'
+
+/** Why `value` is not a name under `rule`, or undefined when it is one. */
+export function nameProblem(rule: NameRule, value: string): string | undefined {
+  if (value === '') return 'must not be empty'
+  if (rule === 'nonempty') return undefined
+  if (rule === 'object') {
+    if (!isDnsSubdomain(value))
+      return "must be a lower-case DNS-1123 subdomain (a-z, 0-9, '-' and '.'; 253 characters at most)"
+    return undefined
+  }
+  if (value === '.' || value === '..' || /[/%]/.test(value)) return "must not be '.' or '..' or contain '/' or '%'"
+  return undefined
+}
+
 /** A positional argument; required unless `required: false` or it has a default (citty's rule). */
 export type SuitePositionalArgDef = Omit<PositionalArgDef, 'type'> &
   Omit<SuiteArgExtras, 'hidden'> & {
     type: 'positional'
+    /** This positional names an API object: the parser rejects empty and malformed names (see {@link NameRule}). */
+    names?: NameRule
   }
 
 /** citty's ArgDef plus `multiple`, `hidden`, `negatable` and `validate`. */
@@ -126,9 +154,15 @@ function verbosityProblem(value: string): string | undefined {
 
 /** kubectl's --request-timeout: bare seconds or a Go duration ("1m30s", "500ms"); "0" means no timeout. */
 function requestTimeoutProblem(value: string): string | undefined {
-  if (/^\d+$/.test(value)) return undefined
-  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value)) return undefined
-  return 'must be a whole number of seconds or a number with a unit (e.g. 1s, 2m, 3h); 0 means no timeout'
+  if (!/^\d+$/.test(value) && !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value))
+    return 'must be a whole number of seconds or a number with a unit (e.g. 1s, 2m, 3h); 0 means no timeout'
+  try {
+    parseRequestTimeout(value)
+    return undefined
+  } catch (error) {
+    // Past the longest timer Node can set (which would fire at once): the shared parser's reason.
+    return error instanceof SuiteError ? error.message.replace(/^.*?": /, '') : String(error)
+  }
 }
 
 /**

@@ -221,6 +221,14 @@ const rejected: [string, Rejected][] = [
     },
   ],
   [
+    'a request timeout past the longest timer (it fired after 1 ms)',
+    {
+      argv: ['--request-timeout=597h'],
+      message:
+        'invalid argument "597h" for "--request-timeout" flag: a duration cannot be longer than 596h31m23.647s (2^31-1 ms)',
+    },
+  ],
+  [
     'one positional too many, naming it',
     { argv: ['web', 'db'], message: `unexpected argument "db" for "${COMMAND}", which takes one argument: NAME` },
   ],

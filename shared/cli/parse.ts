@@ -1,5 +1,11 @@
 import { SuiteError } from '../errors.ts'
-import type { ParsedSuiteArgs, SuiteArgDef, SuiteArgsDef, SuitePositionalArgDef } from './args.ts'
+import {
+  nameProblem,
+  type ParsedSuiteArgs,
+  type SuiteArgDef,
+  type SuiteArgsDef,
+  type SuitePositionalArgDef,
+} from './args.ts'
 
 /*
  * Our own argv parser, with pflag's rules (kubectl's flag library), instead of citty's. citty's parser silently
@@ -283,7 +289,7 @@ export function parseArgv<const T extends SuiteArgsDef>(
     const taken = def.multiple === true ? positionals.slice(next) : positionals.slice(next, next + 1)
     next += taken.length
     for (const value of taken) {
-      const problem = def.validate?.(value)
+      const problem = (def.names === undefined ? undefined : nameProblem(def.names, value)) ?? def.validate?.(value)
       if (problem !== undefined) throw new SuiteError('usage', `invalid ${label} "${value}": ${problem}`)
     }
     if (taken.length === 0 && required) throw new SuiteError('usage', `missing required argument ${label}`)

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { type ErrorKind, EXIT_CODES, SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
@@ -337,6 +338,27 @@ describe('runPlugin interrupts', () => {
     const io2 = createMemoryIo()
     expect(await runPlugin(cleanupFails, { name: 'kubectl l', version: '1', io: io2, argv: [], interrupts })).toBe(130)
     expect(io2.stderr()).toContain('error: helper pod kubectl-usage-x is still there\n')
+  })
+
+  it('a terminal that went away (SIGHUP, then writes fail with EIO) ends with 129, not a crash or 141', async () => {
+    const interrupts = new EventEmitter()
+    const failing = (): Writable =>
+      new Writable({
+        write(_chunk, _encoding, done) {
+          done(Object.assign(new Error('write EIO'), { code: 'EIO' }))
+        },
+      })
+    const chatty = defineSuiteCommand({
+      run: async ({ io, log, signal }) => {
+        interrupts.emit('SIGHUP')
+        log.warn('still here')
+        io.out.write('data\n')
+        await new Promise((resolve) => setImmediate(resolve))
+        signal.throwIfAborted()
+      },
+    })
+    const io = { ...createMemoryIo(), out: failing(), err: failing() }
+    expect(await runPlugin(chatty, { name: 'kubectl c', version: '1', io, argv: [], interrupts })).toBe(129)
   })
 
   it('exits 130 when the command returns normally after an interrupt', async () => {

@@ -1,5 +1,5 @@
 import { type ArgsDef, type CommandDef, type CommandMeta, defineCommand, type Resolvable, renderUsage } from 'citty'
-import { EXIT_CODES, isSuiteError, SuiteError } from '../errors.ts'
+import { BROKEN_PIPE_EXIT, EXIT_CODES, isSuiteError, SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
 import type { KubeFlags } from '../kube/types.ts'
 import { stripAnsi } from '../output/color.ts'
@@ -94,10 +94,18 @@ export async function resolveValue<T>(value: Resolvable<T>): Promise<T> {
   return typeof value === 'function' ? await (value as () => T | Promise<T>)() : await value
 }
 
+/**
+ * The signals that stop a command cleanly (ctx.signal aborts, helper pods and temp files are removed) and the exit
+ * code each ends with: 128 + the signal's number, as a shell reports a process killed by it.
+ */
+export const INTERRUPT_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
+export type InterruptSignal = keyof typeof INTERRUPT_EXIT_CODES
+const INTERRUPT_SIGNALS = Object.keys(INTERRUPT_EXIT_CODES) as InterruptSignal[]
+
 /** Where Ctrl-C comes from: the process, or an EventEmitter in tests. */
 export interface InterruptSource {
-  on(event: 'SIGINT', listener: () => void): unknown
-  off(event: 'SIGINT', listener: () => void): unknown
+  on(event: InterruptSignal, listener: () => void): unknown
+  off(event: InterruptSignal, listener: () => void): unknown
 }
 
 export interface RunPluginOptions {
@@ -109,7 +117,7 @@ export interface RunPluginOptions {
   io?: Io
   /** Defaults to process.argv without node and the script. */
   argv?: readonly string[]
-  /** Where SIGINT comes from; defaults to the process when `io` is not given, else none (tests stay in-process). */
+  /** Where SIGINT, SIGTERM and SIGHUP come from; defaults to the process when `io` is not given, else none (tests stay in-process). */
   interrupts?: InterruptSource | false
   /** Connects for ctx.kube(); tests inject a fake. Defaults to shared/kube/connect.ts, imported on first use. */
   connect?: (flags: KubeFlags & { viaSsh?: string }, context: { io: Io; log: Logger }) => Promise<Kube>
@@ -201,6 +209,8 @@ interface ResolvedCommand {
   cmd: CommandDef
   /** `kubectl usage nodes` */
   path: string
+  /** The command as typed, without default subcommands followed: where a usage error's "See … --help" points. */
+  typed: string
   /** argv without the subcommand words. */
   argv: string[]
   defs: SuiteArgsDef
@@ -214,11 +224,12 @@ interface ResolvedCommand {
 async function resolveCommand(root: CommandDef, argv: readonly string[], name: string): Promise<ResolvedCommand> {
   let cmd = root
   let path = name
+  let typed = name
   let remaining = [...argv]
   for (;;) {
     const defs = await argsOf(cmd)
     const subs = cmd.subCommands === undefined ? undefined : await resolveValue(cmd.subCommands)
-    if (subs === undefined || Object.keys(subs).length === 0) return { cmd, path, argv: remaining, defs }
+    if (subs === undefined || Object.keys(subs).length === 0) return { cmd, path, typed, argv: remaining, defs }
     // Words that are command names (known without loading anything) are never taken as an undeclared flag's value:
     // `-A nodes` is a boolean before a subcommand, `--sort-by cpu nodes` a value then a subcommand.
     const commandWords = new Set(Object.keys(subs))
@@ -234,10 +245,11 @@ async function resolveCommand(root: CommandDef, argv: readonly string[], name: s
     if (key !== undefined && index !== undefined) {
       cmd = await resolveValue(subs[key] as Resolvable<CommandDef>)
       path = `${path} ${key}`
+      typed = `${typed} ${key}`
       remaining = [...remaining.slice(0, index), ...remaining.slice(index + 1)]
       continue
     }
-    if (word === undefined && helpAsked(scan, defs)) return { cmd, path, argv: remaining, defs }
+    if (word === undefined && helpAsked(scan, defs)) return { cmd, path, typed, argv: remaining, defs }
     const defaultKey = cmd.default === undefined ? undefined : await resolveValue(cmd.default)
     if (defaultKey !== undefined) {
       const entry = subs[defaultKey]
@@ -259,7 +271,7 @@ async function resolveCommand(root: CommandDef, argv: readonly string[], name: s
     }
     const takesWords = Object.values(defs).some((def) => def.type === 'positional')
     if (word !== undefined && !(cmd.run !== undefined && takesWords)) throw await unknownCommand(subs, word, path)
-    return { cmd, path, argv: remaining, defs }
+    return { cmd, path, typed, argv: remaining, defs }
   }
 }
 
@@ -297,21 +309,40 @@ function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError'
 }
 
+/**
+ * Resolves once what was written to `out` has been handed on or has failed: a failed write (EPIPE) reports its
+ * error on a later tick, so wait one turn of the event loop even when nothing is buffered.
+ */
+async function flushed(out: NodeJS.WritableStream): Promise<void> {
+  const stream = out as NodeJS.WritableStream & { destroyed?: boolean; writableLength?: number }
+  if (stream.destroyed !== true && (stream.writableLength ?? 0) > 0)
+    await new Promise<void>((resolve) => stream.write('', () => resolve()))
+  await new Promise((resolve) => setImmediate(resolve))
+}
+
 /** Prints one failure the suite's way and returns its exit code. */
-function report(error: unknown, io: Io, verbosity: number, commandPath: string, interrupted: boolean): number {
+function report(
+  error: unknown,
+  io: Io,
+  verbosity: number,
+  commandPath: string,
+  interrupted: number | false,
+  helpPath = commandPath,
+): number {
   const debug = verbosity >= 6 || io.env.KUBECTL_SUITE_DEBUG === '1'
   if (interrupted) {
     // Ctrl-C already said what happened: the AbortError (or a failure wrapping it) is only how the command stopped.
     // Anything else, such as a helper pod that could not be removed, is still worth its line.
     const cause = error instanceof Error ? error.cause : undefined
-    if (!isAbortError(error) && !isAbortError(cause)) report(error, io, verbosity, commandPath, false)
-    return EXIT_CODES.interrupted
+    const stopped = isAbortError(error) || isAbortError(cause) || (isSuiteError(error) && error.kind === 'interrupted')
+    if (!stopped) report(error, io, verbosity, commandPath, false, helpPath)
+    return interrupted
   }
   if (isSuiteError(error)) {
     io.err.write(`error: ${error.message}\n`)
     if (error.hint !== undefined) io.err.write(`hint: ${error.hint}\n`)
-    if (error.kind === 'usage' && !error.hint?.includes(`'${commandPath} --help'`))
-      io.err.write(`See '${commandPath} --help' for usage.\n`)
+    if (error.kind === 'usage' && !error.hint?.includes(`'${helpPath} --help'`))
+      io.err.write(`See '${helpPath} --help' for usage.\n`)
     if (debug) {
       if (error.kind === 'internal' && error.stack !== undefined) io.err.write(`${error.stack}\n`)
       if (error.cause instanceof Error && error.cause.stack !== undefined)
@@ -331,8 +362,9 @@ function report(error: unknown, io: Io, verbosity: number, commandPath: string, 
  * `process.exitCode = await runPlugin(root, { name, version })`). Resolves the subcommand, answers --help and
  * --version before parsing (and before any command module beyond the resolved path is imported), parses argv with
  * kubectl's rules, runs the command with a {@link SuiteCommandContext}, and turns any failure into `error: ...`,
- * an optional `hint: ...` and the exit code of its kind (EXIT_CODES). The first SIGINT aborts ctx.signal and the
- * run returns 130 once the command has cleaned up; a second one re-raises SIGINT so the process dies at once.
+ * an optional `hint: ...` and the exit code of its kind (EXIT_CODES). The first SIGINT, SIGTERM or SIGHUP aborts
+ * ctx.signal and the run returns 130, 143 or 129 once the command has cleaned up; a second one re-raises the
+ * signal so the process dies at once.
  */
 export async function runPlugin(root: CommandDef, options: RunPluginOptions): Promise<number> {
   const io = options.io ?? processIo()
@@ -340,24 +372,54 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
   let verbosity = verbosityHint(argv)
   let log = createLogger(io, verbosity)
   let commandPath = options.name
+  let helpPath = options.name
   const controller = new AbortController()
-  let interrupted = false
   const source = options.interrupts ?? (options.io === undefined ? process : false)
-  const onInterrupt = (): void => {
-    if (interrupted) {
+  /** The exit code of the signal that stopped the command (130, 143, 129), or false. */
+  let interrupted: number | false = false
+  const handlers = new Map<InterruptSignal, () => void>()
+  const onInterrupt = (name: InterruptSignal): void => {
+    if (interrupted !== false) {
       if (source === process) {
-        process.off('SIGINT', onInterrupt)
+        for (const [signal, handler] of handlers) process.off(signal, handler)
         // Dying by the signal (not exit 130) tells a calling shell loop that the user pressed Ctrl-C.
-        if (process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT')
-        else process.exit(EXIT_CODES.interrupted)
+        if (process.listenerCount(name) === 0) process.kill(process.pid, name)
+        else process.exit(INTERRUPT_EXIT_CODES[name])
       }
       return
     }
-    interrupted = true
-    log.warn('interrupted: cleaning up (press Ctrl-C again to quit at once)')
+    interrupted = INTERRUPT_EXIT_CODES[name]
+    log.warn(
+      name === 'SIGINT'
+        ? 'interrupted: cleaning up (press Ctrl-C again to quit at once)'
+        : `${name === 'SIGTERM' ? 'terminated' : 'hung up'}: cleaning up`,
+    )
     controller.abort(new DOMException('interrupted', 'AbortError'))
   }
-  if (source !== false) source.on('SIGINT', onInterrupt)
+  if (source !== false)
+    for (const name of INTERRUPT_SIGNALS) {
+      const handler = (): void => onInterrupt(name)
+      handlers.set(name, handler)
+      source.on(name, handler)
+    }
+  // The reader of stdout went away (`| head -1`): stop the command as Ctrl-C would (helper pods are still removed),
+  // print nothing, and end with 141. The listener stays after the run: a write still buffered may fail later.
+  let brokenPipe = false
+  // EIO: the terminal itself went away (SIGHUP after the window closed).
+  const isPipeError = (error: NodeJS.ErrnoException): boolean =>
+    error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED' || error.code === 'EIO'
+  const onOutError = (error: NodeJS.ErrnoException): void => {
+    if (!isPipeError(error)) throw error
+    if (!brokenPipe) {
+      brokenPipe = true
+      controller.abort(new DOMException('broken pipe', 'AbortError'))
+    }
+    if (io.out === process.stdout && interrupted === false) process.exitCode = BROKEN_PIPE_EXIT
+  }
+  // Messages that cannot be written have nowhere else to go; failing on them would only print a stack trace.
+  const onErrError = (): void => {}
+  io.out.on('error', onOutError)
+  io.err.on('error', onErrError)
   let kube: Kube | undefined
   try {
     if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
@@ -382,8 +444,16 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
     }
     const resolved = await resolveCommand(root, argv, options.name)
     commandPath = resolved.path
+    helpPath = resolved.typed
     const scan = scanArgv(resolved.argv, resolved.defs, { booleans: BUILTIN_BOOLEANS })
-    if (helpAsked(scan, resolved.defs) || resolved.cmd.run === undefined) {
+    if (helpAsked(scan, resolved.defs)) {
+      io.out.write(await usageText(resolved, options.version, io))
+      return 0
+    }
+    if (resolved.cmd.run === undefined) {
+      // A command that only groups others (`kubectl usage`) prints its help, as kubectl does, but a flag it does not
+      // know is still a usage error (exit 2), as it is for every plugin whose root runs a default subcommand.
+      parseArgv(resolved.argv, resolved.defs, { command: commandPath })
       io.out.write(await usageText(resolved, options.version, io))
       return 0
     }
@@ -392,6 +462,11 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
       return 0
     }
     const parsed = parseArgv(resolved.argv, resolved.defs, { command: commandPath })
+    // kubectl reads `-n ''` as "no namespace given" (the context's); commands read args.namespace directly.
+    if (parsed.args.namespace === '') {
+      const args = parsed.args as Record<string, unknown>
+      args.namespace = undefined
+    }
     verbosity = verbosityFromArgs(parsed.args)
     log = createLogger(io, verbosity)
     const runLog = log
@@ -423,11 +498,17 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
     }
     const run = resolved.cmd.run as unknown as (context: SuiteCommandContext) => unknown
     await run(context)
-    return interrupted ? EXIT_CODES.interrupted : 0
+    await flushed(io.out)
+    if (interrupted !== false) return interrupted
+    return brokenPipe ? BROKEN_PIPE_EXIT : 0
   } catch (error) {
-    return report(error, io, verbosity, commandPath, interrupted)
+    if (brokenPipe && interrupted === false) return BROKEN_PIPE_EXIT
+    return report(error, io, verbosity, commandPath, interrupted, helpPath)
   } finally {
-    if (source !== false) source.off('SIGINT', onInterrupt)
+    if (source !== false) for (const [name, handler] of handlers) source.off(name, handler)
+    // Whatever the command left running (a parallel request still waiting on a hung server, a retry) stops now:
+    // the process ends when the error is printed, not a timeout later.
+    if (!controller.signal.aborted) controller.abort(new DOMException('the command ended', 'AbortError'))
     if (kube !== undefined) {
       // A failed close must not hide the command's own result; it is only worth a line at -v 4.
       await kube.close().catch((error: unknown) => log.debug(`closing the connection: ${String(error)}`))

@@ -30,7 +30,7 @@ function where(target: Target): string {
     : `context "${target.contextName}", server ${target.server}`
 }
 
-function what(ctx: RequestContext): string {
+export function what(ctx: RequestContext): string {
   const object = ctx.name === undefined ? ctx.resource : `${ctx.resource} "${ctx.name}"`
   return ctx.namespace === undefined ? object : `${object} in namespace "${ctx.namespace}"`
 }
@@ -105,9 +105,15 @@ export function errorFromStatus(
           },
         )
       }
-      return new SuiteError('internal', `unexpected answer ${status} to ${ctx.verb} ${what(ctx)}: ${message}`, {
-        status,
-      })
+      // A status no apiserver sends for this request (418, 405 from a proxy…): a protocol fault, not a bug here.
+      return new SuiteError(
+        'connection',
+        `the server ${target.server} answered ${ctx.verb} ${what(ctx)} with an unexpected ${status}: ${message}`,
+        {
+          status,
+          hint: 'is the server address right, and is it a Kubernetes API server (not a proxy or login page)? check it with `kubectl config view --minify`',
+        },
+      )
   }
 }
 
@@ -185,4 +191,24 @@ export function errorFromNetwork(error: unknown, ctx: RequestContext, target: Ta
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
+}
+
+/**
+ * An answer that is no Kubernetes answer at all (HTML from a proxy, null, a list whose items are not an array):
+ * a protocol fault of the server or something in front of it, not a bug here. Names the server and what came back.
+ */
+export function protocolError(ctx: RequestContext, target: Target, came: string): SuiteError {
+  return new SuiteError('connection', `the server ${target.server} answered ${ctx.verb} ${what(ctx)} with ${came}`, {
+    hint: 'is the server address right, and is it a Kubernetes API server (not a proxy or login page)? check it with `kubectl config view --minify`',
+  })
+}
+
+/** A stream (logs -f) whose connection was cut after it had started. */
+export function streamCutError(error: unknown, ctx: RequestContext, target: Target): SuiteError {
+  const detail = error instanceof Error ? error.message : String(error)
+  return new SuiteError(
+    'connection',
+    `the connection to ${target.server} was closed while streaming ${ctx.verb} ${what(ctx)}: ${detail} (${where(target)})`,
+    { cause: error, hint: 'the server or a proxy dropped the connection; run the command again to resume' },
+  )
 }

@@ -1,5 +1,5 @@
 import { SuiteError } from '../errors.ts'
-import type { RequestContext } from './api-errors.ts'
+import { protocolError, type RequestContext } from './api-errors.ts'
 import type { Transport } from './transport.ts'
 
 /**
@@ -65,6 +65,9 @@ export async function foldList<T, A>(
           ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         })
         pages++
+        // A missing or null items is an empty list (Go encodes an empty slice as null); anything else is no list.
+        if (page.items !== undefined && page.items !== null && !Array.isArray(page.items))
+          throw protocolError(options.context, transport.target, 'a list whose items are not an array')
         acc = step(acc, page.items ?? []) ?? acc
         token = page.metadata?.continue || undefined
         resourceVersion = page.metadata?.resourceVersion ?? resourceVersion

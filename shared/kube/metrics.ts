@@ -1,4 +1,5 @@
 import { SuiteError } from '../errors.ts'
+import { nanoValue, tryParseQuantity } from '../quantity.ts'
 
 /**
  * metrics.k8s.io is optional in every plugin: a cluster without metrics-server, a user without rights to it or a
@@ -32,4 +33,45 @@ export async function optionalMetrics<T>(read: () => Promise<T>): Promise<Metric
     if (!(error instanceof SuiteError) || error.kind === 'interrupted') throw error
     return { value: undefined, warning: metricsWarning(error) }
   }
+}
+
+/** CPU and memory of one metrics entry, in nano-units (nanocores; bytes × 10⁹). */
+export interface UsageNanos {
+  cpu: bigint
+  memory: bigint
+}
+
+export interface ContainerUsage {
+  name: string
+  usage?: { cpu?: unknown; memory?: unknown } | undefined
+}
+
+/**
+ * The one rule for malformed metrics, in every plugin: an entry whose quantities cannot all be read has no usage
+ * (its cells show "-"), one warning names it, and everything else prints as usual (exit 0). An absent quantity
+ * counts as 0, as kubectl top reads it. Returns undefined and calls `warn` once for a malformed entry.
+ */
+export function usageOfEntry(
+  subject: string,
+  containers: readonly ContainerUsage[],
+  warn: (line: string) => void,
+): UsageNanos[] | undefined {
+  const out: UsageNanos[] = []
+  for (const container of containers) {
+    const nanos: UsageNanos = { cpu: 0n, memory: 0n }
+    for (const resource of ['cpu', 'memory'] as const) {
+      const raw = container.usage?.[resource]
+      if (raw === undefined || raw === null) continue
+      const parsed = typeof raw === 'string' || typeof raw === 'number' ? tryParseQuantity(String(raw)) : undefined
+      if (parsed === undefined) {
+        warn(
+          `usage of ${subject} shows "-": the metrics API gave ${container.name === '' ? '' : `container "${container.name}" `}an invalid ${resource} quantity ${JSON.stringify(raw)}`,
+        )
+        return undefined
+      }
+      nanos[resource] = nanoValue(parsed)
+    }
+    out.push(nanos)
+  }
+  return out
 }

@@ -1,3 +1,5 @@
+import { SuiteError } from '../errors.ts'
+
 /** Where a resource lives in the REST API: the core group under /api, every other group under /apis. */
 export interface ResourceRef {
   group?: string
@@ -8,7 +10,20 @@ export interface ResourceRef {
   subresource?: string | undefined
 }
 
+/**
+ * A name that would make the path mean something else: '' turns `…/claims/NAME` into the collection (a DELETE
+ * there deletes every claim), and '.' or '..' are resolved away by URL normalisation. Names reach here already
+ * checked by the argument parser, so meeting one is a bug in the caller.
+ */
+function checkSegment(what: string, value: string | undefined): void {
+  if (value === undefined) return
+  if (value === '' || value === '.' || value === '..')
+    throw new SuiteError('internal', `refusing to build an API path with ${what} ${JSON.stringify(value)}`)
+}
+
 export function resourcePath(ref: ResourceRef): string {
+  checkSegment('the name', ref.name)
+  checkSegment('the namespace', ref.namespace)
   const group = ref.group ?? ''
   const version = ref.version ?? 'v1'
   const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`

@@ -1,10 +1,19 @@
 import { readFileSync } from 'node:fs'
-import http, { type IncomingMessage } from 'node:http'
+import http from 'node:http'
 import https from 'node:https'
-import type { Duplex } from 'node:stream'
+import { type Duplex, PassThrough, type Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 import tls from 'node:tls'
 import { SuiteError } from '../errors.ts'
-import { errorFromNetwork, errorFromStatus, type RequestContext, type Target } from './api-errors.ts'
+import {
+  errorFromNetwork,
+  errorFromStatus,
+  protocolError,
+  type RequestContext,
+  streamCutError,
+  type Target,
+} from './api-errors.ts'
+import { MAX_DURATION_MS } from './config/duration.ts'
 import type { ResolvedConnection } from './types.ts'
 
 /**
@@ -101,6 +110,12 @@ export class Transport {
   private readonly server: URL
   private agent: http.Agent | undefined
   private agentCert: Buffer | undefined
+  /**
+   * Aborted by close(): requests still in flight are destroyed, retry waits end, and no new request starts, so
+   * nothing keeps the process alive once the command has failed (a hung server used to double the wait).
+   */
+  private readonly closing = new AbortController()
+  private readonly inFlight = new Set<http.ClientRequest>()
 
   constructor(options: TransportOptions) {
     this.connection = options.connection
@@ -129,8 +144,9 @@ export class Transport {
     const cluster = this.connection.cluster
     const user = this.connection.user
     const options: tls.ConnectionOptions = { rejectUnauthorized: !cluster.insecureSkipTlsVerify }
-    if (cluster.caData !== undefined) options.ca = cluster.caData
-    else if (cluster.caFile !== undefined) options.ca = readFileSync(cluster.caFile)
+    if (cluster.caData !== undefined) options.ca = certificateAuthority(cluster.caData, 'certificate-authority-data')
+    else if (cluster.caFile !== undefined)
+      options.ca = certificateAuthority(readFileSync(cluster.caFile), `certificate-authority ${cluster.caFile}`)
     if (cluster.tlsServerName !== undefined) options.servername = cluster.tlsServerName
     const cert =
       credentials.cert ?? user.certData ?? (user.certFile === undefined ? undefined : readFileSync(user.certFile))
@@ -152,6 +168,7 @@ export class Transport {
     try {
       tlsOptions = this.tlsOptions(credentials)
     } catch (error) {
+      if (error instanceof SuiteError) throw error
       throw new SuiteError(
         'config',
         `cannot read TLS material for context "${this.connection.contextName ?? ''}": ${(error as Error).message}`,
@@ -221,6 +238,7 @@ export class Transport {
     }
     const lib = this.socketPath !== undefined || this.server.protocol === 'http:' ? http : https
     const started = performance.now()
+    this.throwIfClosed()
     return new Promise<Answer>((resolve, reject) => {
       const req = lib.request(requestOptions, (res) => {
         const chunks: Buffer[] = []
@@ -238,7 +256,8 @@ export class Transport {
         timeoutMs > 0
           ? setTimeout(
               () => req.destroy(Object.assign(new Error('request timed out'), { code: 'KUBECTL_SUITE_TIMEOUT' })),
-              timeoutMs,
+              // Never more than Node's timers can wait: a longer delay would fire after 1 ms.
+              Math.min(timeoutMs, MAX_DURATION_MS),
             )
           : undefined
       const onAbort = (): void => {
@@ -249,7 +268,11 @@ export class Transport {
         clearTimeout(timer)
         reject(error)
       })
-      req.on('close', () => options.signal?.removeEventListener('abort', onAbort))
+      this.inFlight.add(req)
+      req.on('close', () => {
+        this.inFlight.delete(req)
+        options.signal?.removeEventListener('abort', onAbort)
+      })
       req.end(payload)
     })
   }
@@ -276,7 +299,7 @@ export class Transport {
       try {
         answer = await this.send(options, credentials, timeoutMs)
       } catch (error) {
-        if ((error as { name?: string }).name === 'AbortError') throw error
+        if ((error as { name?: string }).name === 'AbortError' || error instanceof SuiteError) throw error
         const code = (error as { code?: string }).code ?? ''
         const transient =
           code === 'ECONNRESET' || code === 'EPIPE' || (error as Error).message?.includes('socket hang up')
@@ -310,27 +333,48 @@ export class Transport {
     const base = Number.isNaN(seconds) ? 100 * 2 ** (attempt - 1) : seconds * 1000
     const delay = Math.min(MAX_RETRY_AFTER_MS, base) + Math.floor(Math.random() * 50)
     this.log(`retrying ${options.context.verb} ${options.context.resource} in ${delay} ms (attempt ${attempt + 1})`)
-    await new Promise((resolve) => setTimeout(resolve, delay))
+    const signals = [this.closing.signal, ...(options.signal === undefined ? [] : [options.signal])]
+    await sleep(delay, undefined, { signal: AbortSignal.any(signals) })
   }
 
+  private throwIfClosed(): void {
+    if (this.closing.signal.aborted)
+      throw Object.assign(new Error('the connection was closed'), { name: 'AbortError', code: 'ABORT_ERR' })
+  }
+
+  /** A JSON object answer; anything else (not JSON, null, an array, a number) is a protocol fault (exit 4). */
   async json<T>(options: RequestOptions): Promise<T> {
     const answer = await this.request(options)
+    const text = answer.body.toString('utf8')
+    let parsed: unknown
     try {
-      return JSON.parse(answer.body.toString('utf8')) as T
+      parsed = JSON.parse(text)
     } catch {
-      throw new SuiteError(
-        'internal',
-        `the server answered ${options.context.verb} ${options.context.resource} with something that is not JSON`,
+      const type = String(answer.headers['content-type'] ?? 'no content type').split(';')[0]
+      const start = text.slice(0, 60).replace(/\s+/g, ' ')
+      throw protocolError(
+        options.context,
+        this.target,
+        `something that is not JSON (${type}: ${JSON.stringify(start)}${text.length > 60 ? '…' : ''})`,
       )
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`
+      throw protocolError(options.context, this.target, `${kind}, not a Kubernetes object`)
+    }
+    return parsed as T
   }
 
   async text(options: RequestOptions): Promise<string> {
     return (await this.request({ ...options, accept: options.accept ?? '*/*' })).body.toString('utf8')
   }
 
-  /** A streaming GET (logs -f, watch): the response is handed over once its headers arrive. */
-  async stream(options: RequestOptions): Promise<IncomingMessage> {
+  /**
+   * A streaming GET (logs -f, watch): the body is handed over once the headers arrive. A connection cut later fails
+   * the returned stream with a connection error (exit 4) naming the server, not with Node's bare "aborted".
+   */
+  async stream(options: RequestOptions): Promise<Readable> {
+    this.throwIfClosed()
     const credentials = await this.credentials({ refresh: false })
     const agent = this.getAgent(credentials)
     const path = this.url(appendQuery(options.path, options.query))
@@ -360,11 +404,18 @@ export class Transport {
             )
             return
           }
-          resolve(res)
+          const body = new PassThrough()
+          res.on('error', (error) => body.destroy(streamCutError(error, options.context, this.target)))
+          res.on('aborted', () => body.destroy(streamCutError(new Error('aborted'), options.context, this.target)))
+          body.on('close', () => res.destroy())
+          res.pipe(body)
+          resolve(body)
         },
       )
       options.signal?.addEventListener('abort', () => req.destroy(), { once: true })
       req.on('error', (error) => reject(errorFromNetwork(error, options.context, this.target, 0)))
+      this.inFlight.add(req)
+      req.on('close', () => this.inFlight.delete(req))
       req.end()
     })
   }
@@ -396,10 +447,28 @@ export class Transport {
     }
   }
 
+  /** Ends everything: requests in flight are destroyed (they reject with an AbortError), retries stop. */
   close(): void {
+    this.closing.abort()
+    for (const req of this.inFlight)
+      req.destroy(Object.assign(new Error('the connection was closed'), { name: 'AbortError', code: 'ABORT_ERR' }))
+    this.inFlight.clear()
     this.agent?.destroy()
     this.agent = undefined
   }
+}
+
+/**
+ * A CA bundle must hold PEM certificates. Node takes anything and then fails every handshake as "unable to verify
+ * the first certificate", which read as an unknown authority when the real fault is that the file is not a
+ * certificate at all (a key, DER, a path written into the file).
+ */
+function certificateAuthority(bytes: Buffer, what: string): Buffer {
+  if (!bytes.includes('-----BEGIN CERTIFICATE-----'))
+    throw new SuiteError('config', `${what} is not a PEM certificate (it has no "-----BEGIN CERTIFICATE-----" block)`, {
+      hint: 'point it at the cluster CA certificate in PEM form (openssl x509 -inform der -in ca.der -out ca.crt converts DER)',
+    })
+  return bytes
 }
 
 function parseStatus(body: Buffer): Record<string, never> | undefined {

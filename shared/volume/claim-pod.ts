@@ -3,8 +3,8 @@ import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node'
 import { SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
 import { listAll } from '../kube/list.ts'
-import { dnsLabel, labelValue } from '../kube/names.ts'
 import { resourcePath } from '../kube/paths.ts'
+import { dnsLabel, labelValue } from '../names.ts'
 
 /**
  * A pod through which a claim's files can be reached: a running pod that already mounts it (no new pod, and for a

@@ -12,7 +12,8 @@ import { jsonConventionProblems } from '../../shared/output/index.ts'
 import type { KubeObject } from '../sim/object.ts'
 import { demoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
-import { kubectl } from '../support/run.ts'
+import { REPO_ROOT } from '../support/plugins.ts'
+import { kubectl, run } from '../support/run.ts'
 import { helmPayload, opensslCertificate, signedJwt } from '../support/secrets.ts'
 
 /**
@@ -20,6 +21,7 @@ import { helmPayload, opensslCertificate, signedJwt } from '../support/secrets.t
  * every value by default, typed views of real certificates, tokens and Helm payloads, and bad input.
  */
 const ML = 'ml-team'
+const NODE = join(REPO_ROOT, 'node_modules/.bin/node')
 let sim: Sim
 let admin: string
 let dir: string
@@ -145,6 +147,60 @@ describe('masking', () => {
       }
     }
     expect(checked).toBeGreaterThan(10)
+  })
+
+  /**
+   * The yaml library quotes the offending source line in its errors and prints warnings (an unknown `!tag`) with the
+   * line straight to the process's stderr: a real process, so those warnings would be seen too.
+   */
+  it.each([
+    ['a tagged token in the kubeconfig', 'token: !custom SECRET-TOK-1', undefined, 'SECRET-TOK-1'],
+    ['a broken line with a token in the kubeconfig', 'token: "SECRET-TOK-2\n      x: [', undefined, 'SECRET-TOK-2'],
+    ['a tagged value in a diff manifest', 'token: admin-token', 'password: !vault SECRET-VAL-3', 'SECRET-VAL-3'],
+    ['a broken value in a diff manifest', 'token: admin-token', 'password: "SECRET-VAL-4\n  x: [', 'SECRET-VAL-4'],
+    [
+      'a stray token after a value in a diff manifest',
+      'token: admin-token',
+      'password: abc ] SECRET-VAL-5',
+      'SECRET-VAL-5',
+    ],
+  ])('never prints a source line of a kubeconfig or manifest: %s', async (_case, user, manifestLine, secret) => {
+    const config = join(dir, `leak-${secret.length}${_case.length}.kubeconfig`)
+    writeFileSync(
+      config,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: sim',
+        '  cluster:',
+        `    server: ${sim.url}`,
+        `    certificate-authority-data: ${sim.pki.caCert.toString('base64')}`,
+        'users:',
+        '- name: u',
+        '  user:',
+        `    ${user}`,
+        'contexts:',
+        '- name: sim',
+        '  context: {cluster: sim, user: u, namespace: ml-team}',
+        'current-context: sim',
+        '',
+      ].join('\n'),
+    )
+    const argv = ['db-credentials']
+    if (manifestLine !== undefined) {
+      const manifest = join(dir, `leak-${secret.length}${_case.length}.yaml`)
+      writeFileSync(manifest, `apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData:\n  ${manifestLine}\n`)
+      argv.unshift('diff')
+      argv.push(manifest)
+    }
+    const result = await run(NODE, [join(REPO_ROOT, 'plugins/secretview/main.ts'), ...argv], {
+      env: { ...process.env, KUBECONFIG: config, HOME: '/nonexistent' },
+    })
+    expect(result.stderr).not.toContain(secret)
+    expect(result.stdout).not.toContain(secret)
+    expect(result.stderr).not.toMatch(/YAMLWarning|\^/)
+    expect(result.code, result.stderr).not.toBe(1)
   })
 
   it('--reveal shows them', async () => {
@@ -368,7 +424,7 @@ describe('bad input: one line, the right exit code, nothing written', () => {
       'an invalid name',
       ['create', 'X_bad', '--from-literal', 'a=1'],
       EXIT_CODES.usage,
-      /^error: invalid secret name "X_bad"/,
+      /^error: invalid NAME "X_bad": must be a lower-case DNS-1123 subdomain/,
     ],
     [
       'a TLS secret without its key',

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { kubeArgs, namespaceArgs, outputArgs, selectorArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
+import { parseDurationFlag } from '../../../shared/kube/config/duration.ts'
 import { noResourcesMessage, parseOutputFormat, printsDocument, renderView } from '../../../shared/output/index.ts'
 import { collectWorkloads, whoAmI } from '../collect.ts'
 import { defaultOrder, parseSortKey, SORT_KEYS, sortRows, type WorkloadRow, withUsage } from '../model.ts'
@@ -26,13 +27,10 @@ export function parseKindFlag(text: string | undefined): WorkloadKind[] | undefi
 
 function parseInterval(text: string | undefined): number {
   if (text === undefined) return 2_000
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())
-  if (match === null)
-    throw new SuiteError('usage', `invalid --interval "${text}"`, { hint: 'use a duration such as 2s, 500ms or 1m' })
-  const value = Number(match[1])
-  const ms = match[2] === 'ms' ? value : match[2] === 'm' ? value * 60_000 : value * 1_000
-  if (ms < 200) throw new SuiteError('usage', `--interval ${text} is too short`, { hint: 'use 200ms or more' })
-  return ms
+  return parseDurationFlag('--interval', text.trim(), {
+    minMs: 200,
+    hint: 'use a duration such as 2s, 500ms or 1m (200ms or more)',
+  })
 }
 
 export default defineSuiteCommand({

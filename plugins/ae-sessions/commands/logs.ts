@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises'
 import { kubeArgs, namespaceArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
+import { parseDurationFlag } from '../../../shared/kube/config/duration.ts'
 import { openLogStream } from '../collect.ts'
 import { containerAlias, defaultLogContainer } from '../platform.ts'
 import { idArg } from './_complete.ts'
@@ -16,13 +17,11 @@ function wholeNumber(text: string | undefined, flag: string): number | undefined
   return value
 }
 
-/** kubectl's --since: a Go duration such as 30s, 5m, 1h30m. */
+/** kubectl's --since: a Go duration such as 30s, 5m, 1h30m (bare numbers are seconds). Whole seconds. */
 export function parseSince(text: string | undefined): number | undefined {
   if (text === undefined) return undefined
-  const parts = [...text.matchAll(/(\d+)(h|m|s)/g)]
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text)
-    throw new SuiteError('usage', `invalid --since "${text}"`, { hint: 'use a duration such as 30s, 5m or 1h30m' })
-  return parts.reduce((acc, p) => acc + Number(p[1]) * (p[2] === 'h' ? 3600 : p[2] === 'm' ? 60 : 1), 0)
+  const ms = parseDurationFlag('--since', text, { hint: 'use a duration such as 30s, 5m or 1h30m' })
+  return Math.ceil(ms / 1000)
 }
 
 export default defineSuiteCommand({

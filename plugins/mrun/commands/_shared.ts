@@ -30,7 +30,13 @@ export const RUN_COMPLETION = {
 
 /** The RUN argument of status, logs and fetch. */
 export const runArg = {
-  run: { type: 'positional', required: true, description: 'Run (Job name or run id)', complete: RUN_COMPLETION },
+  run: {
+    type: 'positional',
+    required: true,
+    names: 'reference',
+    description: 'Run (Job name or run id)',
+    complete: RUN_COMPLETION,
+  },
 } as const satisfies SuiteArgsDef
 
 export interface Selected {

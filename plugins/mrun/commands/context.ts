@@ -19,7 +19,7 @@ const FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const
 const add = defineSuiteCommand({
   meta: { name: 'add', description: 'Add or replace an mrun context (and make it current if it is the first)' },
   args: {
-    name: { type: 'positional', required: true, description: 'Context name' },
+    name: { type: 'positional', required: true, names: 'nonempty', description: 'Context name' },
     'kube-context': { type: 'string', description: 'Kubeconfig context to use (default: the current one)' },
     project: { type: 'string', description: 'Namespace the runs go to (same as -n)' },
     namespace: { type: 'string', alias: 'n', description: 'Namespace the runs go to' },
@@ -111,7 +111,7 @@ function requireContext(name: string, path: string, known: string[]): never {
 
 const use = defineSuiteCommand({
   meta: { name: 'use', description: 'Make a context the current one' },
-  args: { name: { type: 'positional', required: true, description: 'Context name' } },
+  args: { name: { type: 'positional', required: true, names: 'nonempty', description: 'Context name' } },
   run: ({ args, io }) => {
     const path = configPath(io.env)
     const config = loadConfig(path)
@@ -124,7 +124,7 @@ const use = defineSuiteCommand({
 
 const remove = defineSuiteCommand({
   meta: { name: 'remove', description: 'Remove a context (nothing in the cluster changes)', alias: ['rm', 'delete'] },
-  args: { name: { type: 'positional', required: true, description: 'Context name' } },
+  args: { name: { type: 'positional', required: true, names: 'nonempty', description: 'Context name' } },
   run: ({ args, io }) => {
     const path = configPath(io.env)
     const config = loadConfig(path)

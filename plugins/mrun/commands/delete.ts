@@ -12,6 +12,7 @@ export default defineSuiteCommand({
       type: 'positional',
       required: false,
       multiple: true,
+      names: 'reference',
       description: 'Runs (Job names or run ids)',
       complete: RUN_COMPLETION,
     },

@@ -2,7 +2,8 @@ import type { V1PersistentVolumeClaim } from '@kubernetes/client-node'
 import { dryRunArgs, dryRunMode, kubeArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { isDnsSubdomain } from '../../../shared/kube/names.ts'
+import { parseDurationFlag } from '../../../shared/kube/config/duration.ts'
+import { isDnsSubdomain } from '../../../shared/names.ts'
 import { parseOutputFormat, renderDocument } from '../../../shared/output/index.ts'
 import { getClaim } from '../../../shared/volume/claim-pod.ts'
 import { createObject, deleteObject } from '../collect.ts'
@@ -14,7 +15,7 @@ export default defineSuiteCommand({
     description: 'A claim through a storage class, or an NFS PersistentVolume and a claim bound to each other',
   },
   args: {
-    name: { type: 'positional', required: false, description: 'Name of the claim' },
+    name: { type: 'positional', required: false, names: 'object', description: 'Name of the claim' },
     size: { type: 'string', description: 'Size, e.g. 10Gi (required)' },
     'storage-class': { type: 'string', description: 'Storage class (default: the cluster default)' },
     'access-mode': { type: 'string', description: 'RWO (default; RWX with --nfs), RWX, ROX, RWOP; comma-separated' },
@@ -25,7 +26,7 @@ export default defineSuiteCommand({
     'read-only': { type: 'boolean', description: 'With --nfs: mount the export read-only' },
     'reclaim-policy': { type: 'string', description: 'With --nfs: Retain (default) or Delete' },
     wait: { type: 'boolean', description: 'Wait until the claim is Bound' },
-    timeout: { type: 'string', description: 'How long --wait waits, in seconds (default 120)' },
+    timeout: { type: 'string', description: 'How long --wait waits: seconds or a duration such as 5m (default 120)' },
     ...dryRunArgs,
     output: {
       type: 'string',
@@ -51,6 +52,9 @@ export default defineSuiteCommand({
       )
     const size = parseSize(args.size)
     const dryRun = dryRunMode(args.dryRun)
+    const waitMs = parseDurationFlag('--timeout', args.timeout ?? '120', {
+      hint: 'how long --wait waits: whole seconds or a duration, e.g. --timeout=5m',
+    })
     const format = args.output === undefined ? undefined : parseOutputFormat(args.output, ['json', 'yaml'])
     const reclaimPolicy = args.reclaimPolicy ?? 'Retain'
     if (!['Retain', 'Delete'].includes(reclaimPolicy))
@@ -98,7 +102,7 @@ export default defineSuiteCommand({
           `${o.kind?.toLowerCase()}/${o.metadata?.name} created${dryRun === 'server' ? ' (server dry run)' : ''}\n`,
         )
     if (args.wait === true && dryRun === 'none') {
-      const deadline = Date.now() + Number(args.timeout ?? '120') * 1000
+      const deadline = Date.now() + waitMs
       for (;;) {
         const claim: V1PersistentVolumeClaim = await getClaim(cluster, namespace, name)
         if (claim.status?.phase === 'Bound') {

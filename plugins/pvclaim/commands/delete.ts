@@ -12,7 +12,7 @@ export default defineSuiteCommand({
     description: 'Delete a claim, refusing while pods mount it, and say what happens to the data',
   },
   args: {
-    claim: { type: 'positional', required: false, description: 'The claim', complete: CLAIMS },
+    claim: { type: 'positional', required: false, names: 'object', description: 'The claim', complete: CLAIMS },
     force: { type: 'boolean', description: 'Delete even while pods mount it (it is removed once they are gone)' },
     ...kubeArgs,
   },

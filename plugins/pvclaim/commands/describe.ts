@@ -13,7 +13,7 @@ export default defineSuiteCommand({
     description: 'A claim, its volume (NFS server and path, CSI driver), usage, pods and events',
   },
   args: {
-    claim: { type: 'positional', required: false, description: 'The claim', complete: CLAIMS },
+    claim: { type: 'positional', required: false, names: 'object', description: 'The claim', complete: CLAIMS },
     ...kubeArgs,
   },
   run: async ({ args, io, kube, signal }) => {

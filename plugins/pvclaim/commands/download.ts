@@ -11,7 +11,7 @@ export default defineSuiteCommand({
     description: 'Copy a claim’s files (or a path in it) to a local folder, verified, never half-written',
   },
   args: {
-    claim: { type: 'positional', required: false, description: 'The claim', complete: CLAIMS },
+    claim: { type: 'positional', required: false, names: 'object', description: 'The claim', complete: CLAIMS },
     path: { type: 'positional', required: false, description: 'Path inside the volume (default: all of it)' },
     dir: { type: 'positional', required: false, description: 'Local folder (default: ./CLAIM)' },
     ...transferArgs,

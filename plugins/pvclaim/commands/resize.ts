@@ -10,7 +10,7 @@ import { CLAIMS } from './_complete.ts'
 export default defineSuiteCommand({
   meta: { name: 'resize', description: 'Grow a claim, where its storage class allows expansion' },
   args: {
-    claim: { type: 'positional', required: false, description: 'The claim', complete: CLAIMS },
+    claim: { type: 'positional', required: false, names: 'object', description: 'The claim', complete: CLAIMS },
     size: { type: 'string', description: 'New size, larger than the current one' },
     ...kubeArgs,
   },

@@ -11,7 +11,7 @@ export default defineSuiteCommand({
     description: 'Copy a local file or folder into a claim, verified, put in place only when complete',
   },
   args: {
-    claim: { type: 'positional', required: false, description: 'The claim', complete: CLAIMS },
+    claim: { type: 'positional', required: false, names: 'object', description: 'The claim', complete: CLAIMS },
     source: { type: 'positional', required: false, description: 'Local file or folder' },
     path: { type: 'positional', required: false, description: 'Folder inside the volume (default: its root)' },
     ...transferArgs,

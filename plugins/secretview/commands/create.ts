@@ -5,7 +5,7 @@ import { dryRunArgs, dryRunMode, kubeArgs } from '../../../shared/cli/args.ts'
 import type { Io } from '../../../shared/cli/io.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { isDnsSubdomain } from '../../../shared/kube/names.ts'
+import { isDnsSubdomain } from '../../../shared/names.ts'
 import { renderDocument, renderJson, renderYaml } from '../../../shared/output/index.ts'
 import { findSecret, writeSecret } from '../collect.ts'
 import { diffValues, secretValues } from '../model.ts'
@@ -91,7 +91,7 @@ export default defineSuiteCommand({
       'Create a secret from literals, files, env files or values typed without echo; --overwrite shows which keys change',
   },
   args: {
-    name: { type: 'positional', required: false, description: 'Name of the secret' },
+    name: { type: 'positional', required: false, names: 'object', description: 'Name of the secret' },
     'from-literal': {
       type: 'string',
       multiple: true,

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import type { V1Secret } from '@kubernetes/client-node'
-import { parse as parseYaml } from 'yaml'
 import { kubeArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { printView } from '../../../shared/output/index.ts'
+import { parseYamlQuietly } from '../../../shared/yaml.ts'
 import { getSecret } from '../collect.ts'
 import { isRecord } from '../decode.ts'
 import { diffValues, secretValues } from '../model.ts'
@@ -17,9 +17,10 @@ const FORMATS = ['json', 'yaml', 'name'] as const
 export function secretFromManifest(text: string, path: string): V1Secret {
   let parsed: unknown
   try {
-    parsed = parseYaml(text)
+    parsed = parseYamlQuietly(text)
   } catch (error) {
-    throw new SuiteError('invalid', `${path} is not YAML or JSON: ${(error as Error).message.split('\n')[0]}`, {
+    // Line and column only: the yaml library's own message quotes the source line, which may hold a secret value.
+    throw new SuiteError('invalid', `${path} is not YAML or JSON: ${(error as Error).message}`, {
       hint: 'give a Secret manifest',
     })
   }
@@ -44,12 +45,14 @@ export default defineSuiteCommand({
     name: {
       type: 'positional',
       required: false,
+      names: 'object',
       description: 'The live secret',
       complete: { plural: 'secrets', namespaced: true },
     },
     other: {
       type: 'positional',
       required: false,
+      names: 'nonempty',
       description: 'A Secret manifest file, or the name of another secret',
     },
     reveal: { type: 'boolean', description: 'Show the values that differ instead of their hashes' },

@@ -1,9 +1,9 @@
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { kubeArgs, namespaceArgs, selectorArgs } from '../../../shared/cli/args.ts'
 import type { Io } from '../../../shared/cli/io.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { writeFileAtomic } from '../../../shared/files.ts'
+import { writeFilesAtomic } from '../../../shared/files.ts'
 import { noResourcesMessage, printView, renderDocument, renderJson, renderYaml } from '../../../shared/output/index.ts'
 import { getSecret, listSecrets } from '../collect.ts'
 import { isPrintableText } from '../decode.ts'
@@ -19,7 +19,21 @@ function documentOf(views: readonly SecretView[], single: boolean): unknown {
   return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: views.map(decodedSecretDocument) }
 }
 
-/** `-o file`: each value into DIR/<key>, mode 0600, whole or not at all. */
+/**
+ * A key as a file name inside --dir: never empty, never '.' or '..', no '/' or NUL, so a key can only name a file
+ * in that folder (not the folder itself, nor anything outside it).
+ */
+function keyFileProblem(key: string): string | undefined {
+  if (key === '') return 'an empty key cannot be a file name'
+  if (key === '.' || key === '..' || key.includes('/') || key.includes('\0'))
+    return `key ${JSON.stringify(key)} cannot be a file name`
+  return undefined
+}
+
+/**
+ * `-o file`: each value into DIR/<key>, mode 0600, all keys or none: every name is checked and every file written
+ * before any takes its name (writeFilesAtomic), so a failure leaves no decoded file of this run behind.
+ */
 function writeKeyFiles(
   views: readonly SecretView[],
   keys: string[] | undefined,
@@ -27,18 +41,25 @@ function writeKeyFiles(
   overwrite: boolean,
   io: Io,
 ): void {
+  const files: { path: string; bytes: Uint8Array; size: number }[] = []
+  const folder = resolve(dir)
   for (const view of views) {
     for (const key of view.keys) {
       if (keys !== undefined && !keys.includes(key.key)) continue
-      if (key.key.includes('/') || key.key === '.' || key.key === '..')
-        throw new SuiteError('invalid', `key "${key.key}" cannot be a file name`, {
+      const problem = keyFileProblem(key.key)
+      if (problem !== undefined)
+        throw new SuiteError('invalid', `secret "${view.name}": ${problem}; no file was written`, {
           hint: 'read it with KEY to stdout instead',
         })
       const path = join(dir, views.length > 1 ? `${view.name}.${key.key}` : key.key)
-      writeFileAtomic(path, key.bytes, { mode: 0o600, overwrite })
-      io.err.write(`wrote ${path} (${key.size} bytes, mode 0600)\n`)
+      // Defence in depth: the name checks above already keep every path directly inside the folder.
+      if (dirname(resolve(path)) !== folder)
+        throw new SuiteError('internal', `refusing to write ${path}: it is not inside ${dir}`)
+      files.push({ path, bytes: key.bytes, size: key.size })
     }
   }
+  writeFilesAtomic(files, { mode: 0o600, overwrite })
+  for (const file of files) io.err.write(`wrote ${file.path} (${file.size} bytes, mode 0600)\n`)
 }
 
 export default defineSuiteCommand({
@@ -51,6 +72,7 @@ export default defineSuiteCommand({
     name: {
       type: 'positional',
       required: false,
+      names: 'object',
       description: 'Secret name (picked interactively on a terminal when left out)',
       complete: { plural: 'secrets', namespaced: true },
     },
@@ -179,7 +201,9 @@ export default defineSuiteCommand({
         'invalid',
         `secret "${view.name}" ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
         {
-          hint: 'the value does not read as its type says; fix it with kubectl secretview create --overwrite',
+          hint: problems[0]?.includes('over the cap')
+            ? 'the value is larger than secretview reads; its keys and sizes are shown above'
+            : 'the value does not read as its type says; fix it with kubectl secretview create --overwrite',
         },
       )
   },

@@ -14,7 +14,13 @@ const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
 export default defineSuiteCommand({
   meta: { name: 'nodes', description: 'Allocatable, requests, limits and live usage per node, with a cluster total' },
   args: {
-    name: { type: 'positional', required: false, description: 'Only this node', complete: { plural: 'nodes' } },
+    name: {
+      type: 'positional',
+      required: false,
+      names: 'object',
+      description: 'Only this node',
+      complete: { plural: 'nodes' },
+    },
     ...usageArgs,
     selector: { type: 'string', alias: 'l', description: 'Node label selector' },
     'node-selector': {

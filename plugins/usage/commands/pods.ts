@@ -17,6 +17,7 @@ export default defineSuiteCommand({
     name: {
       type: 'positional',
       required: false,
+      names: 'object',
       description: 'Only this pod',
       complete: { plural: 'pods', namespaced: true },
     },

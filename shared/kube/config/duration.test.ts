@@ -66,6 +66,7 @@ describe('parseRequestTimeout follows clientcmd ParseTimeout', () => {
     { text: '500ms', ms: 500 },
     { text: '2h', ms: 7_200_000 },
     { text: '1ns', ms: 1 },
+    { text: '596h31m23.647s', ms: 2 ** 31 - 1 },
   ])('$text gives $ms ms', ({ text, ms }) => {
     expect(parseRequestTimeout(text)).toBe(ms)
   })
@@ -73,17 +74,20 @@ describe('parseRequestTimeout follows clientcmd ParseTimeout', () => {
   it.each([
     {
       text: 'abc',
-      reason: 'a timeout must be a single integer in seconds, or an integer followed by a unit (e.g. 1s | 2m | 3h)',
+      reason: 'a duration must be a number of seconds, or a number followed by a unit (e.g. 1s | 2m | 3h)',
     },
     {
       text: '1d',
-      reason: 'a timeout must be a single integer in seconds, or an integer followed by a unit (e.g. 1s | 2m | 3h)',
+      reason: 'a duration must be a number of seconds, or a number followed by a unit (e.g. 1s | 2m | 3h)',
     },
     {
       text: '-5',
-      reason: 'a timeout must be a single integer in seconds, or an integer followed by a unit (e.g. 1s | 2m | 3h)',
+      reason: 'a duration must be a number of seconds, or a number followed by a unit (e.g. 1s | 2m | 3h)',
     },
-    { text: '-5s', reason: 'a timeout cannot be negative' },
+    { text: '-5s', reason: 'a duration cannot be negative' },
+    // Node's timers fire after 1 ms when asked to wait longer than 2^31-1 ms: every request timed out at once.
+    { text: '597h', reason: 'a duration cannot be longer than 596h31m23.647s (2^31-1 ms)' },
+    { text: '2147484', reason: 'a duration cannot be longer than 596h31m23.647s (2^31-1 ms)' },
   ])('$text is a usage error', ({ text, reason }) => {
     let caught: unknown
     try {

@@ -74,24 +74,61 @@ export function parseGoDuration(text: string): number {
 }
 
 /**
- * kubectl's --request-timeout (clientcmd ParseTimeout): a non-negative integer means seconds, anything else must be
+ * The longest duration any flag of the suite accepts: 2^31−1 ms (24 days 20 h 31 m). Node's timers cannot wait
+ * longer; a longer delay fires after 1 ms, so `--request-timeout=597h` timed every request out at once and
+ * `--interval 2147483648ms` polled hundreds of times a second. One limit for every duration flag.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1
+
+export interface DurationFlagOptions {
+  /** What a bare number means: seconds (kubectl's --request-timeout, --timeout) or milliseconds. Default seconds. */
+  bare?: 's' | 'ms'
+  /** The shortest value accepted, in ms (0 stays allowed when `zero` says so). */
+  minMs?: number
+  /** 0 is accepted (and means "none" to the caller). */
+  zero?: boolean
+  /** The hint printed under the error: `pass whole seconds or a duration, e.g. --timeout=30s`. */
+  hint: string
+}
+
+/**
+ * The one parser of duration flags: a bare non-negative number in the flag's unit, or a Go duration (1h30m, 500ms).
+ * Negative, malformed, too short and longer-than-{@link MAX_DURATION_MS} values are usage errors (exit 2) worded
+ * `invalid <what> "<text>": <reason>`. Returns whole milliseconds (a sub-millisecond value rounds up, never down
+ * to 0, which callers may read as "none").
+ */
+export function parseDurationFlag(what: string, text: string, options: DurationFlagOptions): number {
+  const fail = (reason: string): SuiteError =>
+    new SuiteError('usage', `invalid ${what} "${text}": ${reason}`, { hint: options.hint })
+  let millis: number
+  if (/^\+?\d+(\.\d+)?$/.test(text)) millis = Number(text.replace('+', '')) * (options.bare === 'ms' ? 1 : 1000)
+  else {
+    try {
+      millis = parseGoDuration(text)
+    } catch {
+      const unit = options.bare === 'ms' ? 'milliseconds' : 'seconds'
+      throw fail(`a duration must be a number of ${unit}, or a number followed by a unit (e.g. 1s | 2m | 3h)`)
+    }
+  }
+  if (millis < 0) throw fail('a duration cannot be negative')
+  millis = Math.ceil(millis)
+  if (millis === 0 && options.zero === true) return 0
+  if (millis > MAX_DURATION_MS) throw fail('a duration cannot be longer than 596h31m23.647s (2^31-1 ms)')
+  const min = options.minMs ?? 1
+  if (millis < min) throw fail(`a duration cannot be shorter than ${min}ms`)
+  return millis
+}
+
+/**
+ * kubectl's --request-timeout (clientcmd ParseTimeout): a non-negative number means seconds, anything else must be
  * a Go duration; "0" means no timeout of our own. We also refuse negative durations, which kubectl passes on to
- * the HTTP client where they mean nothing useful. Returns milliseconds; undefined or empty gives 0.
+ * the HTTP client where they mean nothing useful, and durations past {@link MAX_DURATION_MS}. Returns
+ * milliseconds; undefined or empty gives 0.
  */
 export function parseRequestTimeout(text: string | undefined): number {
   if (text === undefined || text === '') return 0
-  if (/^\+?\d+$/.test(text)) return Number(text.replace('+', '')) * 1000
-  const fail = (reason: string): SuiteError =>
-    new SuiteError('usage', `invalid request timeout "${text}": ${reason}`, {
-      hint: 'pass whole seconds or a duration, e.g. --request-timeout=30s, 1m30s or 0 for none',
-    })
-  let millis: number
-  try {
-    millis = parseGoDuration(text)
-  } catch {
-    throw fail('a timeout must be a single integer in seconds, or an integer followed by a unit (e.g. 1s | 2m | 3h)')
-  }
-  if (millis < 0) throw fail('a timeout cannot be negative')
-  // A sub-millisecond timeout must not round to 0, which would mean "no timeout" instead of "almost none".
-  return Math.ceil(millis)
+  return parseDurationFlag('request timeout', text, {
+    zero: true,
+    hint: 'pass whole seconds or a duration, e.g. --request-timeout=30s, 1m30s or 0 for none',
+  })
 }

@@ -95,6 +95,13 @@ export function inClusterConnection(
       { hint: IN_CLUSTER_HINT },
     )
   }
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+    throw new SuiteError(
+      'config',
+      `unable to load in-cluster configuration: KUBERNETES_SERVICE_PORT ${JSON.stringify(port)} is not a port number`,
+      { hint: IN_CLUSTER_HINT },
+    )
+  }
   const user: ResolvedConnection['user'] = { name: 'in-cluster', impersonateGroups: flags.asGroup ?? [] }
   const envToken = nonEmpty(env.KUBERNETES_SERVICE_TOKEN)
   const tokenFile = tokenPath(where)

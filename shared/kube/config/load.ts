@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path'
-import { parse, type Tags } from 'yaml'
+import type { Tags } from 'yaml'
 import { SuiteError } from '../../errors.ts'
+import { parseYamlQuietly, type YamlSyntaxError } from '../../yaml.ts'
 
 /**
  * Reading and merging kubeconfig files with clientcmd's loader rules (loader.go): which files, how they merge,
@@ -152,13 +153,12 @@ const yamlTags = (tags: Tags): Tags =>
 
 function parseYaml(text: string, file: string): Json {
   try {
-    return (parse(text, { version: '1.1', customTags: yamlTags, uniqueKeys: false }) ?? null) as Json
+    return (parseYamlQuietly(text, { version: '1.1', customTags: yamlTags, uniqueKeys: false }) ?? null) as Json
   } catch (error) {
-    const err = error as Error & { linePos?: { line: number }[] }
-    const reason = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')
-    const line = err.linePos?.[0]?.line
-    const where = line === undefined ? '' : `line ${line}: `
-    throw new SuiteError('config', `error loading config file "${file}": yaml: ${where}${reason.toLowerCase()}`, {
+    // Line and column only: the yaml library's own message quotes the source line, which may hold a token.
+    const err = error as YamlSyntaxError
+    const where = err.line === undefined ? '' : `line ${err.line}, column ${err.column}: `
+    throw new SuiteError('config', `error loading config file "${file}": yaml: ${where}${err.reason ?? 'unreadable'}`, {
       hint: LOAD_HINT,
     })
   }

@@ -65,7 +65,7 @@ describe('unusable configurations fail with one line naming the problem', () => 
       name: 'malformed YAML names the file and the line',
       world: { files: kubeconfigAt('current-context: x\nclusters:\n  - name: c\n   bad: 1\n') },
       kind: 'config',
-      message: `error loading config file "${HOME}/.kube/config": yaml: line 4: sequence item without - indicator`,
+      message: `error loading config file "${HOME}/.kube/config": yaml: line 4, column 1: sequence item without - indicator`,
     },
     {
       name: 'a field of the wrong type names the field',
@@ -361,7 +361,7 @@ describe('unusable configurations fail with one line naming the problem', () => 
       flags: { requestTimeout: 'soon' },
       kind: 'usage',
       message:
-        'invalid request timeout "soon": a timeout must be a single integer in seconds, or an integer followed by a unit (e.g. 1s | 2m | 3h)',
+        'invalid request timeout "soon": a duration must be a number of seconds, or a number followed by a unit (e.g. 1s | 2m | 3h)',
     },
     {
       name: 'a kubeconfig with contexts but no current-context',

@@ -1,3 +1,5 @@
+/** The API server's naming rules (object names, label values) and names derived from free text; pure, no I/O. */
+
 /** The apiserver's rule for most object names (DNS-1123 subdomain): lower-case alphanumerics, '-' and '.'. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 
