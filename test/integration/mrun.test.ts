@@ -519,6 +519,27 @@ describe('dry run', () => {
   })
 })
 
+describe('--ttl is a duration', () => {
+  it.each([
+    ['48h', 172_800],
+    ['90m', 5400],
+    ['30', 30],
+    ['0', 0],
+    ['2000h', 7_200_000],
+  ])('--ttl %s keeps a finished run %i seconds', async (ttl, seconds) => {
+    const result = await h.mrun(['run', '--dry-run', '-o', 'json', '--image', 'busybox', '--ttl', ttl, '--', 'true'])
+    expect(result.code, result.stderr).toBe(0)
+    const job = (JSON.parse(result.stdout) as { items: Obj[] }).items.find((o) => o.kind === 'Job')
+    expect(job?.spec?.ttlSecondsAfterFinished).toBe(seconds)
+  })
+
+  it.each(['-1h', '3 days', 'forever'])('--ttl %s is refused with exit 2', async (ttl) => {
+    const result = await h.mrun(['run', '--dry-run', '--image', 'busybox', '--ttl', ttl, '--', 'true'])
+    expect(result.code).toBe(2)
+    expect(result.stderr.split('\n')[0]).toMatch(new RegExp(`^error: invalid --ttl "${ttl}": `))
+  })
+})
+
 describe('experiment file', () => {
   it('takes name, project, tags and parameters; lists become the sweep, --grid overrides a key', async () => {
     const file = join(h.project, 'experiment.yaml')

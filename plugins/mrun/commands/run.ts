@@ -5,6 +5,7 @@ import { parse } from 'yaml'
 import { outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError, usageError } from '../../../shared/errors.ts'
+import { parseDurationFlag } from '../../../shared/kube/config/duration.ts'
 import type { Kube } from '../../../shared/kube/connect.ts'
 import { parseOutputFormat, renderDocument, renderYaml } from '../../../shared/output/index.ts'
 import { buildInCluster, buildLocally, findExecutable } from '../builders.ts'
@@ -99,7 +100,10 @@ export default defineSuiteCommand({
     zip: { type: 'string', multiple: true, description: 'Vary these --grid keys together instead of crossing them' },
     parallelism: { type: 'string', description: 'Pods of a sweep running at once (default all)' },
     retries: { type: 'string', description: 'Retries per run, or per sweep in total (backoffLimit, default 0)' },
-    ttl: { type: 'string', description: `Seconds a finished run is kept (default ${DEFAULT_TTL_SECONDS})` },
+    ttl: {
+      type: 'string',
+      description: `How long a finished run is kept: a duration (30m, 48h) or whole seconds (default ${DEFAULT_TTL_SECONDS / 3600}h)`,
+    },
     wait: { type: 'boolean', description: 'Wait until the run finishes; exit 1 if it failed' },
     follow: { type: 'boolean', alias: 'f', description: 'Stream the logs until the run finishes; exit 1 if it failed' },
     'dry-run': { type: 'boolean', description: 'Print what would be created (with -o yaml|json) and change nothing' },
@@ -133,7 +137,17 @@ export default defineSuiteCommand({
     }
     const retries = wholeNumber('retries', args.retries, 0) ?? 0
     const parallelism = wholeNumber('parallelism', args.parallelism, 1)
-    const ttlSeconds = wholeNumber('ttl', args.ttl, 0) ?? DEFAULT_TTL_SECONDS
+    const ttlSeconds =
+      args.ttl === undefined
+        ? DEFAULT_TTL_SECONDS
+        : Math.ceil(
+            parseDurationFlag('--ttl', args.ttl, {
+              zero: true,
+              // The server keeps it (ttlSecondsAfterFinished is an int32 of seconds), no timer of ours waits it.
+              maxMs: (2 ** 31 - 1) * 1000,
+              hint: 'how long a finished run is kept, e.g. --ttl=48h (0 deletes it as soon as it finishes)',
+            }) / 1000,
+          )
     const { command, args: scriptArgs } = containerCommand(words)
     const script = command[0] === 'python' ? command[1] : undefined
     const experiment =

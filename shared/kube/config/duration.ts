@@ -89,6 +89,11 @@ export interface DurationFlagOptions {
   zero?: boolean
   /** The hint printed under the error: `pass whole seconds or a duration, e.g. --timeout=30s`. */
   hint: string
+  /**
+   * A longer limit for a duration that never reaches a timer of ours (a Job's ttlSecondsAfterFinished is kept by
+   * the server): MAX_DURATION_MS otherwise.
+   */
+  maxMs?: number
 }
 
 /**
@@ -113,7 +118,13 @@ export function parseDurationFlag(what: string, text: string, options: DurationF
   if (millis < 0) throw fail('a duration cannot be negative')
   millis = Math.ceil(millis)
   if (millis === 0 && options.zero === true) return 0
-  if (millis > MAX_DURATION_MS) throw fail('a duration cannot be longer than 596h31m23.647s (2^31-1 ms)')
+  const max = options.maxMs ?? MAX_DURATION_MS
+  if (millis > max)
+    throw fail(
+      max === MAX_DURATION_MS
+        ? 'a duration cannot be longer than 596h31m23.647s (2^31-1 ms)'
+        : `a duration cannot be longer than ${Math.floor(max / 3_600_000)}h`,
+    )
   const min = options.minMs ?? 1
   if (millis < min) throw fail(`a duration cannot be shorter than ${min}ms`)
   return millis
