@@ -14,6 +14,12 @@ const PREFERENCE = [
   'channel.k8s.io',
 ]
 
+/**
+ * Thrown by a `run` callback when the command could not be started at all (the program is missing): the kubelet
+ * answers that with an InternalError status rather than an exit code, and kubectl prints its message.
+ */
+export class ExecStartError extends Error {}
+
 export function negotiateExecProtocol(offered: string[]): string | undefined {
   return PREFERENCE.find((p) => offered.includes(p))
 }
@@ -61,26 +67,37 @@ export async function serveExec(ws: WebSocket, protocol: string, run: (io: ExecI
     controller.abort()
   })
   let code: number
+  let startError: ExecStartError | undefined
   try {
     code = await run({ stdin, stdout, stderr, signal: controller.signal })
   } catch (error) {
     code = 126
-    stderr.write(`${(error as Error).message}\n`)
+    if (error instanceof ExecStartError) startError = error
+    else stderr.write(`${(error as Error).message}\n`)
   }
   await new Promise<void>((resolve) => stdout.end(resolve))
   await new Promise<void>((resolve) => stderr.end(resolve))
   if (ws.readyState !== ws.OPEN) return
   if (protocol === 'v4.channel.k8s.io' || protocol === 'v5.channel.k8s.io') {
     const status =
-      code === 0
-        ? { metadata: {}, status: 'Success' }
-        : {
+      startError !== undefined
+        ? {
             metadata: {},
             status: 'Failure',
-            message: `command terminated with non-zero exit code: error executing command, exit code ${code}`,
-            reason: 'NonZeroExitCode',
-            details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+            message: `Internal error occurred: ${startError.message}`,
+            reason: 'InternalError',
+            details: { causes: [{ message: startError.message }] },
+            code: 500,
           }
+        : code === 0
+          ? { metadata: {}, status: 'Success' }
+          : {
+              metadata: {},
+              status: 'Failure',
+              message: `command terminated with non-zero exit code: error executing command, exit code ${code}`,
+              reason: 'NonZeroExitCode',
+              details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+            }
     ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]), { binary: true })
   } else if (code !== 0) {
     ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(`command terminated with non-zero exit code: ${code}`)]), {
