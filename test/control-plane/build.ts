@@ -91,9 +91,12 @@ function lastLine(text: string): string {
   return lines.at(-1)?.trim() ?? '(no output)'
 }
 
-/** The Go on PATH, else the usual /usr/local/go install; its version must be ≥ 1.24 (k8s 1.33's go.mod). */
+/**
+ * The Go named by $GO, else the one on PATH, else the usual /usr/local/go install; its version must be ≥ 1.24
+ * (k8s 1.33's go.mod).
+ */
 export async function findGo(): Promise<{ go: string; version: string }> {
-  const candidates = ['go', '/usr/local/go/bin/go']
+  const candidates = process.env.GO ? [process.env.GO] : ['go', '/usr/local/go/bin/go']
   for (const go of candidates) {
     const result = await exec(go, ['env', 'GOVERSION'], {})
     if (result.code !== 0) continue
@@ -107,6 +110,11 @@ export async function findGo(): Promise<{ go: string; version: string }> {
       )
     }
     return { go, version }
+  }
+  if (process.env.GO) {
+    throw new BuildError(
+      `control plane build: GO=${process.env.GO} does not run as Go; install Go >= ${MINIMUM_GO.join('.')} from https://go.dev/dl/`,
+    )
   }
   throw new BuildError(
     `control plane build: Go not found on PATH; install Go >= ${MINIMUM_GO.join('.')} from https://go.dev/dl/ (or apt-get install golang-go on a recent Debian)`,
@@ -162,7 +170,11 @@ export async function ensureControlPlaneBinaries(options: { log?: (line: string)
       const args = ['build', '-trimpath', `-tags=${BUILD_TAGS}`, `-ldflags=${c.ldflags}`, '-o', tmp, c.pkg]
       const result = await exec(go, args, { cwd: join(goDir, c.module), env })
       if (result.code !== 0) {
-        throw new BuildError(`control plane build: ${c.name} failed: ${lastLine(result.stderr)}`)
+        // Go's last line for a download failure does not say which module; its progress lines before it do.
+        const downloading = [...result.stderr.matchAll(/^go: downloading (.+)$/gm)].at(-1)?.[1]
+        const context =
+          downloading !== undefined && !result.stderr.includes('.go:') ? ` (downloading ${downloading})` : ''
+        throw new BuildError(`control plane build: ${c.name} failed: ${lastLine(result.stderr)}${context}`)
       }
       // Rename into place so an interrupted build never leaves a truncated binary under the final name.
       await exec('mv', ['-f', tmp, path(c.name)], {})
