@@ -35,6 +35,8 @@ import {
  */
 export interface ControlPlaneOptions {
   nodes?: ControlPlaneNode[]
+  /** Fixed ports instead of free ones chosen at start (for tests of a port already taken). */
+  ports?: Partial<Record<'etcd' | 'kube-apiserver', number>>
   /** metrics-server's scrape interval; 10 s is its minimum. */
   metricResolutionSeconds?: number
   log?: (line: string) => void
@@ -91,7 +93,17 @@ function logTail(path: string): string {
   const lines = text.split('\n').filter((l) => l.trim() !== '')
   // Go components log the cause last, but sometimes follow it with shutdown noise: prefer the last error line.
   const errorLine = [...lines].reverse().find((l) => /\b(error|failed|fatal|panic|E\d{4} )/i.test(l))
-  return (errorLine ?? lines.at(-1) ?? '(empty log)').slice(0, 500)
+  const line = errorLine ?? lines.at(-1) ?? '(empty log)'
+  // etcd logs JSON with a stack trace; its message and error are what a reader needs.
+  if (line.startsWith('{')) {
+    try {
+      const entry = JSON.parse(line) as { msg?: string; error?: string }
+      return [entry.msg, entry.error].filter((part) => part !== undefined).join(': ')
+    } catch {
+      // Not JSON after all.
+    }
+  }
+  return line.slice(0, 500)
 }
 
 function delay(ms: number): Promise<void> {
@@ -258,9 +270,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const frontProxyCert = issueClientCert(pki, 'front-proxy-client')
     const serving = { cert: readFileSync(pki.serverCertPath), key: readFileSync(pki.serverKeyPath) }
 
-    const [etcdClientPort, etcdPeerPort, apiPort, kcmPort, schedulerPort, metricsPort] = (await Promise.all(
+    const [freeEtcdPort, etcdPeerPort, freeApiPort, kcmPort, schedulerPort, metricsPort] = (await Promise.all(
       Array.from({ length: 6 }, () => freePort()),
     )) as [number, number, number, number, number, number]
+    const etcdClientPort = options.ports?.etcd ?? freeEtcdPort
+    const apiPort = options.ports?.['kube-apiserver'] ?? freeApiPort
     const url = `https://127.0.0.1:${apiPort}`
     const kubeconfigsDir = join(dataDir, 'kubeconfigs')
     mkdirSync(kubeconfigsDir)
