@@ -136,6 +136,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     'ephemeral-storage': '100Gi',
     'hugepages-2Mi': '0',
   }
+  // The conditions never change while the agent runs, so they keep the agent's start as their transition time.
+  const registered = seconds()
   const postNodeStatus = async (): Promise<void> => {
     const now = seconds()
     const condition = (type: string, status: string, reason: string, message: string) => ({
@@ -144,6 +146,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       reason,
       message,
       lastHeartbeatTime: now,
+      lastTransitionTime: registered,
     })
     await client.strategicPatch(`/api/v1/nodes/${name}/status`, {
       status: {
