@@ -225,6 +225,21 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       }
     }
     const running = state?.state === 'running'
+    // An exited container waiting for its restart is shown as the kubelet shows it: waiting in CrashLoopBackOff,
+    // with the run that ended as lastState.
+    const backingOff =
+      !entry.terminating && state?.state === 'terminated' && last?.state === 'terminated' && last.id === state.id
+    const shown = backingOff
+      ? {
+          state: {
+            waiting: {
+              reason: 'CrashLoopBackOff',
+              message: `back-off restarting failed container ${spec.name} in pod ${entry.pod.metadata.name}_${entry.pod.metadata.namespace}(${entry.uid})`,
+            },
+          },
+          lastState: render(state),
+        }
+      : { state: render(state), lastState: last === undefined ? {} : render(last) }
     return {
       name: spec.name,
       image: spec.image,
@@ -233,8 +248,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       ready: running,
       started: running,
       restartCount: state?.restartCount ?? 0,
-      state: render(state),
-      lastState: last === undefined ? {} : render(last),
+      ...shown,
     }
   }
 
@@ -301,7 +315,9 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     if (entry.terminating || policy === 'Never') return
     for (const [container, state] of runner.states(entry.uid)) {
       if (state.state !== 'terminated' || (policy === 'OnFailure' && state.exitCode === 0)) continue
-      if (entry.lastTerminated.get(container) === state) continue
+      // Each run has its own id: schedule one restart per run, however many status syncs happen meanwhile.
+      const last = entry.lastTerminated.get(container)
+      if (last?.state === 'terminated' && last.id === state.id) continue
       entry.lastTerminated.set(container, state)
       // Back off like the kubelet does (10 s doubling), shortened so tests do not wait long.
       const delay = Math.min(1000 * 2 ** state.restartCount, 20_000)
