@@ -1,7 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
+import { availableParallelism, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { WebSocketServer } from 'ws'
+import { parseQuantity } from '../../../shared/quantity.ts'
 import { negotiateExecProtocol, serveExec } from '../../sim/exec/protocol.ts'
 import { ApiError, type Client, type KubeObject } from '../client.ts'
 import type { ContainerState, PodRunner, ResolvedMount } from './pod-runner.ts'
@@ -596,6 +598,12 @@ function serveKubeletApi(options: NodeAgentOptions, pods: Map<string, PodEntry>)
   const { runner } = options
   const findPod = (namespace: string, name: string): PodEntry | undefined =>
     [...pods.values()].find((e) => e.pod.metadata.namespace === namespace && e.pod.metadata.name === name)
+  // Every node is played on the same host. Each reports the host's real usage scaled by its share of the host
+  // (its capacity over the host's), so node usage moves with real activity yet stays within the node's capacity.
+  const cpuShare = Math.min(1, Number(parseQuantity(options.node.cpu).nanos) / 1e9 / availableParallelism())
+  const memoryShare = Math.min(1, Number(parseQuantity(options.node.memory).nanos / 1_000_000_000n) / totalmem())
+  const nodeCpuSeconds = (): number => hostCpuSeconds() * cpuShare
+  const nodeMemoryBytes = (): number => Math.round(hostMemoryWorkingSet() * memoryShare)
   const previousCpu = new Map<string, { seconds: number; at: number }>()
   const nanoCores = (key: string, cpuSeconds: number): number => {
     const now = Date.now()
@@ -674,10 +682,10 @@ function serveKubeletApi(options: NodeAgentOptions, pods: Map<string, PodEntry>)
         const lines = [
           '# HELP node_cpu_usage_seconds_total Cumulative cpu time consumed by the node in core-seconds',
           '# TYPE node_cpu_usage_seconds_total counter',
-          `node_cpu_usage_seconds_total ${hostCpuSeconds()} ${now}`,
+          `node_cpu_usage_seconds_total ${nodeCpuSeconds()} ${now}`,
           '# HELP node_memory_working_set_bytes Current working set of the node in bytes',
           '# TYPE node_memory_working_set_bytes gauge',
-          `node_memory_working_set_bytes ${hostMemoryWorkingSet()} ${now}`,
+          `node_memory_working_set_bytes ${nodeMemoryBytes()} ${now}`,
         ]
         const samples = containerSamples()
         const label = (s: (typeof samples)[number]) =>
@@ -703,7 +711,7 @@ function serveKubeletApi(options: NodeAgentOptions, pods: Map<string, PodEntry>)
         res.end(lines.join('\n'))
       } else if (parts[0] === 'stats' && parts[1] === 'summary') {
         const time = new Date().toISOString()
-        const nodeCpu = hostCpuSeconds()
+        const nodeCpu = nodeCpuSeconds()
         const byPod = new Map<string, ReturnType<typeof containerSamples>>()
         for (const s of containerSamples()) byPod.set(s.entry.uid, [...(byPod.get(s.entry.uid) ?? []), s])
         const summary = {
@@ -715,7 +723,7 @@ function serveKubeletApi(options: NodeAgentOptions, pods: Map<string, PodEntry>)
               usageCoreNanoSeconds: Math.round(nodeCpu * 1e9),
               usageNanoCores: nanoCores('node', nodeCpu),
             },
-            memory: { time, workingSetBytes: hostMemoryWorkingSet() },
+            memory: { time, workingSetBytes: nodeMemoryBytes() },
           },
           pods: [...pods.values()].map((entry) => {
             const containers = (byPod.get(entry.uid) ?? []).map((s) => ({
