@@ -297,6 +297,32 @@ describe('real control plane', () => {
     expect((await ok(['logs', 'job/once'])).stdout).toBe('done\n')
   }, 90_000)
 
+  it("restarts a failing container, shows CrashLoopBackOff and keeps the previous run's log", async () => {
+    await ok(['run', 'crash', '--image=busybox', '--', 'sh', '-c', 'echo "run at $(date +%s%N)"; exit 2'])
+    const status = await eventually(
+      'CrashLoopBackOff',
+      async () => {
+        const r = await ok(['get', 'pod', 'crash', '-o', 'json'])
+        const container = JSON.parse(r.stdout).status.containerStatuses?.[0]
+        return container?.restartCount >= 1 && container.state.waiting?.reason === 'CrashLoopBackOff'
+          ? container
+          : undefined
+      },
+      30_000,
+    )
+    expect(status.lastState.terminated.exitCode).toBe(2)
+    expect((await ok(['logs', 'crash', '--previous'])).stdout).toMatch(/^run at \d+\n$/)
+    // Between runs (the table can catch a run in its few milliseconds, hence eventually).
+    await eventually(
+      'CrashLoopBackOff in the table',
+      async () => {
+        const r = await ok(['get', 'pod', 'crash'])
+        return /crash\s+0\/1\s+CrashLoopBackOff/.test(r.stdout) ? true : undefined
+      },
+      20_000,
+    )
+  }, 60_000)
+
   it('finishes graceful deletion: the pod object goes away once its process has stopped', async () => {
     const started = Date.now()
     await ok(['delete', 'pod', 'two', '--wait=true', '--timeout=30s'], { timeoutMs: 40_000 })
