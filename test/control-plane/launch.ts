@@ -430,7 +430,6 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           port: await freePort(),
           serving,
           clientCa: pki.caCert,
-          clusterCa: pki.caCert,
           runner,
           dataDir: join(dataDir, 'nodes', node.name),
           index: index + 1,

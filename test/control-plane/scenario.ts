@@ -1,5 +1,4 @@
 import type { NodeSpec } from '../sim/scenario/builders.ts'
-import type { Scenario } from '../sim/scenario/types.ts'
 import type { KubeObject } from './client.ts'
 
 /**
@@ -19,24 +18,6 @@ export const DEFAULT_NODES: ControlPlaneNode[] = [
     labels: { 'topology.kubernetes.io/zone': 'zone-b', 'node-role.kubernetes.io/worker': '' },
   },
 ]
-
-/** The nodes of a simulator scenario, for running the same cluster shape on the real control plane. */
-export function nodesFromScenario(scenario: Scenario): ControlPlaneNode[] {
-  return scenario.objects
-    .filter((o) => o.kind === 'Node')
-    .map((o) => {
-      const status = o.status as { capacity: Record<string, string> }
-      const spec = o.spec as { taints?: ControlPlaneNode['taints'] }
-      return {
-        name: o.metadata.name,
-        cpu: status.capacity.cpu ?? '1',
-        memory: status.capacity.memory ?? '1Gi',
-        pods: Number(status.capacity.pods ?? 110),
-        ...(o.metadata.labels === undefined ? {} : { labels: o.metadata.labels }),
-        ...(spec.taints === undefined ? {} : { taints: spec.taints }),
-      }
-    })
-}
 
 export interface ControlPlaneUser {
   name: string

@@ -36,7 +36,6 @@ export interface NodeAgentOptions {
   port: number
   serving: { cert: Buffer; key: Buffer }
   clientCa: Buffer
-  clusterCa: Buffer
   runner: PodRunner
   dataDir: string
   /** Distinct per node: pods get 10.244.<index>.<n> (not routable: each pod has its own empty network namespace). */
