@@ -297,6 +297,21 @@ describe('real control plane', () => {
     expect((await ok(['logs', 'job/once'])).stdout).toBe('done\n')
   }, 90_000)
 
+  it("follows a running container's log until it exits", async () => {
+    const script = 'for i in 1 2 3 4 5; do echo tick $i; sleep 1; done'
+    await ok(['run', 'ticker', '--image=busybox', '--restart=Never', '--', 'sh', '-c', script])
+    // Once the container has started, logs -f streams what is printed and ends when the process exits.
+    const followed = await eventually(
+      'kubectl logs -f',
+      async () => {
+        const r = await k(['logs', '-f', 'ticker'], { timeoutMs: 30_000 })
+        return r.code === 0 ? r.stdout : undefined
+      },
+      30_000,
+    )
+    expect(followed).toBe('tick 1\ntick 2\ntick 3\ntick 4\ntick 5\n')
+  }, 90_000)
+
   it("restarts a failing container, shows CrashLoopBackOff and keeps the previous run's log", async () => {
     await ok(['run', 'crash', '--image=busybox', '--', 'sh', '-c', 'echo "run at $(date +%s%N)"; exit 2'])
     const status = await eventually(

@@ -647,6 +647,15 @@ function serveKubeletApi(options: NodeAgentOptions, pods: Map<string, PodEntry>)
         const entry = findPod(namespace, podName)
         if (entry === undefined) return fail(404, `pod "${podName}" not found`)
         const q = url.searchParams
+        // Checked before answering 200, as the kubelet does: a container that has not run yet has no log.
+        const state = runner.states(entry.uid).get(container)
+        if (state === undefined || (state.state === 'waiting' && state.restartCount === 0)) {
+          const reason = state?.state === 'waiting' ? state.reason : 'ContainerCreating'
+          return fail(400, `container "${container}" in pod "${podName}" is waiting to start: ${reason}`)
+        }
+        if (q.get('previous') === 'true' && state.restartCount === 0) {
+          return fail(400, `previous terminated container "${container}" in pod "${podName}" not found`)
+        }
         const number = (key: string): number | undefined => (q.has(key) ? Number(q.get(key)) : undefined)
         const sinceSeconds = number('sinceSeconds')
         const sinceTime = q.get('sinceTime')
