@@ -101,6 +101,23 @@ describe('real control plane', () => {
     const events = await ok(['get', 'events', '--field-selector', 'involvedObject.name=hello', '-o', 'json'])
     const scheduled = JSON.parse(events.stdout).items.find((e: { reason: string }) => e.reason === 'Scheduled')
     expect(scheduled.source?.component ?? scheduled.reportingComponent).toBe('default-scheduler')
+    const started = await eventually(
+      'Started event',
+      async () => {
+        const r = await ok([
+          'get',
+          'events',
+          '--field-selector',
+          'involvedObject.name=hello,reason=Started',
+          '-o',
+          'json',
+        ])
+        return JSON.parse(r.stdout).items[0]
+      },
+      10_000,
+    )
+    expect(started.source.component).toBe('kubelet')
+    expect(started.involvedObject.fieldPath).toBe('spec.containers{main}')
     const logs = await eventually(
       'log line',
       async () => {

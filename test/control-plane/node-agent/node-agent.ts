@@ -58,6 +58,8 @@ interface PodEntry {
   restartTimers: Set<NodeJS.Timeout>
   syncing: Promise<void>
   syncAgain: boolean
+  /** Container events already reported, so each run is reported once however often status is synced. */
+  reported: Set<string>
 }
 
 // Labels a kubelet may set on its own Node under NodeRestriction; anything else in the kubernetes.io namespaces
@@ -338,8 +340,38 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       if (!entry.syncAgain || stopped) return
       entry.syncAgain = false
       scheduleRestarts(entry)
+      reportContainerEvents(entry)
       await writeStatus(entry).catch(() => {})
     })
+  }
+
+  // The events the kubelet records for a container's life, which kubectl describe pod lists.
+  const reportContainerEvents = (entry: PodEntry): void => {
+    const once = (key: string, type: string, reason: string, message: string, container: string): void => {
+      if (entry.reported.has(key)) return
+      entry.reported.add(key)
+      void emitEvent(entry.pod, type, reason, message, `spec.containers{${container}}`)
+    }
+    for (const [container, state] of runner.states(entry.uid)) {
+      if (state.state === 'running') {
+        once(`created/${state.id}`, 'Normal', 'Created', `Created container: ${container}`, container)
+        once(`started/${state.id}`, 'Normal', 'Started', `Started container ${container}`, container)
+      } else if (state.state === 'waiting' && state.reason !== 'ContainerCreating') {
+        once(`failed/${state.restartCount}`, 'Warning', 'Failed', `Error: ${state.message ?? state.reason}`, container)
+      } else if (state.state === 'terminated' && entry.lastTerminated.get(container) !== undefined) {
+        const last = entry.lastTerminated.get(container)
+        if (last?.state === 'terminated' && last.id === state.id && !entry.terminating) {
+          const pod = entry.pod.metadata
+          once(
+            `backoff/${state.id}`,
+            'Warning',
+            'BackOff',
+            `Back-off restarting failed container ${container} in pod ${pod.name}_${pod.namespace}(${entry.uid})`,
+            container,
+          )
+        }
+      }
+    }
   }
 
   const resolveVolumes = async (pod: KubeObject, podDir: string): Promise<Map<string, string>> => {
@@ -430,6 +462,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       restartTimers: new Set(),
       syncing: Promise.resolve(),
       syncAgain: false,
+      reported: new Set(),
     }
     pods.set(uid, entry)
     void launchPod(entry).catch((error: unknown) => emitEvent(pod, 'Warning', 'Failed', (error as Error).message))
@@ -499,6 +532,11 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     entry.terminating = true
     for (const timer of entry.restartTimers) clearTimeout(timer)
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
+    for (const [container, state] of runner.states(entry.uid)) {
+      if (state.state === 'running') {
+        void emitEvent(pod, 'Normal', 'Killing', `Stopping container ${container}`, `spec.containers{${container}}`)
+      }
+    }
     await runner.stop(entry.uid, grace)
     sync(entry)
     await entry.syncing
@@ -512,7 +550,13 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       .catch(() => {})
   }
 
-  const emitEvent = async (pod: KubeObject, type: string, reason: string, message: string): Promise<void> => {
+  const emitEvent = async (
+    pod: KubeObject,
+    type: string,
+    reason: string,
+    message: string,
+    fieldPath?: string,
+  ): Promise<void> => {
     const now = seconds()
     await client
       .create(`/api/v1/namespaces/${pod.metadata.namespace}/events`, {
@@ -525,6 +569,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
           name: pod.metadata.name,
           namespace: pod.metadata.namespace,
           uid: pod.metadata.uid,
+          ...(fieldPath === undefined ? {} : { fieldPath }),
         },
         type,
         reason,
