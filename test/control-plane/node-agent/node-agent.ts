@@ -287,11 +287,14 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         c,
       ]),
     )
+    const phase = podPhase(entry)
+    // A finished pod is not ready because it completed, which the kubelet says with its own reason.
+    const notReady = phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady'
     const conditions = [
-      condition('PodReadyToStartContainers', true),
+      condition('PodReadyToStartContainers', phase !== 'Succeeded' && phase !== 'Failed'),
       condition('Initialized', true),
-      condition('Ready', allReady, 'ContainersNotReady'),
-      condition('ContainersReady', allReady, 'ContainersNotReady'),
+      condition('Ready', allReady, notReady),
+      condition('ContainersReady', allReady, notReady),
       condition('PodScheduled', true),
     ].map((c) => {
       const before = previous.get(c.type)
@@ -301,7 +304,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     await client.mergePatch(`/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`, {
       metadata: { uid: entry.uid },
       status: {
-        phase: podPhase(entry),
+        phase,
         conditions,
         hostIP: '127.0.0.1',
         hostIPs: [{ ip: '127.0.0.1' }],
