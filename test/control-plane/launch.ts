@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
 import { get as httpsGet } from 'node:https'
 import { createServer } from 'node:net'
@@ -234,10 +234,15 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     rmSync(dataDir, { recursive: true, force: true })
   }
 
+  const withParentDeathSignal = existsSync('/usr/bin/setpriv') || existsSync('/bin/setpriv')
   const launch = (name: ComponentName, args: string[]): Started => {
     const logPath = join(logsDir, `${name}.log`)
     const fd = openSync(logPath, 'a')
-    const child = spawn(binaries.path(name), args, { stdio: ['ignore', fd, fd] })
+    // setpriv (util-linux) execs the component with a parent-death signal: if this process is killed outright
+    // (SIGKILL, a crashed test worker) and no exit handler runs, the kernel still stops the component.
+    const child = withParentDeathSignal
+      ? spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', binaries.path(name), ...args], { stdio: ['ignore', fd, fd] })
+      : spawn(binaries.path(name), args, { stdio: ['ignore', fd, fd] })
     closeSync(fd)
     const entry = { name, child, logPath }
     children.push(entry)
