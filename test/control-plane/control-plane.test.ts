@@ -275,6 +275,14 @@ describe('real control plane', () => {
       10_000,
     )
     expect(stored).toBe('stored\n')
+
+    // Volume usage as pvclaim reads it: the kubelet's stats/summary through the API server's nodes/proxy.
+    const node = JSON.parse((await ok(['get', 'pod', 'writer', '-o', 'json'])).stdout).spec.nodeName
+    const summary = JSON.parse((await ok(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`])).stdout)
+    const writer = summary.pods.find((p: { podRef: { name: string } }) => p.podRef.name === 'writer')
+    const volume = writer.volume.find((v: { pvcRef?: { name: string } }) => v.pvcRef?.name === 'rwo')
+    expect(volume.usedBytes).toBeGreaterThan(0)
+    expect(volume.capacityBytes).toBeGreaterThan(volume.usedBytes)
   }, 150_000)
 
   it('enforces the restricted Pod Security Standard and a quota that requires limits', async () => {

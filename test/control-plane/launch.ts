@@ -4,7 +4,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { get as httpGet } from 'node:http'
 import { get as httpsGet } from 'node:https'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { stringify } from 'yaml'
@@ -35,6 +35,12 @@ import {
  */
 export interface ControlPlaneOptions {
   nodes?: ControlPlaneNode[]
+  /**
+   * The nodes' InternalIP, where their kubelet API listens. Default: the host's first non-loopback IPv4, because
+   * the API server refuses to proxy nodes/{node}/proxy (kubelet stats) to a loopback address; 127.0.0.1 when the
+   * host has none.
+   */
+  nodeAddress?: string
   /** Fixed ports instead of free ones chosen at start (for tests of a port already taken). */
   ports?: Partial<Record<'etcd' | 'kube-apiserver', number>>
   /** metrics-server's scrape interval; 10 s is its minimum. */
@@ -71,16 +77,23 @@ interface Started {
 }
 
 /** A port that was free a moment ago; the component binding it reports failure if another process took it. */
-async function freePort(): Promise<number> {
+async function freePort(address = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, address, () => {
       const address = server.address()
       const port = typeof address === 'object' && address !== null ? address.port : 0
       server.close(() => resolve(port))
     })
   })
+}
+
+function hostAddress(): string {
+  const candidates = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal && !a.address.startsWith('169.254.'))
+  return candidates[0]?.address ?? '127.0.0.1'
 }
 
 function logTail(path: string): string {
@@ -425,6 +438,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const runner = new BwrapRunner(join(dataDir, 'runner'))
     provisioner = startProvisioner(launcher, join(dataDir, 'volumes'))
     const nodes = options.nodes ?? DEFAULT_NODES
+    const nodeAddress = options.nodeAddress ?? hostAddress()
     for (const [index, node] of nodes.entries()) {
       const cert = issueClientCert(pki, `system:node:${node.name}`, ['system:nodes'], { fileName: `node-${node.name}` })
       agents.push(
@@ -432,7 +446,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           node,
           client: new Client({ url, ca: pki.caCert, cert: cert.cert, key: cert.key }),
           adminClient: launcher,
-          port: await freePort(),
+          address: nodeAddress,
+          port: await freePort(nodeAddress),
           serving,
           clientCa: pki.caCert,
           runner,

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import { availableParallelism, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -33,6 +33,8 @@ export interface NodeAgentOptions {
   client: Client
   /** For the few things a kubelet may not do to its own Node, such as node-role labels (NodeRestriction). */
   adminClient: Client
+  /** Where the kubelet API listens and what the Node reports as its InternalIP. */
+  address: string
   port: number
   serving: { cert: Buffer; key: Buffer }
   clientCa: Buffer
@@ -60,6 +62,8 @@ interface PodEntry {
   syncAgain: boolean
   /** Container events already reported, so each run is reported once however often status is synced. */
   reported: Set<string>
+  /** The pod's claims and their host folders, for volume stats. */
+  claims: { volume: string; claim: string; path: string; sizeBytes: number }[]
 }
 
 // Labels a kubelet may set on its own Node under NodeRestriction; anything else in the kubernetes.io namespaces
@@ -96,6 +100,45 @@ function hostCpuSeconds(): number {
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields
   // USER_HZ is 100 on Linux.
   return (user + nice + system + irq + softirq + steal) / 100
+}
+
+/**
+ * What the kubelet reports for a volume: bytes used by its files, and capacity and free space. The folder lives on
+ * the host's filesystem, so capacity is the volume's size (as a provisioned disk of that size would report) unless
+ * the host has less.
+ */
+function volumeStats(path: string, sizeBytes: number): Record<string, number> {
+  let usedBytes = 0
+  let inodesUsed = 0
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name)
+      inodesUsed++
+      try {
+        const stat = lstatSync(full)
+        usedBytes += stat.blocks * 512
+        if (entry.isDirectory()) walk(full)
+      } catch {
+        // Removed while we walked.
+      }
+    }
+  }
+  try {
+    walk(path)
+    const fs = statfsSync(path)
+    const hostCapacity = fs.blocks * fs.bsize
+    const capacityBytes = sizeBytes > 0 ? Math.min(sizeBytes, hostCapacity) : hostCapacity
+    return {
+      usedBytes,
+      capacityBytes,
+      availableBytes: Math.max(0, Math.min(fs.bavail * fs.bsize, capacityBytes - usedBytes)),
+      inodesUsed,
+      inodes: fs.files,
+      inodesFree: fs.ffree,
+    }
+  } catch {
+    return {}
+  }
 }
 
 function hostMemoryWorkingSet(): number {
@@ -162,7 +205,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
           condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
         ],
         addresses: [
-          { type: 'InternalIP', address: '127.0.0.1' },
+          { type: 'InternalIP', address: options.address },
           { type: 'Hostname', address: name },
         ],
         daemonEndpoints: { kubeletEndpoint: { Port: options.port } },
@@ -306,8 +349,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       status: {
         phase,
         conditions,
-        hostIP: '127.0.0.1',
-        hostIPs: [{ ip: '127.0.0.1' }],
+        hostIP: options.address,
+        hostIPs: [{ ip: options.address }],
         podIP: entry.podIP,
         podIPs: [{ ip: entry.podIP }],
         startTime: entry.startTime,
@@ -377,7 +420,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     }
   }
 
-  const resolveVolumes = async (pod: KubeObject, podDir: string): Promise<Map<string, string>> => {
+  const resolveVolumes = async (entry: PodEntry, pod: KubeObject, podDir: string): Promise<Map<string, string>> => {
     const namespace = pod.metadata.namespace as string
     const volumes = new Map<string, string>()
     for (const volume of (pod.spec?.volumes ?? []) as Record<string, unknown>[]) {
@@ -401,6 +444,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         if (typeof path !== 'string') throw new Error(`volume ${pv.metadata.name} has no host folder`)
         mkdirSync(path, { recursive: true })
         volumes.set(volumeName, path)
+        const sizeBytes = Number(parseQuantity(pv.spec?.capacity?.storage ?? '0').nanos / 1_000_000_000n)
+        entry.claims.push({ volume: volumeName, claim: claim.metadata.name, path, sizeBytes })
       } else if (v.hostPath !== undefined) {
         volumes.set(volumeName, v.hostPath.path)
       } else if (v.emptyDir !== undefined) {
@@ -466,6 +511,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       syncing: Promise.resolve(),
       syncAgain: false,
       reported: new Set(),
+      claims: [],
     }
     pods.set(uid, entry)
     void launchPod(entry).catch((error: unknown) => emitEvent(pod, 'Warning', 'Failed', (error as Error).message))
@@ -476,7 +522,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     const podDir = join(options.dataDir, 'pods', uid)
     let volumes: Map<string, string>
     try {
-      volumes = await resolveVolumes(pod, podDir)
+      entry.claims = []
+      volumes = await resolveVolumes(entry, pod, podDir)
     } catch (error) {
       await emitEvent(pod, 'Warning', 'FailedMount', (error as Error).message)
       // Try again later, as the kubelet's volume manager would.
@@ -796,6 +843,12 @@ function serveKubeletApi(options: NodeAgentOptions, pods: Map<string, PodEntry>)
               podRef: { name: entry.pod.metadata.name, namespace: entry.pod.metadata.namespace, uid: entry.uid },
               startTime: entry.startTime,
               containers,
+              volume: entry.claims.map((c) => ({
+                name: c.volume,
+                time,
+                ...volumeStats(c.path, c.sizeBytes),
+                pvcRef: { name: c.claim, namespace: entry.pod.metadata.namespace },
+              })),
               cpu: {
                 time,
                 usageCoreNanoSeconds: containers.reduce((a, c) => a + c.cpu.usageCoreNanoSeconds, 0),
@@ -858,6 +911,6 @@ function serveKubeletApi(options: NodeAgentOptions, pods: Map<string, PodEntry>)
 
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(options.port, '127.0.0.1', () => resolve(server))
+    server.listen(options.port, options.address, () => resolve(server))
   })
 }
