@@ -572,6 +572,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         mounts,
       }
     })
+    // The pod may have been deleted while its volumes were being resolved: then there is nothing to start.
+    if (stopped || entry.terminating || pods.get(uid) !== entry) return
     await runner.start({ uid, namespace: pod.metadata.namespace as string, name: pod.metadata.name, containers }, () =>
       sync(entry),
     )
