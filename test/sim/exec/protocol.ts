@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { Writable } from 'node:stream'
+import { PassThrough, Writable } from 'node:stream'
 import type { WebSocket } from 'ws'
 import type { ExecResult } from '../../kubelet/runtime.ts'
 
@@ -17,6 +17,12 @@ const PREFERENCE = [
   'v2.channel.k8s.io',
   'channel.k8s.io',
 ]
+
+/**
+ * Thrown by a `run` callback when the command could not be started at all (the program is missing): the kubelet
+ * answers that with an InternalError status rather than an exit code, and kubectl prints its message.
+ */
+export class ExecStartError extends Error {}
 
 export function negotiateExecProtocol(offered: string[]): string | undefined {
   return PREFERENCE.find((p) => offered.includes(p))
@@ -133,4 +139,53 @@ function finished(stream: Writable): Promise<void> {
     stream.once('close', () => resolve())
     stream.once('error', () => resolve())
   })
+}
+
+/** The streams a runner that takes streams (the real control plane's node agent) is given for one exec. */
+export interface ExecIo {
+  stdin: PassThrough
+  stdout: Writable
+  stderr: Writable
+  signal: AbortSignal
+}
+
+/**
+ * serveExec for a runner that takes streams and resolves with the exit code, or throws ExecStartError when the
+ * program could not be started: the same channels, back-pressure on output and statuses as serveExec.
+ */
+export async function serveExecStreams(
+  ws: WebSocket,
+  protocol: string,
+  argv: readonly string[],
+  run: (io: ExecIo) => Promise<number>,
+): Promise<void> {
+  for (const channel of [1, 2]) if (ws.readyState === ws.OPEN) ws.send(Buffer.from([channel]), { binary: true })
+  const stdin = new PassThrough()
+  const controller = new AbortController()
+  const stdout = channelWriter(ws, 1)
+  const stderr = channelWriter(ws, 2)
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    const frame = isBinary ? data : Buffer.from(data.toString(), 'utf8')
+    if (frame.length === 0) return
+    if (frame[0] === 0) stdin.write(frame.subarray(1))
+    else if (frame[0] === 255 && frame[1] === 0) stdin.end()
+  })
+  ws.on('close', () => {
+    stdin.end()
+    controller.abort()
+  })
+  let code: number
+  let status: Record<string, unknown> | undefined
+  try {
+    code = await run({ stdin, stdout, stderr, signal: controller.signal })
+    status = code === 0 ? undefined : exitCodeStatus(argv, code)
+  } catch (error) {
+    code = 126
+    status = error instanceof ExecStartError ? internalErrorStatus(error.message) : undefined
+    if (status === undefined) stderr.write(`${(error as Error).message}\n`)
+  }
+  await new Promise<void>((resolve) => stdout.end(resolve))
+  await new Promise<void>((resolve) => stderr.end(resolve))
+  sendStatus(ws, protocol, status ?? (code === 0 ? undefined : exitCodeStatus(argv, code)), code)
+  if (ws.readyState === ws.OPEN) ws.close(1000)
 }
