@@ -270,6 +270,10 @@ describe('the committed index', () => {
   const dir = join(REPO_ROOT, 'krew-manifests/plugins')
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'))
 
+  it('is laid out as an index: plugins/<name>.yaml', () => {
+    expect(validateIndex(join(REPO_ROOT, 'krew-manifests'))).toEqual([])
+  })
+
   it.each(files)('%s passes every static rule', (file) => {
     const text = readFileSync(join(dir, file), 'utf8')
     expect(validateManifest(text, file).problems).toEqual([])
