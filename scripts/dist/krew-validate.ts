@@ -281,6 +281,7 @@ export function validateIndex(dir: string): string[] {
   const problems: string[] = []
   const entries = readdirSync(plugins, { withFileTypes: true })
   for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue // .gitkeep and the like
     if (entry.isDirectory()) problems.push(`plugins/${entry.name}/: Krew ignores folders inside plugins/`)
     else if (!entry.name.endsWith('.yaml')) problems.push(`plugins/${entry.name}: Krew reads only *.yaml files`)
     else
