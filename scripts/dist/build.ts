@@ -78,19 +78,23 @@ async function withPkgHome<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** With SUITE_VERSION set, the bundled package.json carries that version (what --version prints). */
+/**
+ * The plugins import package.json for their version. Bundled whole, it put our npm scripts and dependency ranges
+ * into every binary, so editing a script changed the binaries' sha256. The bundle gets only the stable fields,
+ * with SUITE_VERSION (if set) as the version (what --version prints).
+ */
 function versionOverride(): Plugin {
   return {
     name: 'suite-version',
     setup(b) {
-      const version = process.env.SUITE_VERSION
-      if (version === undefined) return
       const file = join(REPO_ROOT, 'package.json')
-      b.onLoad({ filter: /[\\/]package\.json$/ }, (args) =>
-        args.path === file
-          ? { contents: JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), version }), loader: 'json' }
-          : undefined,
-      )
+      b.onLoad({ filter: /[\\/]package\.json$/ }, (args) => {
+        if (args.path !== file) return undefined
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+        const { name, description, license, homepage } = pkg
+        const version = process.env.SUITE_VERSION ?? pkg.version
+        return { contents: JSON.stringify({ name, version, description, license, homepage }), loader: 'json' }
+      })
     },
   }
 }
