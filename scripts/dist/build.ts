@@ -1,11 +1,11 @@
-import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
-import { build } from 'esbuild'
-import { ensureNodeArchive } from './node-archive.ts'
-import { type DistPlugin, distPlugins, REPO_ROOT } from './plugins.ts'
-import { exeName, parseTargets, type Target, targetKey } from './targets.ts'
+import { build, type Plugin } from 'esbuild'
+import { ensureNodeArchive, NodeUnavailable, pkgHome } from './node-archive.ts'
+import { type DistPlugin, distPlugins, REPO_ROOT, VERSION } from './plugins.ts'
+import { exeName, parseTargets, TARGETS, type Target, targetKey } from './targets.ts'
 
 /**
  * `npm run build`: one single-file executable per plugin and platform in dist/<os>-<arch>/, plus the
@@ -19,15 +19,28 @@ import { exeName, parseTargets, type Target, targetKey } from './targets.ts'
  * reached through import() in an init function, so --help never evaluates the Kubernetes client), then baked
  * into the target's Node binary by @yao-pkg/pkg's SEA pipeline.
  */
-export const DIST = join(REPO_ROOT, 'dist')
+/** DIST_DIR puts a build elsewhere (the dist test builds a second, newer release into a temporary folder). */
+export const DIST = process.env.DIST_DIR ?? join(REPO_ROOT, 'dist')
+
+/** dist/build.json: what the last `npm run build` made, written when it finishes (a failed build leaves none). */
+export const BUILD_INFO = join(DIST, 'build.json')
+export interface BuildInfo {
+  version: string
+  targets: string[]
+  plugins: string[]
+}
 
 /** pkg's name for the platform this build runs on. */
 function hostPkgPlatform(): string {
   return process.platform === 'win32' ? 'win' : process.platform === 'darwin' ? 'macos' : process.platform
 }
 
-/** V8's code cache in the binary (SEA_CODE_CACHE=0 to leave it out); it is specific to the Node that builds it. */
-const SEA_CODE_CACHE = process.env.SEA_CODE_CACHE !== '0'
+/**
+ * V8's code cache is left out of the binaries: V8 writes it differently on every build, so two builds of one
+ * commit would differ and a committed sha256 could not be checked by rebuilding. It saved about 7 ms of start-up
+ * (see the README's Performance section). SEA_CODE_CACHE=1 puts it back (native target only) to measure that.
+ */
+const SEA_CODE_CACHE = process.env.SEA_CODE_CACHE === '1'
 
 interface PkgSeaTarget {
   nodeRange: string
@@ -50,6 +63,42 @@ function loadPkgSea(): PkgSea {
   return (require('@yao-pkg/pkg/lib-es5/sea.js') as { default: PkgSea }).default
 }
 
+/**
+ * pkg reads its Node archives from $HOME/.pkg-cache/sea, a path it does not let us choose; HOME points at our
+ * own cache for the call so the stripped archives stay ours (see node-archive.ts).
+ */
+async function withPkgHome<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.HOME
+  process.env.HOME = pkgHome()
+  try {
+    return await fn()
+  } finally {
+    if (saved === undefined) delete process.env.HOME
+    else process.env.HOME = saved
+  }
+}
+
+/**
+ * The plugins import package.json for their version. Bundled whole, it put our npm scripts and dependency ranges
+ * into every binary, so editing a script changed the binaries' sha256. The bundle gets only the stable fields,
+ * with SUITE_VERSION (if set) as the version (what --version prints).
+ */
+function versionOverride(): Plugin {
+  return {
+    name: 'suite-version',
+    setup(b) {
+      const file = join(REPO_ROOT, 'package.json')
+      b.onLoad({ filter: /[\\/]package\.json$/ }, (args) => {
+        if (args.path !== file) return undefined
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+        const { name, description, license, homepage } = pkg
+        const version = process.env.SUITE_VERSION ?? pkg.version
+        return { contents: JSON.stringify({ name, version, description, license, homepage }), loader: 'json' }
+      })
+    },
+  }
+}
+
 export async function bundle(plugin: DistPlugin): Promise<string> {
   const outfile = join(DIST, 'bundle', `${plugin.name}.cjs`)
   const result = await build({
@@ -64,6 +113,7 @@ export async function bundle(plugin: DistPlugin): Promise<string> {
     metafile: true,
     minify: true,
     legalComments: 'none',
+    plugins: [versionOverride()],
     logLevel: 'warning',
   })
   writeFileSync(join(DIST, 'bundle', `${plugin.name}.meta.json`), JSON.stringify(result.metafile))
@@ -92,14 +142,18 @@ async function main(): Promise<void> {
       ready.push(target)
     } catch (error) {
       // npm has no Node 26 for macOS (node-darwin-* stop at 18): those are built by release CI on a Mac.
-      process.stderr.write(
-        `warning: skipping ${targetKey(target)}: no ${target.npmPackage}@${nodeVersion.slice(1)} (${(error as Error).message.split('\n')[0]})\n`,
-      )
+      // Anything else (strip missing, a broken archive) stops the build.
+      if (!(error instanceof NodeUnavailable)) throw error
+      process.stderr.write(`warning: skipping ${targetKey(target)}: ${error.message}\n`)
     }
   }
   if (ready.length === 0) throw new Error('no target could be prepared')
+  // One build is one set: binaries of other targets left by an earlier build would be a different commit's.
+  for (const t of TARGETS) if (!ready.includes(t)) rmSync(join(DIST, targetKey(t)), { recursive: true, force: true })
+  rmSync(BUILD_INFO, { force: true })
 
   mkdirSync(join(DIST, 'bundle'), { recursive: true })
+  const built: string[] = []
   for (const plugin of plugins) {
     const started = Date.now()
     const entry = await bundle(plugin)
@@ -115,11 +169,13 @@ async function main(): Promise<void> {
       t.platform === hostPkgPlatform() && t.arch === process.arch
     for (const group of [seaTargets.filter(native), seaTargets.filter((t) => !native(t))]) {
       if (group.length === 0) continue
-      await sea(entry, {
-        targets: group,
-        signature: true,
-        seaConfig: { mainFormat: 'commonjs', useCodeCache: SEA_CODE_CACHE && group.every(native) },
-      })
+      await withPkgHome(() =>
+        sea(entry, {
+          targets: group,
+          signature: true,
+          seaConfig: { mainFormat: 'commonjs', useCodeCache: SEA_CODE_CACHE && group.every(native) },
+        }),
+      )
     }
     for (const t of ready) {
       if (t.os === 'windows') continue
@@ -130,10 +186,14 @@ async function main(): Promise<void> {
     const sizes = seaTargets.map(
       (s) => `${relative(REPO_ROOT, s.output)} ${(statSync(s.output).size / 2 ** 20).toFixed(0)} MiB`,
     )
+    built.push(plugin.name)
     process.stdout.write(
       `built ${plugin.name} in ${((Date.now() - started) / 1000).toFixed(1)}s: ${sizes.join(', ')}\n`,
     )
   }
+  // What `npm run release` checks before it writes manifests: which targets and plugins this build made.
+  const info: BuildInfo = { version: VERSION, targets: ready.map(targetKey), plugins: built }
+  writeFileSync(BUILD_INFO, `${JSON.stringify(info, null, 2)}\n`)
 }
 
 if (import.meta.main) await main()

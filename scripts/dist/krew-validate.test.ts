@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { pack } from 'tar-stream'
 import { describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
-import { validateArchive, validateManifest } from './krew-validate.ts'
+import { isLicenseFile, selectorMatches, validateArchive, validateIndex, validateManifest } from './krew-validate.ts'
 import { REPO_ROOT } from './plugins.ts'
 
 /** A YAML document the cases poke at arbitrary paths; it has no useful static type. */
@@ -101,6 +102,16 @@ describe('krew manifest rules', () => {
       expected: 'not a clean relative path',
     },
     { rule: 'files[].from set', breakIt: (m) => delete m.spec.platforms[0].files[0].from, expected: 'from: missing' },
+    {
+      rule: 'selector operator known',
+      breakIt: (m) => (m.spec.platforms[1].selector.matchExpressions[0].operator = 'Equals'),
+      expected: 'operator "Equals" is not one of',
+    },
+    {
+      rule: 'In needs values',
+      breakIt: (m) => (m.spec.platforms[1].selector.matchExpressions[0].values = []),
+      expected: 'operator In needs values',
+    },
   ]
 
   it.each(cases)('rejects a manifest breaking "$rule"', ({ breakIt, file, expected }) => {
@@ -156,7 +167,18 @@ describe('krew archive rules', () => {
       expected: 'matches nothing',
     },
     { rule: 'LICENSE shipped', files: { 'kubectl-usage': 'x', README: 'r' }, expected: 'matches nothing' },
-    { rule: 'no entry escapes', files: { 'kubectl-usage': 'x', LICENSE: 'l', '../evil': 'e' }, expected: 'escapes' },
+    { rule: 'no entry escapes', files: { 'kubectl-usage': 'x', LICENSE: 'l', '../evil': 'e' }, expected: 'refused' },
+    {
+      rule: 'no ".." anywhere in an entry name',
+      files: { 'kubectl-usage': 'x', LICENSE: 'l', 'notes..txt': 'n' },
+      expected: 'refused by Krew',
+    },
+    { rule: 'no absolute entry', files: { 'kubectl-usage': 'x', LICENSE: 'l', '/etc/x': 'e' }, expected: 'refused' },
+    {
+      rule: 'licence under a name Krew accepts',
+      files: { 'kubectl-usage': 'x', 'LICENSE-APACHE': 'l' },
+      expected: 'no licence file',
+    },
   ])('rejects an archive breaking "$rule"', async ({ files, sha, expected }) => {
     const bytes = await tarGz(files)
     const problems = await validateArchive(platform(bytes, sha === undefined ? {} : { sha256: sha }), bytes, 'p')
@@ -166,13 +188,91 @@ describe('krew archive rules', () => {
   it('without files, the default "*" move still needs the licence', async () => {
     const bytes = await tarGz({ 'kubectl-usage': 'x' })
     const problems = await validateArchive(platform(bytes, { files: undefined }), bytes, 'p')
-    expect(problems).toEqual(['p: no LICENSE among the installed files'])
+    expect(problems).toEqual([
+      'p: no licence file (license, license.txt, license.md, licenses, licenses.txt, licenses.md, copying, copying.txt; any case) among the installed files',
+    ])
+  })
+
+  it.each(['LICENSE', 'license.md', 'Licenses.TXT', 'COPYING', 'copying.txt', 'sub/LICENSE'])(
+    'accepts the licence file name %s',
+    async (name) => {
+      expect(isLicenseFile(name)).toBe(true)
+      const bytes = await tarGz({ 'kubectl-usage': 'x', [name]: 'l' })
+      expect(await validateArchive(platform(bytes, { files: undefined }), bytes, 'p')).toEqual([])
+    },
+  )
+
+  it.each(['LICENCE', 'LICENSE-APACHE', 'copying.md', 'license.rst'])('refuses the licence file name %s', (name) => {
+    expect(isLicenseFile(name)).toBe(false)
+  })
+})
+
+describe('label selectors as Krew compiles them', () => {
+  const linux = { os: 'linux', arch: 'amd64' }
+  it.each([
+    { selector: { matchExpressions: [{ key: 'os', operator: 'In', values: ['linux'] }] }, matches: true },
+    { selector: { matchExpressions: [{ key: 'os', operator: 'NotIn', values: ['linux'] }] }, matches: false },
+    { selector: { matchExpressions: [{ key: 'os', operator: 'Exists' }] }, matches: true },
+    { selector: { matchExpressions: [{ key: 'os', operator: 'in', values: ['linux'] }] }, matches: false },
+    { selector: { matchExpressions: [{ key: 'os', operator: 'Equals', values: ['linux'] }] }, matches: false },
+    { selector: { matchExpressions: [{ key: 'os', operator: 'NotIn', values: [] }] }, matches: false },
+    { selector: { matchExpressions: [{ key: 'os', operator: 'Exists', values: ['linux'] }] }, matches: false },
+  ])(
+    '$selector.matchExpressions.0.operator $selector.matchExpressions.0.values → $matches',
+    ({ selector, matches }) => {
+      expect(selectorMatches(selector, linux)).toBe(matches)
+    },
+  )
+})
+
+describe('index layout', () => {
+  const index = (files: Record<string, string>): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'index-'))
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true })
+      writeFileSync(join(dir, path), text)
+    }
+    return dir
+  }
+  const manifest = (name: string) => stringify({ ...goodManifest(), metadata: { name } })
+
+  it('plugins/<name>.yaml at the root is an index', () => {
+    expect(validateIndex(index({ 'plugins/ae-sessions.yaml': manifest('ae-sessions') }))).toEqual([])
+  })
+
+  it.each<{ layout: string; files: Record<string, string>; expected: string }>([
+    {
+      layout: 'manifests in a sub-folder',
+      files: { 'krew-manifests/plugins/ae-sessions.yaml': '' },
+      expected: 'no plugins/',
+    },
+    {
+      layout: 'file name ≠ metadata.name',
+      files: { 'plugins/sessions.yaml': manifest('ae-sessions') },
+      expected: 'must equal the file name',
+    },
+    {
+      layout: '.yml extension',
+      files: { 'plugins/ae-sessions.yml': manifest('ae-sessions') },
+      expected: 'only *.yaml',
+    },
+    {
+      layout: 'nested folder',
+      files: { 'plugins/x/ae-sessions.yaml': manifest('ae-sessions') },
+      expected: 'ignores folders',
+    },
+  ])('rejects $layout', ({ files, expected }) => {
+    expect(validateIndex(index(files)).join('\n')).toContain(expected)
   })
 })
 
 describe('the committed index', () => {
   const dir = join(REPO_ROOT, 'krew-manifests/plugins')
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'))
+
+  it('is laid out as an index: plugins/<name>.yaml', () => {
+    expect(validateIndex(join(REPO_ROOT, 'krew-manifests'))).toEqual([])
+  })
 
   it.each(files)('%s passes every static rule', (file) => {
     const text = readFileSync(join(dir, file), 'utf8')

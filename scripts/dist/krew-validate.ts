@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join, posix } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -8,8 +8,9 @@ import { extract } from 'tar-stream'
 import { parse } from 'yaml'
 
 /**
- * Krew's manifest rules (internal/index/validation and validate-krew-manifest), re-stated so they run here:
- * there is no Go toolchain and no krew binary on our machines. Each problem is one line naming the field.
+ * Krew's manifest rules (internal/index/validation, internal/download and validate-krew-manifest of v0.4.3),
+ * re-stated so `npm run release` checks them without Go; the dist test then installs with the real Krew.
+ * Each problem is one line naming the field.
  */
 export const API_VERSION = 'krew.googlecontainertools.github.com/v1alpha2'
 
@@ -61,8 +62,25 @@ export interface ArchiveEntry {
 /** What the archive checks need: the bytes behind a platform's uri, if we have them. */
 export type ArchiveSource = (uri: string) => Buffer | undefined
 
-/** Does a label selector match these labels? (matchLabels and the In/NotIn/Exists/DoesNotExist operators.) */
+const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist']
+
+/** Why apimachinery's LabelSelectorAsSelector would refuse this expression, or undefined. */
+function expressionProblem(e: Expression): string | undefined {
+  if (typeof e.operator !== 'string' || !OPERATORS.includes(e.operator))
+    return `operator "${String(e.operator)}" is not one of ${OPERATORS.join(', ')}`
+  const count = Array.isArray(e.values) ? e.values.length : 0
+  if ((e.operator === 'In' || e.operator === 'NotIn') && count === 0) return `operator ${e.operator} needs values`
+  if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && count > 0)
+    return `operator ${e.operator} takes no values`
+  return undefined
+}
+
+/**
+ * Does a label selector match these labels? (matchLabels and the In/NotIn/Exists/DoesNotExist operators.)
+ * A selector apimachinery cannot compile (an unknown operator, In without values) matches nothing, as in Krew.
+ */
 export function selectorMatches(selector: Selector, labels: Record<string, string>): boolean {
+  if ((selector.matchExpressions ?? []).some((e) => expressionProblem(e) !== undefined)) return false
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false
   for (const e of selector.matchExpressions ?? []) {
     const key = String(e.key)
@@ -74,6 +92,22 @@ export function selectorMatches(selector: Selector, labels: Record<string, strin
     if (e.operator === 'DoesNotExist' && has) return false
   }
   return true
+}
+
+/** validate-krew-manifest's licence file names, compared lower-cased with the installed file's base name. */
+export const LICENSE_FILES = [
+  'license',
+  'license.txt',
+  'license.md',
+  'licenses',
+  'licenses.txt',
+  'licenses.md',
+  'copying',
+  'copying.txt',
+]
+
+export function isLicenseFile(path: string): boolean {
+  return LICENSE_FILES.includes(posix.basename(path).toLowerCase())
 }
 
 function isCleanRelative(path: string): boolean {
@@ -94,6 +128,10 @@ function validateSelector(selector: Selector | undefined, where: string): string
   const keys = [...Object.keys(labels ?? {}), ...(expressions ?? []).map((e) => String(e.key))]
   for (const key of keys)
     if (key !== 'os' && key !== 'arch') problems.push(`${where}.selector: key "${key}" is not os or arch`)
+  for (const [i, e] of (expressions ?? []).entries()) {
+    const problem = expressionProblem(e)
+    if (problem !== undefined) problems.push(`${where}.selector.matchExpressions[${i}]: ${problem}`)
+  }
   return problems
 }
 
@@ -205,8 +243,9 @@ export async function validateArchive(platform: Platform, bytes: Buffer, where: 
     return [...problems, `${where}.uri: ${(error as Error).message}`]
   }
   for (const entry of entries) {
-    if (entry.path.split(/[/\\]/).includes('..') || entry.path.startsWith('/') || entry.path.startsWith('\\'))
-      problems.push(`${where}: archive entry "${entry.path}" escapes the install folder`)
+    // Krew refuses any entry whose name contains ".." anywhere (even "a..b"), or starts with / or \\.
+    if (entry.path.includes('..') || entry.path.startsWith('/') || entry.path.startsWith('\\'))
+      problems.push(`${where}: archive entry "${entry.path}" is refused by Krew (".." or absolute)`)
     if (entry.type === 'other') problems.push(`${where}: archive entry "${entry.path}" is not a file or folder`)
   }
   const files = entries.filter((e) => e.type === 'file').map((e) => e.path.replace(/^\.\//, ''))
@@ -225,8 +264,34 @@ export async function validateArchive(platform: Platform, bytes: Buffer, where: 
   }
   if (typeof platform.bin === 'string' && !installed.has(posix.normalize(platform.bin)))
     problems.push(`${where}.bin: "${platform.bin}" is not in the installed files`)
-  if (![...installed].some((f) => /^(licen[cs]e|copying)/i.test(posix.basename(f))))
-    problems.push(`${where}: no LICENSE among the installed files`)
+  if (![...installed].some(isLicenseFile))
+    problems.push(`${where}: no licence file (${LICENSE_FILES.join(', ')}; any case) among the installed files`)
+  return problems
+}
+
+/**
+ * An index repository as Krew reads it: `plugins/*.yaml` at the root of the repository, one manifest per plugin,
+ * the file named after metadata.name. Krew silently skips anything else in plugins/ (a `.yml` file, a folder),
+ * so those are problems too: the plugin would just not be there.
+ */
+export function validateIndex(dir: string): string[] {
+  const plugins = join(dir, 'plugins')
+  if (!existsSync(plugins) || !statSync(plugins).isDirectory())
+    return [`no plugins/ folder at the root of ${dir} (Krew reads plugins/*.yaml there)`]
+  const problems: string[] = []
+  const entries = readdirSync(plugins, { withFileTypes: true })
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue // .gitkeep and the like
+    if (entry.isDirectory()) problems.push(`plugins/${entry.name}/: Krew ignores folders inside plugins/`)
+    else if (!entry.name.endsWith('.yaml')) problems.push(`plugins/${entry.name}: Krew reads only *.yaml files`)
+    else
+      problems.push(
+        ...validateManifest(readFileSync(join(plugins, entry.name), 'utf8'), entry.name).problems.map(
+          (p) => `plugins/${entry.name}: ${p}`,
+        ),
+      )
+  }
+  if (!entries.some((e) => e.isFile() && e.name.endsWith('.yaml'))) problems.push('plugins/ holds no manifest')
   return problems
 }
 

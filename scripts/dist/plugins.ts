@@ -65,8 +65,20 @@ export interface DistPlugin extends PluginListing {
   completionBin: string
 }
 
-export const VERSION = `v${pkg.version}`
+/**
+ * The version released: package.json's, or SUITE_VERSION (without the v) for a build and release of another one,
+ * which the dist test uses to publish a newer release and have Krew upgrade to it.
+ */
+export const VERSION = `v${process.env.SUITE_VERSION ?? pkg.version}`
 export const HOMEPAGE = pkg.homepage
+
+/**
+ * Where the project is hosted: the only defaults, overridden with RELEASE_BASE_URL and INDEX_URL.
+ * Archives are assets of the GitHub release of the tag; the Krew index is its own repository, because Krew reads
+ * `plugins/*.yaml` at the root of a repository and this one's `plugins/` holds the source.
+ */
+export const DEFAULT_RELEASE_BASE_URL = (version: string): string => `${HOMEPAGE}/releases/download/${version}`
+export const DEFAULT_INDEX_URL = 'https://github.com/kubectl-suite/krew-index.git'
 
 /** Every plugin whose entry exists in this checkout (the others are still being written). */
 export function distPlugins(): DistPlugin[] {

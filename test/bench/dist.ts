@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { DIST } from '../../scripts/dist/build.ts'
 import { distPlugins } from '../../scripts/dist/plugins.ts'
+import { archiveFileName, RELEASE_DIR, releaseTargets } from '../../scripts/dist/release.ts'
 import { command, compare } from './measure.ts'
 
 /**
@@ -28,6 +30,26 @@ export async function benchDist(env: NodeJS.ProcessEnv): Promise<void> {
     const size = statSync(bin).size
     process.stdout.write(
       `${plugin.bin} size ${(size / 2 ** 20).toFixed(1)} MiB | kubectl ${(kubectlSize / 2 ** 20).toFixed(1)} MiB | ratio ${(size / kubectlSize).toFixed(2)}\n`,
+    )
+  }
+  benchArchives(kubectlSize, gzipSync(readFileSync(kubectlPath)).length)
+}
+
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
+
+/** The download: each release archive (`npm run release`) next to kubectl's binary, as is and gzipped. */
+function benchArchives(kubectlSize: number, kubectlGzip: number): void {
+  process.stdout.write('\n== release archives (the download) ==\n')
+  const plugins = distPlugins()
+  const archives = releaseTargets().flatMap((t) => plugins.map((p) => join(RELEASE_DIR, archiveFileName(p, t))))
+  if (!archives.every(existsSync)) {
+    process.stdout.write(`skipped: no complete release in ${RELEASE_DIR}; run npm run build && npm run release\n`)
+    return
+  }
+  for (const archive of archives) {
+    const size = statSync(archive).size
+    process.stdout.write(
+      `${archive.slice(RELEASE_DIR.length + 1)} ${mib(size)} (${(size / 1e6).toFixed(1)} MB) | kubectl ${mib(kubectlSize)}, gzipped ${mib(kubectlGzip)} | ratio to gzipped kubectl ${(size / kubectlGzip).toFixed(2)}\n`,
     )
   }
 }
