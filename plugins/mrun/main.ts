@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { defineCommand } from 'citty'
 import pkg from '../../package.json' with { type: 'json' }
-import { lazyCommand, runPlugin } from '../../shared/cli/run.ts'
+import { lazyCommand, optionsCommand, runPlugin } from '../../shared/cli/run.ts'
 
 /** kubectl mrun: run experiments and parameter sweeps as Jobs, and follow, inspect and clean them up. */
 const root = defineCommand({
@@ -31,6 +31,7 @@ const root = defineCommand({
       { name: 'context', description: 'Manage mrun contexts: add, list, use, remove, import', alias: ['contexts'] },
       () => import('./commands/context.ts').then((m) => m.default),
     ),
+    options: optionsCommand,
   },
 })
 

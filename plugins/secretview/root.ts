@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty'
 import pkg from '../../package.json' with { type: 'json' }
-import { lazyCommand } from '../../shared/cli/run.ts'
+import { lazyCommand, optionsCommand } from '../../shared/cli/run.ts'
 
 /** kubectl secretview: read, check and create Secrets without leaking values. */
 export const secretviewRoot = defineCommand({
@@ -41,5 +41,6 @@ export const secretviewRoot = defineCommand({
       },
       () => import('./commands/diff.ts').then((m) => m.default),
     ),
+    options: optionsCommand,
   },
 })

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { defineCommand } from 'citty'
 import pkg from '../../package.json' with { type: 'json' }
-import { lazyCommand, runPlugin } from '../../shared/cli/run.ts'
+import { lazyCommand, optionsCommand, runPlugin } from '../../shared/cli/run.ts'
 
 /** kubectl usage: per-node and per-pod allocatable, requests, limits and live usage, equal to kubectl's numbers. */
 const root = defineCommand({
@@ -23,6 +23,7 @@ const root = defineCommand({
       { name: 'pods', description: 'Requests, limits and usage per pod or container', alias: ['pod', 'po'] },
       () => import('./commands/pods.ts').then((m) => m.default),
     ),
+    options: optionsCommand,
   },
 })
 

@@ -78,6 +78,10 @@ export type SuiteEnumArgDef = Omit<EnumArgDef, 'alias' | 'options' | 'type'> &
 export type SuitePositionalArgDef = Omit<PositionalArgDef, 'type'> &
   Omit<SuiteArgExtras, 'hidden'> & {
     type: 'positional'
+    /** Its word in --help's Usage line (`NAME`); the key in capitals by default. */
+    usageName?: string
+    /** Optional to the parser but checked by the command itself: --help shows it as required (`NAME`, not `[NAME]`). */
+    neededByCommand?: boolean
   }
 
 /** citty's ArgDef plus `multiple`, `hidden`, `negatable` and `validate`. */

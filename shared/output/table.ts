@@ -124,8 +124,8 @@ export function renderTable(table: TableView, options: TableOptions): string {
     const width = displayWidth(tableSafeText(cell.text))
     if (width > (contentWidths[position] ?? 0)) contentWidths[position] = width
   }
-  if (!options.noHeaders) visible.forEach((index, position) => measure(header(index), position))
-  for (const row of table.rows) visible.forEach((index, position) => measure(cellOf(row[index]), position))
+  if (!options.noHeaders) for (const [position, index] of visible.entries()) measure(header(index), position)
+  for (const row of table.rows) for (const [position, index] of visible.entries()) measure(cellOf(row[index]), position)
 
   const last = visible.length - 1
   const columnWidths = contentWidths.map((width) => Math.max(TAB_MIN_WIDTH, width + TAB_PADDING))

@@ -43,7 +43,7 @@ async function completeWords(words: string[]): Promise<{ values: string[]; direc
 
 describe('completion through kubectl plugin completion', () => {
   it.each([
-    { words: ['usage', ''], expected: ['nodes', 'pods'] },
+    { words: ['usage', ''], expected: ['nodes', 'pods', 'options'] },
     { words: ['usage', 'po'], expected: ['pods'] },
     { words: ['usage', 'nodes', ''], expected: ['cp-1', 'gpu-1', 'worker-1', 'worker-2', 'worker-3'] },
     { words: ['usage', 'nodes', 'worker-'], expected: ['worker-1', 'worker-2', 'worker-3'] },

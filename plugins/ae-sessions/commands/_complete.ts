@@ -14,6 +14,7 @@ export const idArg = {
   id: {
     type: 'positional',
     required: false,
+    neededByCommand: true,
     description: 'Platform id (a1-…, a2-…), a unique prefix, or a pod name',
     complete: PLATFORM_IDS,
   },

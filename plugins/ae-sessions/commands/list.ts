@@ -37,6 +37,14 @@ function parseInterval(text: string | undefined): number {
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      ['Your sessions, deployments and runs', 'kubectl ae-sessions --mine -n anaconda-enterprise'],
+      ['Only sessions, in every namespace', 'kubectl ae-sessions list -A --kind session'],
+      [
+        'Watch them change, redrawn every 5 seconds',
+        'kubectl ae-sessions list -n anaconda-enterprise --watch --interval 5s',
+      ],
+    ],
     name: 'list',
     description: 'Sessions, deployments and job runs with owner, phase and live CPU/memory (the default command)',
   },

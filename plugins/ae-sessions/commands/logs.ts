@@ -26,7 +26,17 @@ export function parseSince(text: string | undefined): number | undefined {
 }
 
 export default defineSuiteCommand({
-  meta: { name: 'logs', description: "Logs of a workload's pod, found by its platform id (-f to follow)" },
+  meta: {
+    examples: [
+      [
+        "The last 20 lines of a session's main container",
+        'kubectl ae-sessions logs a1-33c1 -n anaconda-enterprise --tail 20',
+      ],
+      ['Follow one container of a session', 'kubectl ae-sessions logs a1-33c1 -n anaconda-enterprise -c editor -f'],
+    ],
+    name: 'logs',
+    description: "Logs of a workload's pod, found by its platform id (-f to follow)",
+  },
   args: {
     ...idArg,
     container: {

@@ -9,6 +9,7 @@ const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
 
 export default defineSuiteCommand({
   meta: {
+    examples: [['Capacity, usage and workload counts per node', 'kubectl ae-sessions nodes']],
     name: 'nodes',
     description:
       'Per node: readiness, pods, CPU/memory used and allocatable, GPUs, and counts of sessions, deployments and runs',

@@ -9,7 +9,14 @@ import { connectFor, contextArgs, namespaceFor, selected } from './_shared.ts'
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const
 
 export default defineSuiteCommand({
-  meta: { name: 'list', description: 'Runs: id, experiment, tags, status (with sweep counts), duration, age' },
+  meta: {
+    examples: [
+      ['Runs in every namespace', 'kubectl mrun list -A'],
+      ['Runs of one experiment, as JSON', 'kubectl mrun list -n ml-team --experiment lr-sweep -o json'],
+    ],
+    name: 'list',
+    description: 'Runs: id, experiment, tags, status (with sweep counts), duration, age',
+  },
   args: {
     ...contextArgs,
     ...namespaceArgs,

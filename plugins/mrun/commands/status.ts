@@ -9,7 +9,11 @@ import { connectFor, contextArgs, namespaceFor, runArg, selected } from './_shar
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const
 
 export default defineSuiteCommand({
-  meta: { name: 'status', description: 'Per pod (sweep index) phase, node, exit code and reason of a run' },
+  meta: {
+    examples: [['Per pod (or sweep index) status of a run', 'kubectl mrun status RUN -n ml-team']],
+    name: 'status',
+    description: 'Per pod (sweep index) phase, node, exit code and reason of a run',
+  },
   args: {
     ...runArg,
     ...contextArgs,

@@ -22,6 +22,10 @@ const SORTS: Record<string, (row: ClaimRow) => number | string> = {
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      ['Claims of every namespace with how full they are', 'kubectl pvclaim list -A'],
+      ['The fullest claims first', 'kubectl pvclaim list -A --sort-by use%'],
+    ],
     name: 'list',
     description: 'Claims with capacity, used, available, use%, inodes%, modes, class, volume and pods',
   },

@@ -12,6 +12,13 @@ const FORMATS = ['json', 'yaml', 'name', 'wide'] as const
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      [
+        'Certificates and tokens expiring within 30 days, and unused secrets',
+        'kubectl secretview check -n ml-team --within 30d',
+      ],
+      ['The same across every namespace', 'kubectl secretview check -A'],
+    ],
     name: 'check',
     description:
       'Certificates and tokens expiring soon, empty values, unreadable values, secrets pods need but lack, secrets nothing uses; exits 10 when something is found',

@@ -36,6 +36,13 @@ export function secretFromManifest(text: string, path: string): V1Secret {
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      [
+        'Keys added, removed or changed against a manifest',
+        'kubectl secretview diff db-credentials secret.yaml -n ml-team',
+      ],
+      ['Two live secrets compared', 'kubectl secretview diff basic-login db-credentials -n ml-team'],
+    ],
     name: 'diff',
     description:
       'Which keys differ between a secret and a manifest file or another secret: names and hashes, values only with --reveal; exits 10 when they differ',
@@ -44,12 +51,15 @@ export default defineSuiteCommand({
     name: {
       type: 'positional',
       required: false,
+      neededByCommand: true,
       description: 'The live secret',
       complete: { plural: 'secrets', namespaced: true },
     },
     other: {
       type: 'positional',
       required: false,
+      neededByCommand: true,
+      usageName: '(FILE | OTHER)',
       description: 'A Secret manifest file, or the name of another secret',
     },
     reveal: { type: 'boolean', description: 'Show the values that differ instead of their hashes' },

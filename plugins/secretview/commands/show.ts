@@ -43,6 +43,11 @@ function writeKeyFiles(
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      ["A secret's keys with summaries, values masked", 'kubectl secretview db-credentials -n ml-team'],
+      ["One key's value, byte for byte", 'kubectl secretview db-credentials password -n ml-team'],
+      ['Every secret of the namespace', 'kubectl secretview -n ml-team --all'],
+    ],
     name: 'show',
     description:
       'A secret’s type, age and keys with sizes and type-aware summaries, values masked; KEY prints one value raw',

@@ -12,7 +12,16 @@ import { usageArgs } from './_shared.ts'
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
 
 export default defineSuiteCommand({
-  meta: { name: 'nodes', description: 'Allocatable, requests, limits and live usage per node, with a cluster total' },
+  meta: {
+    examples: [
+      ['Allocatable, requests, limits and live usage of every node', 'kubectl usage nodes'],
+      ['Only the GPU node, as JSON', 'kubectl usage nodes gpu-1 -o json'],
+      ['The three nodes with the most CPU requested', 'kubectl usage nodes --sort-by cpu.req --top 3'],
+      ['Usage as bars', 'kubectl usage nodes --bars'],
+    ],
+    name: 'nodes',
+    description: 'Allocatable, requests, limits and live usage per node, with a cluster total',
+  },
   args: {
     name: { type: 'positional', required: false, description: 'Only this node', complete: { plural: 'nodes' } },
     ...usageArgs,

@@ -12,7 +12,15 @@ const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
 const POD_RESOURCES = ['cpu', 'memory', 'ephemeral-storage', 'nvidia.com/gpu', 'amd.com/gpu']
 
 export default defineSuiteCommand({
-  meta: { name: 'pods', description: 'Requests, limits, live usage and usage ÷ request per pod or container' },
+  meta: {
+    examples: [
+      ['Requests, limits and usage of the pods in ml-team', 'kubectl usage pods -n ml-team'],
+      ['Every container of every namespace', 'kubectl usage pods -A --containers'],
+      ['Pods on one node, grouped by namespace', 'kubectl usage pods -A --node worker-1 --group-by namespace'],
+    ],
+    name: 'pods',
+    description: 'Requests, limits, live usage and usage ÷ request per pod or container',
+  },
   args: {
     name: {
       type: 'positional',
