@@ -1,4 +1,4 @@
-import { namespaceArgs, outputArgs } from '../../../shared/cli/args.ts'
+import { namespaceArgs, outputArgs, selectorArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { noResourcesMessage, parseOutputFormat, printsDocument, printView } from '../../../shared/output/index.ts'
 import { listRuns } from '../collect.ts'
@@ -20,6 +20,7 @@ export default defineSuiteCommand({
   args: {
     ...contextArgs,
     ...namespaceArgs,
+    ...selectorArgs,
     experiment: { type: 'string', description: 'Only runs of this experiment' },
     ...outputArgs(FORMATS),
   },
@@ -31,7 +32,9 @@ export default defineSuiteCommand({
     try {
       const all = args.allNamespaces === true
       const namespace = all ? undefined : namespaceFor(ctx, context, kube)
-      let runs = (await listRuns(kube, namespace, signal)).map(summarizeRun)
+      let runs = (
+        await listRuns(kube, namespace, signal, { labelSelector: args.selector, fieldSelector: args.fieldSelector })
+      ).map(summarizeRun)
       if (args.experiment !== undefined) runs = runs.filter((r) => r.experiment === args.experiment)
       runs.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || a.name.localeCompare(b.name))
       if (runs.length === 0) {

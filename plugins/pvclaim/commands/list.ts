@@ -1,4 +1,4 @@
-import { kubeArgs, namespaceArgs, outputArgs } from '../../../shared/cli/args.ts'
+import { kubeArgs, namespaceArgs, outputArgs, selectorArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { noResourcesMessage, parseOutputFormat, printsDocument, printView } from '../../../shared/output/index.ts'
@@ -31,6 +31,7 @@ export default defineSuiteCommand({
   },
   args: {
     ...namespaceArgs,
+    ...selectorArgs,
     ...outputArgs(FORMATS),
     ...kubeArgs,
   },
@@ -45,7 +46,7 @@ export default defineSuiteCommand({
     const all = args.allNamespaces === true
     const namespace = all ? undefined : (args.namespace ?? cluster.namespace)
     const [claims, pods] = await Promise.all([
-      listClaims(cluster, namespace, signal),
+      listClaims(cluster, namespace, signal, { labelSelector: args.selector, fieldSelector: args.fieldSelector }),
       listPods(cluster, namespace, signal),
     ])
     const { stats, warnings } = await collectStats(cluster, claims, pods)

@@ -36,7 +36,7 @@ export default defineSuiteCommand({
     const everywhere = args.allNamespaces === true
     const namespace = everywhere ? undefined : (args.namespace ?? cluster.namespace)
     const [secrets, consumers] = await Promise.all([
-      listSecrets(cluster, { namespace, labelSelector: args.selector, signal }),
+      listSecrets(cluster, { namespace, labelSelector: args.selector, fieldSelector: args.fieldSelector, signal }),
       listConsumers(cluster, namespace, signal),
     ])
     const now = io.now()
@@ -45,9 +45,9 @@ export default defineSuiteCommand({
       ...consumers.pods.flatMap(podSecretReferences),
       ...consumers.serviceAccounts.flatMap(serviceAccountSecretReferences),
     ]
-    // With -l only some secrets are checked: a referenced secret outside the selection is not "missing".
+    // With -l (or --field-selector) only some secrets are checked: one outside the selection is not "missing".
     const known =
-      args.selector === undefined
+      args.selector === undefined && args.fieldSelector === undefined
         ? references
         : references.filter((r) => views.some((v) => v.namespace === r.namespace && v.name === r.secret))
     const findings = checkSecrets(views, known, { withinDays })

@@ -77,15 +77,24 @@ export default defineSuiteCommand({
       throw new SuiteError('usage', 'a KEY cannot be combined with --all', {
         hint: 'name one secret: kubectl secretview NAME KEY',
       })
+    // NAME picks one secret, --all (and -A) every one: together they contradict, and dropping either silently would
+    // show something other than what was asked for. (kubectl-view-secret's --all decodes every key of NAME; here
+    // that is what NAME alone already does.)
+    if (args.name !== undefined && (args.all === true || args.allNamespaces === true))
+      throw new SuiteError('usage', `a secret NAME ("${args.name}") cannot be combined with --all or -A`, {
+        hint: `drop --all to see every key of ${args.name}, or drop the NAME to list every secret`,
+      })
     const cluster = await kube()
     const everywhere = args.allNamespaces === true
     const namespace = args.namespace ?? cluster.namespace
     const now = io.now()
 
-    if (args.all === true || everywhere || (args.name === undefined && args.selector !== undefined)) {
+    const selecting = args.selector !== undefined || args.fieldSelector !== undefined
+    if (args.all === true || everywhere || (args.name === undefined && selecting)) {
       const secrets = await listSecrets(cluster, {
         namespace: everywhere ? undefined : namespace,
         labelSelector: args.selector,
+        fieldSelector: args.fieldSelector,
         signal,
       })
       const views = secrets.map((s) => analyzeSecret(s, now))

@@ -32,6 +32,16 @@ export default defineSuiteCommand({
     },
     'node-labels': { type: 'string', description: 'Same as -l: node label selector (kube-capacity spelling)' },
     'namespace-labels': { type: 'string', description: 'Count only pods in namespaces matching this label selector' },
+    'field-selector': {
+      type: 'string',
+      valueHint: 'query',
+      description: 'Node field selector: =, ==, != (e.g. --field-selector spec.unschedulable=false)',
+    },
+    'all-namespaces': {
+      type: 'boolean',
+      alias: 'A',
+      description: 'Accepted as kubectl get nodes accepts it: nodes count the pods of every namespace anyway',
+    },
     'pod-selector': { type: 'string', description: 'Count only pods matching this label selector' },
     available: { type: 'boolean', description: 'Show what is still available (allocatable − requests) per resource' },
     bars: { type: 'boolean', description: 'Draw a bar per node: usage and requests against allocatable' },
@@ -45,6 +55,7 @@ export default defineSuiteCommand({
     const cluster = await kube()
     const { snapshot, warnings } = await collectNodes(cluster, {
       nodeSelector: args.selector ?? args.nodeSelector ?? args.nodeLabels,
+      nodeFieldSelector: args.fieldSelector,
       namespaceSelector: args.namespaceLabels,
       podSelector: args.podSelector,
       chunkSize,
