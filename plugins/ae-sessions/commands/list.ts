@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { kubeArgs, namespaceArgs, outputArgs, selectorArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { parseInterval, watchArgs, watchOrOnce } from '../../../shared/cli/watch.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { noResourcesMessage, parseOutputFormat, printsDocument, renderView } from '../../../shared/output/index.ts'
 import { collectWorkloads, whoAmI } from '../collect.ts'
@@ -11,9 +11,6 @@ import { parseChunkSize, platformArgs, platformConfigFrom } from './_shared.ts'
 
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
 
-// ANSI: cursor home and clear screen, so --watch redraws in place like `watch kubectl ...` does.
-const CLEAR_SCREEN = '\u001b[H\u001b[2J'
-
 export function parseKindFlag(text: string | undefined): WorkloadKind[] | undefined {
   if (text === undefined) return undefined
   const { kinds, unknown } = parseKinds(text)
@@ -22,17 +19,6 @@ export function parseKindFlag(text: string | undefined): WorkloadKind[] | undefi
       hint: 'use session, deployment or run (plurals and deploy/app/job work too), comma-separated',
     })
   return kinds
-}
-
-function parseInterval(text: string | undefined): number {
-  if (text === undefined) return 2_000
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())
-  if (match === null)
-    throw new SuiteError('usage', `invalid --interval "${text}"`, { hint: 'use a duration such as 2s, 500ms or 1m' })
-  const value = Number(match[1])
-  const ms = match[2] === 'ms' ? value : match[2] === 'm' ? value * 60_000 : value * 1_000
-  if (ms < 200) throw new SuiteError('usage', `--interval ${text} is too short`, { hint: 'use 200ms or more' })
-  return ms
 }
 
 export default defineSuiteCommand({
@@ -57,12 +43,7 @@ export default defineSuiteCommand({
     owner: { type: 'string', description: 'Only workloads of this owner' },
     ...selectorArgs,
     'no-metrics': { type: 'boolean', description: 'Do not read the metrics API (usage columns show -)' },
-    watch: {
-      type: 'boolean',
-      alias: 'w',
-      description: 'Refresh every --interval (in place on a terminal) until Ctrl-C',
-    },
-    interval: { type: 'string', description: 'Refresh period of --watch (default 2s)' },
+    ...watchArgs,
     ...platformArgs,
     ...namespaceArgs,
     ...outputArgs(FORMATS),
@@ -79,7 +60,8 @@ export default defineSuiteCommand({
       throw new SuiteError('usage', `invalid --sort-by "${args.sortBy}": no such column`, {
         hint: `use one of ${SORT_KEYS.join(', ')}`,
       })
-    const interval = args.watch === true ? parseInterval(args.interval) : 0
+    // A bad --interval fails before anything connects.
+    if (args.watch === true) parseInterval(args.interval)
     const chunkSize = parseChunkSize(args.chunkSize)
     const config = platformConfigFrom(args, io.env)
     const cluster = await kube()
@@ -132,22 +114,9 @@ export default defineSuiteCommand({
       return { text: renderView(view, format, { noHeaders: args.noHeaders === true, color: io.color }), message: false }
     }
 
-    if (args.watch !== true) {
+    await watchOrOnce(io, signal, { watch: args.watch === true, interval: args.interval }, async (frame) => {
       const { text, message } = await draw()
-      ;(message ? io.err : io.out).write(text)
-      return
-    }
-    const inPlace = io.outIsTTY
-    while (!signal.aborted) {
-      const { text } = await draw()
-      if (inPlace)
-        io.out.write(`${CLEAR_SCREEN}${io.now().toISOString()}  every ${interval / 1000}s, Ctrl-C to stop\n\n${text}`)
-      else io.out.write(`${text}\n`)
-      try {
-        await sleep(interval, undefined, { signal })
-      } catch {
-        break
-      }
-    }
+      ;(message ? frame.err : frame.out).write(text)
+    })
   },
 })

@@ -1,5 +1,6 @@
 import { outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { parseInterval, watchArgs, watchOrOnce } from '../../../shared/cli/watch.ts'
 import { parseOutputFormat, printView } from '../../../shared/output/index.ts'
 import { findRun, runPods } from '../collect.ts'
 import { podStatusRow, sortPodRows, summarizeRun } from '../model.ts'
@@ -17,20 +18,24 @@ export default defineSuiteCommand({
   args: {
     ...runArg,
     ...contextArgs,
+    ...watchArgs,
     ...outputArgs(FORMATS),
   },
   run: async (ctx) => {
     const { args, io, signal } = ctx
     const format = parseOutputFormat(args.output, FORMATS, args)
+    if (args.watch === true) parseInterval(args.interval)
     const { context } = selected(ctx)
     const kube = await connectFor(ctx, context)
     try {
       const namespace = namespaceFor(ctx, context, kube)
-      const job = await findRun(kube, namespace, args.run, signal)
-      const run = summarizeRun(job)
-      const pods = sortPodRows((await runPods(kube, namespace, run.runId, signal)).map(podStatusRow))
-      if (format === 'table' || format === 'wide') io.err.write(`${statusHeadline(run)}\n`)
-      printView(io, renderStatus(run, pods), format, { noHeaders: args.noHeaders === true })
+      await watchOrOnce(io, signal, { watch: args.watch === true, interval: args.interval }, async (io) => {
+        const job = await findRun(kube, namespace, args.run, signal)
+        const run = summarizeRun(job)
+        const pods = sortPodRows((await runPods(kube, namespace, run.runId, signal)).map(podStatusRow))
+        if (format === 'table' || format === 'wide') io.err.write(`${statusHeadline(run)}\n`)
+        printView(io, renderStatus(run, pods), format, { noHeaders: args.noHeaders === true })
+      })
     } finally {
       await kube.close()
     }

@@ -1,5 +1,6 @@
 import { kubeArgs, outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { parseInterval, watchArgs, watchOrOnce } from '../../../shared/cli/watch.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { parseOutputFormat, prefersAsciiBars, printsDocument, printView } from '../../../shared/output/index.ts'
 import { collectNodes } from '../collect.ts'
@@ -45,6 +46,7 @@ export default defineSuiteCommand({
     'pod-selector': { type: 'string', description: 'Count only pods matching this label selector' },
     available: { type: 'boolean', description: 'Show what is still available (allocatable − requests) per resource' },
     bars: { type: 'boolean', description: 'Draw a bar per node: usage and requests against allocatable' },
+    ...watchArgs,
     ...outputArgs(FORMATS),
     ...kubeArgs,
   },
@@ -52,44 +54,47 @@ export default defineSuiteCommand({
     const format = parseOutputFormat(args.output, FORMATS, args)
     const top = parseTop(args.top)
     const chunkSize = args.chunkSize === undefined ? undefined : Number(args.chunkSize)
+    if (args.watch === true) parseInterval(args.interval)
     const cluster = await kube()
-    const { snapshot, warnings } = await collectNodes(cluster, {
-      nodeSelector: args.selector ?? args.nodeSelector ?? args.nodeLabels,
-      nodeFieldSelector: args.fieldSelector,
-      namespaceSelector: args.namespaceLabels,
-      podSelector: args.podSelector,
-      chunkSize,
-      metrics: args.noMetrics !== true && args.util !== false,
-      signal,
-    })
-    for (const warning of warnings) log.warn(warning)
-    if (args.name !== undefined) {
-      snapshot.nodes = snapshot.nodes.filter((n) => n.metadata?.name === args.name)
-      if (snapshot.nodes.length === 0) {
-        throw new SuiteError('not-found', `node "${args.name}" not found`, {
-          hint: 'list nodes with `kubectl get nodes`',
-        })
+    await watchOrOnce(io, signal, { watch: args.watch === true, interval: args.interval }, async (io) => {
+      const { snapshot, warnings } = await collectNodes(cluster, {
+        nodeSelector: args.selector ?? args.nodeSelector ?? args.nodeLabels,
+        nodeFieldSelector: args.fieldSelector,
+        namespaceSelector: args.namespaceLabels,
+        podSelector: args.podSelector,
+        chunkSize,
+        metrics: args.noMetrics !== true && args.util !== false,
+        signal,
+      })
+      for (const warning of warnings) log.warn(warning)
+      if (args.name !== undefined) {
+        snapshot.nodes = snapshot.nodes.filter((n) => n.metadata?.name === args.name)
+        if (snapshot.nodes.length === 0) {
+          throw new SuiteError('not-found', `node "${args.name}" not found`, {
+            hint: 'list nodes with `kubectl get nodes`',
+          })
+        }
       }
-    }
-    const available = resourceNamesOf(snapshot.nodes)
-    const resources = parseResources(args.resources, available)
-    const report = buildNodesReport(snapshot, resources === undefined ? {} : { resources })
-    if (args.sortBy !== undefined)
-      report.nodes = sortRows(report.nodes, parseSortKey(args.sortBy, report.resourceNames))
-    if (top !== undefined) report.nodes = report.nodes.slice(0, top)
-    if (report.nodes.length === 0) {
-      io.err.write('No resources found\n')
-      if (!printsDocument(format)) return
-    }
-    const view = renderNodes(report, {
-      now: io.now(),
-      bars: args.bars === true,
-      asciiBars: prefersAsciiBars(io),
-      showLabels: args.showLabels === true,
-      available: args.available === true,
+      const available = resourceNamesOf(snapshot.nodes)
+      const resources = parseResources(args.resources, available)
+      const report = buildNodesReport(snapshot, resources === undefined ? {} : { resources })
+      if (args.sortBy !== undefined)
+        report.nodes = sortRows(report.nodes, parseSortKey(args.sortBy, report.resourceNames))
+      if (top !== undefined) report.nodes = report.nodes.slice(0, top)
+      if (report.nodes.length === 0) {
+        io.err.write('No resources found\n')
+        if (!printsDocument(format)) return
+      }
+      const view = renderNodes(report, {
+        now: io.now(),
+        bars: args.bars === true,
+        asciiBars: prefersAsciiBars(io),
+        showLabels: args.showLabels === true,
+        available: args.available === true,
+      })
+      printView(io, view, format, { noHeaders: args.noHeaders === true })
+      if (args.bars === true && (format === 'table' || format === 'wide') && report.nodes.length > 0)
+        io.err.write(`${barsLegend(prefersAsciiBars(io))}\n`)
     })
-    printView(io, view, format, { noHeaders: args.noHeaders === true })
-    if (args.bars === true && (format === 'table' || format === 'wide') && report.nodes.length > 0)
-      io.err.write(`${barsLegend(prefersAsciiBars(io))}\n`)
   },
 })
