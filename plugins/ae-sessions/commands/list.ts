@@ -35,7 +35,11 @@ export default defineSuiteCommand({
     description: 'Sessions, deployments and job runs with owner, phase and live CPU/memory (the default command)',
   },
   args: {
-    kind: { type: 'string', description: 'Only these kinds: session,deployment,run' },
+    kind: {
+      type: 'string',
+      choices: ['session', 'deployment', 'run'],
+      description: 'Only these kinds: session,deployment,run',
+    },
     mine: {
       type: 'boolean',
       description: 'Only workloads you own (your identity from the API, as kubectl auth whoami)',
@@ -47,7 +51,7 @@ export default defineSuiteCommand({
     ...platformArgs,
     ...namespaceArgs,
     ...outputArgs(FORMATS),
-    'sort-by': { type: 'string', description: `Sort by a column: ${SORT_KEYS.join(', ')}` },
+    'sort-by': { type: 'string', choices: SORT_KEYS, description: `Sort by a column: ${SORT_KEYS.join(', ')}` },
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {

@@ -4,7 +4,7 @@ import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { openLogStream } from '../collect.ts'
 import { containerAlias, defaultLogContainer } from '../platform.ts'
-import { idArg } from './_complete.ts'
+import { idArg, WORKLOAD_CONTAINERS } from './_complete.ts'
 import { findWorkload } from './_resolve.ts'
 import { parseChunkSize, platformArgs, platformConfigFrom } from './_shared.ts'
 
@@ -42,6 +42,7 @@ export default defineSuiteCommand({
     container: {
       type: 'string',
       alias: 'c',
+      complete: WORKLOAD_CONTAINERS,
       description: 'Container, by name or alias (editor, proxy, sync, sync-proxy, app); default editor or app',
     },
     follow: { type: 'boolean', alias: 'f', description: 'Stream new lines until the container stops or Ctrl-C' },

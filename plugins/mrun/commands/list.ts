@@ -5,7 +5,7 @@ import { noResourcesMessage, parseOutputFormat, printsDocument, printView } from
 import { listRuns } from '../collect.ts'
 import { summarizeRun } from '../model.ts'
 import { renderRuns } from '../render.ts'
-import { connectFor, contextArgs, namespaceFor, selected } from './_shared.ts'
+import { connectFor, contextArgs, EXPERIMENT_COMPLETION, namespaceFor, selected } from './_shared.ts'
 
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const
 
@@ -22,7 +22,7 @@ export default defineSuiteCommand({
     ...contextArgs,
     ...namespaceArgs,
     ...selectorArgs,
-    experiment: { type: 'string', description: 'Only runs of this experiment' },
+    experiment: { type: 'string', description: 'Only runs of this experiment', complete: EXPERIMENT_COMPLETION },
     ...watchArgs,
     ...outputArgs(FORMATS),
   },

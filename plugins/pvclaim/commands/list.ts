@@ -35,6 +35,12 @@ export default defineSuiteCommand({
     ...selectorArgs,
     ...watchArgs,
     ...outputArgs(FORMATS),
+    'sort-by': {
+      type: 'string',
+      valueHint: 'column',
+      choices: Object.keys(SORTS),
+      description: `Sort by a column: ${Object.keys(SORTS).join(', ')}`,
+    },
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {

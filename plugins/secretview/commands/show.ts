@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { kubeArgs, namespaceArgs, selectorArgs } from '../../../shared/cli/args.ts'
+import { type CompletionSource, kubeArgs, namespaceArgs, selectorArgs } from '../../../shared/cli/args.ts'
 import type { Io } from '../../../shared/cli/io.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
@@ -11,6 +11,18 @@ import { analyzeSecret, keyList, type SecretView, secretProblems } from '../mode
 import { pickKey, pickSecret } from '../prompt.ts'
 import { decodedSecretDocument, renderEnv, renderSecretList, renderSecretText } from '../render.ts'
 import { secretOutputArg, templateOutput } from './_shared.ts'
+
+/** Shell completion of KEY: the keys of the secret NAME typed before it (names only, never values). */
+const SECRET_KEYS: CompletionSource = {
+  plural: 'secrets',
+  namespaced: true,
+  names: async ({ kube, namespace, positionals }) => {
+    const name = positionals[0]
+    if (name === undefined) return []
+    const secret = await getSecret(kube, namespace, name)
+    return [...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]
+  },
+}
 
 const FORMATS = ['json', 'yaml', 'env', 'dotenv', 'file', 'name', 'wide'] as const
 
@@ -59,7 +71,12 @@ export default defineSuiteCommand({
       description: 'Secret name (picked interactively on a terminal when left out)',
       complete: { plural: 'secrets', namespaced: true },
     },
-    key: { type: 'positional', required: false, description: 'Print only this key’s decoded value, byte for byte' },
+    key: {
+      type: 'positional',
+      required: false,
+      description: 'Print only this key’s decoded value, byte for byte',
+      complete: SECRET_KEYS,
+    },
     all: { type: 'boolean', description: 'Every secret of the namespace (-A: of every namespace)' },
     reveal: { type: 'boolean', description: 'Show the values in the table (they are masked by default)' },
     dir: { type: 'string', description: 'Folder for -o file (default: the current folder)' },

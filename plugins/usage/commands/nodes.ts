@@ -7,7 +7,7 @@ import { collectNodes } from '../collect.ts'
 import { buildNodesReport, resourceNamesOf } from '../model.ts'
 import { parseResources, parseTop } from '../options.ts'
 import { barsLegend, renderNodes } from '../render-nodes.ts'
-import { parseSortKey, sortRows } from '../sort.ts'
+import { parseSortKey, sortKeyChoices, sortRows } from '../sort.ts'
 import { usageArgs } from './_shared.ts'
 
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
@@ -48,6 +48,7 @@ export default defineSuiteCommand({
     bars: { type: 'boolean', description: 'Draw a bar per node: usage and requests against allocatable' },
     ...watchArgs,
     ...outputArgs(FORMATS),
+    'sort-by': { ...usageArgs['sort-by'], valueHint: 'column', choices: sortKeyChoices(['name', 'pods']) },
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {

@@ -6,7 +6,7 @@ import { collectPods } from '../collect.ts'
 import { parseGroupBy, parseResources, parseTop } from '../options.ts'
 import { containerRows, groupPodRows, podRow, withUsage } from '../pods-model.ts'
 import { renderPods } from '../render-pods.ts'
-import { parseSortKey, sortRows } from '../sort.ts'
+import { parseSortKey, sortKeyChoices, sortRows } from '../sort.ts'
 import { usageArgs } from './_shared.ts'
 
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
@@ -37,11 +37,17 @@ export default defineSuiteCommand({
     containers: { type: 'boolean', description: 'One row per container (init containers and sidecars marked)' },
     'group-by': {
       type: 'string',
+      choices: ['node', 'namespace', 'owner'],
       description: 'Subtotals per node, namespace or owner (the controller, e.g. Deployment/x)',
     },
     'include-finished': { type: 'boolean', description: 'Also show Succeeded and Failed pods' },
     ...watchArgs,
     ...outputArgs(FORMATS),
+    'sort-by': {
+      ...usageArgs['sort-by'],
+      valueHint: 'column',
+      choices: sortKeyChoices(['name', 'namespace', 'node', 'age']),
+    },
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
