@@ -37,7 +37,7 @@ export const secretviewRoot = defineCommand({
     diff: lazyCommand(
       {
         name: 'diff',
-        description: 'Keys added, removed or changed against a file or another secret (hashes, not values)',
+        description: 'Keys added, removed or changed against a file or another secret (names only unless asked)',
       },
       () => import('./commands/diff.ts').then((m) => m.default),
     ),
