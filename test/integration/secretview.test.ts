@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -58,6 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim.stop()
+  rmSync(dir, { recursive: true, force: true })
 })
 
 describe('values byte for byte', () => {
