@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs'
+import { chmodSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { completionLauncher } from '../../scripts/dist/build.ts'
@@ -12,6 +12,8 @@ import { kubectl } from '../support/run.ts'
  * Shell completion the way a shell gets it: the shell runs `kubectl __complete usage …`, kubectl (≥ 1.26) finds
  * `kubectl_complete-usage` on PATH and passes the words on; our launcher asks the plugin (cobra's protocol).
  */
+/** The plugins linked as kubectl finds them; removed after the file's tests. */
+const bin = pluginBinDir()
 let sim: Sim
 let config: string
 let env: NodeJS.ProcessEnv
@@ -37,7 +39,6 @@ beforeAll(async () => {
         template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'x' }] } },
       },
     })
-  const bin = pluginBinDir()
   for (const plugin of distPlugins()) {
     const launcher = join(bin, plugin.completionBin)
     writeFileSync(launcher, completionLauncher(plugin))
@@ -47,6 +48,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  rmSync(bin, { recursive: true, force: true })
   await sim.stop()
 })
 

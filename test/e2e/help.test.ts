@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { liveDemoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
@@ -8,6 +9,8 @@ import { kubectl } from '../support/run.ts'
  * --help through real kubectl plugin dispatch, in the shape of kubectl's own help: description, Examples,
  * (Available Commands), Options, Usage, then one line pointing at `kubectl <plugin> options` for the global flags.
  */
+/** The plugins linked as kubectl finds them; removed after the file's tests. */
+const bin = pluginBinDir()
 let sim: Sim
 let admin: string
 let env: NodeJS.ProcessEnv
@@ -15,10 +18,11 @@ let env: NodeJS.ProcessEnv
 beforeAll(async () => {
   sim = await startSim({ scenario: liveDemoScenario(), runContainers: false })
   admin = sim.writeKubeconfig({ user: 'admin', namespace: 'ml-team' })
-  env = { PATH: pluginPath(pluginBinDir()) }
+  env = { PATH: pluginPath(bin) }
 })
 
 afterAll(async () => {
+  rmSync(bin, { recursive: true, force: true })
   await sim.stop()
 })
 

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { liveDemoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
 import { pluginBinDir, pluginPath } from '../support/plugins.ts'
 
 /** --watch through real kubectl dispatch: refreshes appended on a pipe, Ctrl-C ends it cleanly with exit 130. */
+/** The plugins linked as kubectl finds them; removed after the file's tests. */
+const bin = pluginBinDir()
 let sim: Sim
 let admin: string
 let env: NodeJS.ProcessEnv
@@ -12,10 +15,11 @@ let env: NodeJS.ProcessEnv
 beforeAll(async () => {
   sim = await startSim({ scenario: liveDemoScenario(), runContainers: false })
   admin = sim.writeKubeconfig({ user: 'admin', namespace: 'ml-team' })
-  env = { ...process.env, PATH: pluginPath(pluginBinDir()), KUBECONFIG: admin, HOME: '/nonexistent' }
+  env = { ...process.env, PATH: pluginPath(bin), KUBECONFIG: admin, HOME: '/nonexistent' }
 })
 
 afterAll(async () => {
+  rmSync(bin, { recursive: true, force: true })
   await sim.stop()
 })
 
