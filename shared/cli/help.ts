@@ -28,7 +28,7 @@ const GLOBAL_KEYS = new Set(Object.keys(kubeArgs))
 /** kubectl's flag heading: `    -A, --all-namespaces=false:` then the description on the next line after a tab. */
 function flagEntry(key: string, def: Exclude<SuiteArgDef, SuitePositionalArgDef>): string {
   const aliases = def.alias === undefined ? [] : typeof def.alias === 'string' ? [def.alias] : [...def.alias]
-  const short = aliases.find((alias) => alias.length === 1 && alias !== key)
+  const short = aliases.find((alias) => alias.length === 1)
   let shown: string
   if (def.type === 'boolean') shown = String(def.default === true)
   else if ('multiple' in def && def.multiple === true) shown = '[]'
