@@ -98,8 +98,8 @@ describe('selectors on every list, applied by the server like kubectl', () => {
     )
   })
 
-  it('usage nodes accepts -A as kubectl get nodes does', async () => {
-    const result = await kubectl(admin, ['usage', 'nodes', '-A', '--no-metrics', '-o', 'name'], { env })
+  it.each([['usage'], ['ae-sessions']])('%s nodes accepts -A as kubectl get nodes does', async (plugin) => {
+    const result = await kubectl(admin, [plugin, 'nodes', '-A', '--no-metrics', '-o', 'name'], { env })
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toContain('gpu-1')
   })

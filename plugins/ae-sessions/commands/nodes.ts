@@ -16,6 +16,11 @@ export default defineSuiteCommand({
   },
   args: {
     'no-metrics': { type: 'boolean', description: 'Do not read the metrics API (usage shows -)' },
+    'all-namespaces': {
+      type: 'boolean',
+      alias: 'A',
+      description: 'Accepted as kubectl get nodes accepts it: the counts cover every platform namespace anyway',
+    },
     ...platformArgs,
     ...outputArgs(FORMATS),
     ...kubeArgs,
