@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { existingPlugins, pluginBinDir, pluginPath } from './support/plugins.ts'
 import { startSimChild } from './support/sim-child.ts'
 
@@ -40,27 +41,39 @@ const DEMO_COMMANDS: Record<string, { user: string; args: string[] }[]> = {
   pvclaim: [{ user: 'admin', args: ['pvclaim', 'list', '-A'] }],
 }
 
+/** A word as a POSIX shell reads it back: bare when safe, else in single quotes. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+}
+
 const admin = await startSimChild(['--user', 'admin'])
 const bin = pluginBinDir()
-const env = { ...process.env, PATH: pluginPath(bin), KUBECONFIG: admin.kubeconfig }
-const show = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): void => {
-  process.stdout.write(`\n$ kubectl ${args.join(' ')}\n`)
-  const result = spawnSync('kubectl', args, { env: { ...env, ...extraEnv }, encoding: 'utf8' })
-  process.stdout.write(result.stdout)
-  process.stdout.write(result.stderr)
+const exported = admin.kubeconfigs.admin ?? admin.kubeconfig
+const env = { ...process.env, PATH: pluginPath(bin), KUBECONFIG: exported }
+/**
+ * Prints the command so it can be pasted (quoted, with its KUBECONFIG when it is not the one exported above), then
+ * lets kubectl write to our own stdout and stderr, so its output and messages appear in the order they happened.
+ */
+const show = (args: string[], kubeconfig?: string): void => {
+  const prefix = kubeconfig === undefined || kubeconfig === exported ? '' : `KUBECONFIG=${kubeconfig} `
+  process.stdout.write(`\n$ ${prefix}kubectl ${args.map(shellQuote).join(' ')}\n`)
+  spawnSync('kubectl', args, {
+    env: { ...env, KUBECONFIG: kubeconfig ?? exported },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
 }
 try {
-  process.stdout.write(`simulated cluster at ${admin.url} (KUBECONFIG=${admin.kubeconfig})\n`)
+  process.stdout.write(`simulated cluster at ${admin.url}\nexport KUBECONFIG=${exported}\n`)
   show(['get', 'nodes'])
   show(['top', 'nodes'])
   const plugins = existingPlugins()
   show(['plugin', 'list'])
   for (const plugin of plugins) {
-    for (const command of DEMO_COMMANDS[plugin.name] ?? [])
-      show(command.args, { KUBECONFIG: admin.kubeconfigs[command.user] })
+    for (const command of DEMO_COMMANDS[plugin.name] ?? []) show(command.args, admin.kubeconfigs[command.user])
   }
   if (plugins.length === 0)
     process.stdout.write('\n(no plugin is built yet: the demo shows the simulated cluster only)\n')
 } finally {
   await admin.stop()
+  rmSync(bin, { recursive: true, force: true })
 }

@@ -1,13 +1,19 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { SuiteError } from '../../shared/errors.ts'
 import { configFromFile, loadPlatformConfig } from './config.ts'
 import { DEFAULT_CONFIG } from './platform.ts'
 
+const dirs: string[] = []
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
 function configDir(text: string | undefined): NodeJS.ProcessEnv {
   const dir = mkdtempSync(join(tmpdir(), 'ae-sessions-config-'))
+  dirs.push(dir)
   if (text !== undefined) {
     const folder = join(dir, 'kubectl-ae-sessions')
     mkdirSync(folder)

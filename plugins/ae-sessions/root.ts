@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty'
 import pkg from '../../package.json' with { type: 'json' }
-import { lazyCommand } from '../../shared/cli/run.ts'
+import { lazyCommand, optionsCommand } from '../../shared/cli/run.ts'
 
 /** kubectl ae-sessions: a data-science platform's sessions, deployments and job runs, with live usage. */
 export const aeSessionsRoot = defineCommand({
@@ -35,5 +35,6 @@ export const aeSessionsRoot = defineCommand({
       },
       () => import('./commands/nodes.ts').then((m) => m.default),
     ),
+    options: optionsCommand,
   },
 })

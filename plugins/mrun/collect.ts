@@ -182,10 +182,18 @@ export async function ensureSecret(kube: Kube, object: KubeObject, signal: Abort
   return 'updated'
 }
 
-export async function listRuns(kube: Kube, namespace: string | undefined, signal: AbortSignal): Promise<JobLike[]> {
+export async function listRuns(
+  kube: Kube,
+  namespace: string | undefined,
+  signal: AbortSignal,
+  selectors: { labelSelector?: string | undefined; fieldSelector?: string | undefined } = {},
+): Promise<JobLike[]> {
   const { items } = await listAll<JobLike>(kube.transport, {
     path: resourcePath({ group: 'batch', version: 'v1', plural: 'jobs', namespace }),
-    labelSelector: MANAGED_SELECTOR,
+    // The user's -l narrows mrun's own Jobs; it never widens the list to Jobs mrun did not make.
+    labelSelector:
+      selectors.labelSelector === undefined ? MANAGED_SELECTOR : `${MANAGED_SELECTOR},${selectors.labelSelector}`,
+    fieldSelector: selectors.fieldSelector,
     context: { verb: 'list', resource: 'jobs', namespace },
     signal,
   })

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty'
 import pkg from '../../package.json' with { type: 'json' }
-import { lazyCommand } from '../../shared/cli/run.ts'
+import { lazyCommand, optionsCommand } from '../../shared/cli/run.ts'
 
 /** kubectl mrun: run experiments and parameter sweeps as Jobs, and follow, inspect and clean them up. */
 export const mrunRoot = defineCommand({
@@ -30,5 +30,6 @@ export const mrunRoot = defineCommand({
       { name: 'context', description: 'Manage mrun contexts: add, list, use, remove, import', alias: ['contexts'] },
       () => import('./commands/context.ts').then((m) => m.default),
     ),
+    options: optionsCommand,
   },
 })

@@ -16,9 +16,12 @@ export async function listClaims(
   kube: Kube,
   namespace: string | undefined,
   signal?: AbortSignal,
+  selectors: { labelSelector?: string | undefined; fieldSelector?: string | undefined } = {},
 ): Promise<V1PersistentVolumeClaim[]> {
   const { items } = await listAll<V1PersistentVolumeClaim>(kube.transport, {
     path: resourcePath({ plural: 'persistentvolumeclaims', namespace }),
+    labelSelector: selectors.labelSelector,
+    fieldSelector: selectors.fieldSelector,
     context: { verb: 'list', resource: 'persistentvolumeclaims', namespace },
     ...(signal === undefined ? {} : { signal }),
   })

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty'
 import pkg from '../../package.json' with { type: 'json' }
-import { lazyCommand } from '../../shared/cli/run.ts'
+import { lazyCommand, optionsCommand } from '../../shared/cli/run.ts'
 
 /** kubectl pvclaim: create claims, see how full they are, move data in and out. */
 export const pvclaimRoot = defineCommand({
@@ -34,5 +34,6 @@ export const pvclaimRoot = defineCommand({
     delete: lazyCommand({ name: 'delete', description: 'Delete a claim, saying what happens to its data' }, () =>
       import('./commands/delete.ts').then((m) => m.default),
     ),
+    options: optionsCommand,
   },
 })

@@ -25,11 +25,17 @@ export async function getSecret(kube: Kube, namespace: string, name: string, sig
 /** Secrets of a namespace (or every namespace), paginated; sorted by namespace and name as kubectl prints them. */
 export async function listSecrets(
   kube: Kube,
-  options: { namespace: string | undefined; labelSelector?: string | undefined; signal?: AbortSignal | undefined },
+  options: {
+    namespace: string | undefined
+    labelSelector?: string | undefined
+    fieldSelector?: string | undefined
+    signal?: AbortSignal | undefined
+  },
 ): Promise<V1Secret[]> {
   const { items } = await listAll<V1Secret>(kube.transport, {
     path: resourcePath({ plural: 'secrets', namespace: options.namespace }),
     labelSelector: options.labelSelector,
+    fieldSelector: options.fieldSelector,
     context: { verb: 'list', resource: 'secrets', namespace: options.namespace },
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   })

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import type { V1Pod, V1Secret, V1ServiceAccount } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
 import { FIXED_NOW } from '../../shared/cli/memory-io.ts'
@@ -164,7 +165,17 @@ describe('renderers', () => {
     expect(changes.map((c) => `${c.key}:${c.change}`)).toEqual(['a:removed', 'b:changed', 'c:unchanged', 'd:added'])
     const hidden = renderView(renderDiff(changes, { reveal: false, showUnchanged: false }), 'table', { color: false })
     expect(hidden).not.toMatch(/one|two|TWO|new/)
-    expect(hidden).toMatch(/^b +changed +sha256:[0-9a-f]{12} +sha256:[0-9a-f]{12}$/m)
+    expect(hidden).toBe('KEY   CHANGE\na     removed\nb     changed\nd     added\n')
+    const key = Buffer.alloc(32, 7)
+    const hashed = renderView(renderDiff(changes, { reveal: false, showUnchanged: true, hashKey: key }), 'table', {
+      color: false,
+    })
+    expect(hashed).toMatch(/^b +changed +hmac:[0-9a-f]{12} +hmac:[0-9a-f]{12}$/m)
+    // Equal values share a fingerprint within the run; none is a plain sha256 of a value.
+    const same = /^c +unchanged +(hmac:[0-9a-f]{12}) +(hmac:[0-9a-f]{12})$/m.exec(hashed)
+    expect(same?.[1]).toBe(same?.[2])
+    for (const value of ['one', 'two', 'TWO', 'same', 'new'])
+      expect(hashed).not.toContain(createHash('sha256').update(value).digest('hex').slice(0, 12))
     const shown = renderView(renderDiff(changes, { reveal: true, showUnchanged: false }), 'table', { color: false })
     expect(shown).toMatch(/^b +changed +two +TWO$/m)
   })

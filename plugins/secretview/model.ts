@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto'
 import type { V1Secret } from '@kubernetes/client-node'
 import { parseTimestamp } from '../../shared/timestamps.ts'
 import {
@@ -17,7 +18,6 @@ import {
   pemBlocks,
   privateKeyFacts,
   type RegistryFacts,
-  sha256Hex,
 } from './decode.ts'
 
 /**
@@ -296,7 +296,16 @@ export function diffValues(before: Map<string, Buffer>, after: Map<string, Buffe
   })
 }
 
-/** A short fingerprint to compare values by without showing them. */
-export function shortHash(bytes: Buffer | undefined): string {
-  return bytes === undefined ? '-' : `sha256:${sha256Hex(bytes).slice(0, 12)}`
+/**
+ * A short fingerprint to compare values by within one run without revealing them: HMAC-SHA256 under a key made
+ * fresh for each run (see {@link newHashKey}). A plain sha256 would not do: sha256("1") is well known, and a
+ * dictionary of likely passwords recovers weak values from it. Equal values share a fingerprint only within a run.
+ */
+export function keyedHash(bytes: Buffer | undefined, key: Buffer): string {
+  return bytes === undefined ? '-' : `hmac:${createHmac('sha256', key).update(bytes).digest('hex').slice(0, 12)}`
+}
+
+/** A random HMAC key for one run's fingerprints, never stored nor printed. */
+export function newHashKey(): Buffer {
+  return randomBytes(32)
 }

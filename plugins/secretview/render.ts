@@ -9,7 +9,7 @@ import {
 } from '../../shared/output/index.ts'
 import type { Finding } from './check-model.ts'
 import { isPrintableText } from './decode.ts'
-import { type KeyChange, type KeyView, type SecretView, shortHash } from './model.ts'
+import { type KeyChange, type KeyView, keyedHash, type SecretView } from './model.ts'
 
 /** Printers for `kubectl secretview`. Values appear only where `reveal` says so, or in the decoded formats. */
 export const MASK = '********'
@@ -264,16 +264,34 @@ export function renderFindings(findings: readonly Finding[], options: { showName
 }
 
 /** `diff`: key names and what happened to them; hashes instead of values unless revealing. */
-export function renderDiff(changes: readonly KeyChange[], options: { reveal: boolean; showUnchanged: boolean }): View {
+/**
+ * Keys added, removed or changed. Values appear only when asked: with `reveal` as they are, with `hashKey` (from
+ * --show-hashes) as HMAC fingerprints under that run's random key, so equal values match within the run but no value
+ * can be looked up in a dictionary of hashes. Otherwise the table has no BEFORE/AFTER columns at all.
+ */
+export function renderDiff(
+  changes: readonly KeyChange[],
+  options: { reveal: boolean; showUnchanged: boolean; hashKey?: Buffer | undefined },
+): View {
   const shown = changes.filter((c) => options.showUnchanged || c.change !== 'unchanged')
+  const { hashKey } = options
+  const withValues = options.reveal || hashKey !== undefined
   const value = (bytes: Buffer | undefined): string =>
-    bytes === undefined ? '-' : options.reveal ? revealedCell(bytes) : shortHash(bytes)
+    bytes === undefined ? '-' : options.reveal ? revealedCell(bytes) : keyedHash(bytes, hashKey as Buffer)
   const role = (change: KeyChange['change']): Cell['role'] =>
     change === 'added' ? 'ok' : change === 'removed' ? 'bad' : change === 'changed' ? 'warn' : 'dim'
   return {
     table: {
-      columns: [{ header: 'KEY' }, { header: 'CHANGE' }, { header: 'BEFORE' }, { header: 'AFTER' }],
-      rows: shown.map((c) => [c.key, { text: c.change, role: role(c.change) }, value(c.before), value(c.after)]),
+      columns: [
+        { header: 'KEY' },
+        { header: 'CHANGE' },
+        ...(withValues ? [{ header: 'BEFORE' }, { header: 'AFTER' }] : []),
+      ],
+      rows: shown.map((c) => [
+        c.key,
+        { text: c.change, role: role(c.change) },
+        ...(withValues ? [value(c.before), value(c.after)] : []),
+      ]),
     },
     document: {
       apiVersion: 'secretview.kubectl-suite/v1',
@@ -281,8 +299,12 @@ export function renderDiff(changes: readonly KeyChange[], options: { reveal: boo
       items: shown.map((c) => ({
         key: c.key,
         change: c.change,
-        before: c.before === undefined ? null : value(c.before),
-        after: c.after === undefined ? null : value(c.after),
+        ...(withValues
+          ? {
+              before: c.before === undefined ? null : value(c.before),
+              after: c.after === undefined ? null : value(c.after),
+            }
+          : {}),
       })),
     },
     names: shown.map((c) => c.key),

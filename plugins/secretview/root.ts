@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty'
 import pkg from '../../package.json' with { type: 'json' }
-import { lazyCommand } from '../../shared/cli/run.ts'
+import { lazyCommand, optionsCommand } from '../../shared/cli/run.ts'
 
 /** kubectl secretview: read, check and create Secrets without leaking values. */
 export const secretviewRoot = defineCommand({
@@ -37,9 +37,10 @@ export const secretviewRoot = defineCommand({
     diff: lazyCommand(
       {
         name: 'diff',
-        description: 'Keys added, removed or changed against a file or another secret (hashes, not values)',
+        description: 'Keys added, removed or changed against a file or another secret (names only unless asked)',
       },
       () => import('./commands/diff.ts').then((m) => m.default),
     ),
+    options: optionsCommand,
   },
 })

@@ -22,6 +22,8 @@ export { METRICS_TIMEOUT_MS, type MetricsResult }
 
 export interface NodesQuery {
   nodeSelector?: string | undefined
+  /** kubectl's --field-selector on nodes (metadata.name, spec.unschedulable), applied by the server. */
+  nodeFieldSelector?: string | undefined
   namespaceSelector?: string | undefined
   podSelector?: string | undefined
   chunkSize?: number | undefined
@@ -114,6 +116,7 @@ export async function collectNodes(
     listAll<V1Node>(kube.transport, {
       path: resourcePath({ plural: 'nodes' }),
       labelSelector: query.nodeSelector,
+      fieldSelector: query.nodeFieldSelector,
       context: { verb: 'list', resource: 'nodes' },
     }),
     foldList<V1Pod, { totals: Map<string, PodTotals>; unscheduled: PodTotals }>(

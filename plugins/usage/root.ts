@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty'
 import pkg from '../../package.json' with { type: 'json' }
-import { lazyCommand } from '../../shared/cli/run.ts'
+import { lazyCommand, optionsCommand } from '../../shared/cli/run.ts'
 
 /** kubectl usage: per-node and per-pod allocatable, requests, limits and live usage, equal to kubectl's numbers. */
 export const usageRoot = defineCommand({
@@ -22,5 +22,6 @@ export const usageRoot = defineCommand({
       { name: 'pods', description: 'Requests, limits and usage per pod or container', alias: ['pod', 'po'] },
       () => import('./commands/pods.ts').then((m) => m.default),
     ),
+    options: optionsCommand,
   },
 })

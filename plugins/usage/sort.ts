@@ -27,6 +27,12 @@ const MEASURES: Record<string, NonNullable<SortKey['measure']>> = {
   available: 'available',
 }
 
+/** What shell completion offers for --sort-by: the columns of the default resources, each measure. */
+export function sortKeyChoices(fields: readonly string[]): string[] {
+  const measures = ['req', 'req%', 'lim', 'lim%', 'use', 'use%', 'alloc', 'avail']
+  return [...fields, ...['cpu', 'mem', 'gpu'].flatMap((r) => measures.map((m) => `${r}.${m}`))]
+}
+
 const ALIASES: Record<string, string> = { mem: 'memory', gpu: 'nvidia.com/gpu', eph: 'ephemeral-storage' }
 
 export function parseSortKey(text: string, resourceNames: readonly string[]): SortKey {

@@ -1,6 +1,7 @@
 import type { BooleanArgDef, EnumArgDef, PositionalArgDef, StringArgDef } from 'citty'
 import { SuiteError } from '../errors.ts'
 import { parseRequestTimeout } from '../kube/config/duration.ts'
+import type { Kube } from '../kube/connect.ts'
 import type { KubeFlags } from '../kube/types.ts'
 import { isDnsSubdomain } from '../names.ts'
 import { allowedFormatNames, type OutputFormat, parseOutputFormat, TEMPLATE_FORMATS } from '../output/format.ts'
@@ -50,6 +51,28 @@ export interface CompletionSource {
   labelSelector?: string
   /** A name other than metadata.name, e.g. a label value: `(item) => item.metadata.labels?.['run-id']`. */
   nameOf?: (item: { metadata?: { name?: string; labels?: Record<string, string> } }) => string | undefined
+  /**
+   * Names that take more than one list, or depend on the words typed before (a secret's keys after its NAME): given
+   * the connection, the namespace and the positionals so far. Replaces the list of `plural` when set.
+   */
+  names?: (context: CompletionContext) => Promise<string[]>
+  /**
+   * Where the command itself would look when -n (or the kubeconfig context) is not typed: mrun's --context names an
+   * mrun context whose kube_context and namespace apply, so completion must follow the same rule.
+   */
+  scope?: (
+    args: Record<string, unknown>,
+    env: NodeJS.ProcessEnv,
+  ) => { kubeContext?: string | undefined; namespace?: string | undefined }
+}
+
+/** What a {@link CompletionSource}'s `names` gets. */
+export interface CompletionContext {
+  kube: Kube
+  namespace: string
+  /** The positionals typed before the word being completed. */
+  positionals: readonly string[]
+  args: Record<string, unknown>
 }
 
 /** A boolean flag. `--flag`, `--flag=true|false`; `--no-flag` only when `negatable`. */
@@ -106,6 +129,10 @@ export type SuitePositionalArgDef = Omit<PositionalArgDef, 'type'> &
     type: 'positional'
     /** This positional names an API object: the parser rejects empty and malformed names (see {@link NameRule}). */
     names?: NameRule
+    /** Its word in --help's Usage line (`NAME`); the key in capitals by default. */
+    usageName?: string
+    /** Optional to the parser but checked by the command itself: --help shows it as required (`NAME`, not `[NAME]`). */
+    neededByCommand?: boolean
   }
 
 /** citty's ArgDef plus `multiple`, `hidden`, `negatable` and `validate`. */

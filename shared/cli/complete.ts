@@ -52,13 +52,40 @@ async function liveNames(
   options: CompleteOptions,
 ): Promise<Candidate[]> {
   let flags: KubeFlags & { viaSsh?: string } = {}
+  let args: Record<string, unknown> = {}
+  let positionals: string[] = []
   try {
-    // The words typed so far may be incomplete or wrong; whatever parses still steers the listing.
-    flags = kubeFlagsFromArgs(parseArgv(words, defs).args as unknown as ParsedKubeArgs)
+    // The words typed so far may be incomplete or wrong; whatever parses still steers the listing. The positional
+    // being completed is not typed yet, so none is required here (or `status -n ns <TAB>` would lose its -n).
+    const relaxed = Object.fromEntries(
+      Object.entries(defs).map(([key, def]) => [key, def.type === 'positional' ? { ...def, required: false } : def]),
+    ) as Record<string, SuiteArgDef>
+    // `-c <TAB>` ends the words with a flag still waiting for the value being completed: parse without it.
+    const parsed = (() => {
+      try {
+        return parseArgv(words, relaxed)
+      } catch (error) {
+        if (words.length === 0) throw error
+        return parseArgv(words.slice(0, -1), relaxed)
+      }
+    })()
+    args = parsed.args as Record<string, unknown>
+    positionals = parsed.positionals
+    flags = kubeFlagsFromArgs(parsed.args as unknown as ParsedKubeArgs)
   } catch {}
+  const scope = source.scope?.(args, options.io.env) ?? {}
+  if ('kubeContext' in scope) {
+    if (scope.kubeContext === undefined || scope.kubeContext === '') delete flags.context
+    else flags.context = scope.kubeContext
+  }
   const kube = await options.connect(flags)
   try {
-    const namespace = source.namespaced === true ? kube.namespace : undefined
+    const current = flags.namespace ?? scope.namespace ?? kube.namespace
+    if (source.names !== undefined) {
+      const names = await source.names({ kube, namespace: current, positionals, args })
+      return [...new Set(names)].sort().map((value) => ({ value }))
+    }
+    const namespace = source.namespaced === true ? current : undefined
     const path = resourcePath({
       plural: source.plural,
       ...(source.group === undefined ? {} : { group: source.group }),
@@ -152,12 +179,14 @@ export async function complete(root: CommandDef, args: readonly string[], option
             if (alias.length === 1) candidates.push({ value: `-${alias}`, description: def.description })
       }
     } else {
-      for (const [key, entry] of Object.entries(subs)) {
-        const meta = isLazyCommand(entry) ? entry.meta : await metaOf(entry)
-        if (meta.hidden === true) continue
-        candidates.push({ value: key, description: meta.description })
-      }
       const typed = scanArgv(words, defs, { booleans: ['help', 'h', 'version'] }).positionalIndexes.length
+      // Subcommand names only in the first place: after `secretview NAME` the next word is a KEY, not a command.
+      if (typed === 0)
+        for (const [key, entry] of Object.entries(subs)) {
+          const meta = isLazyCommand(entry) ? entry.meta : await metaOf(entry)
+          if (meta.hidden === true) continue
+          candidates.push({ value: key, description: meta.description })
+        }
       const positional = table.positionals[Math.min(typed, table.positionals.length - 1)]
       const def = positional?.[1]
       if (

@@ -98,8 +98,10 @@ describe('runPlugin --help', () => {
     const result = await run(['--help'])
     expect(result.code).toBe(0)
     expect(result.stderr).toBe('')
-    expect(result.stdout).toContain('Resource usage of nodes and pods (kubectl usage v1.2.3)')
-    expect(result.stdout).toMatch(/nodes, node, no\s+Node usage/)
+    expect(result.stdout).toMatch(/^Resource usage of nodes and pods\n/)
+    expect(result.stdout).toMatch(/Available Commands:\n {2}nodes\s+Node usage \(alias: node, no\)/)
+    expect(result.stdout).toContain('Usage:\n  kubectl usage [command] [options]\n')
+    expect(result.stdout).toContain('Use "kubectl usage <command> --help" for more information about a given command.')
     expect(result.stdout).not.toContain('chatty')
     expect(loaded.size).toBe(0)
   })
@@ -112,20 +114,27 @@ describe('runPlugin --help', () => {
   ])('prints the resolved command usage for %j', async (argv) => {
     const result = await run(argv)
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain('USAGE kubectl usage nodes [OPTIONS]')
-    expect(result.stdout).toContain('-o, --output=<format>')
+    expect(result.stdout).toContain('Usage:\n  kubectl usage nodes [flags] [options]\n')
+    expect(result.stdout).toContain("    -o, --output='':\n")
     expect(result.stdout).toContain(
       'Output format. One of: (custom-columns, custom-columns-file, json, jsonpath, jsonpath-as-json, jsonpath-file, yaml); leave it out for a table',
     )
-    expect(result.stdout).toContain('-n, --namespace=<name>')
-    expect(result.stdout).toContain('-v, --v=<level>')
+    // kubectl's global flags are left to `options`, as kubectl's own --help does.
+    expect(result.stdout).not.toContain('--namespace')
+    expect(result.stdout).not.toContain('--kubeconfig')
+    expect(result.stdout).toMatch(
+      /\nUse "kubectl usage options" for a list of global command-line options \(applies to all commands\)\.\n$/,
+    )
     expect(result.stdout).not.toContain('match-server-version')
     expect(seen.command).toBeUndefined()
   })
 
-  it('lists the command’s own flags before the kubectl globals', async () => {
+  it('prints description, Options, Usage and the options pointer in kubectl’s order', async () => {
     const { stdout } = await run(['nodes', '--help'])
-    expect(stdout.indexOf('--all-namespaces')).toBeLessThan(stdout.indexOf('--kubeconfig'))
+    const order = ['Node usage', 'Options:', 'Usage:', 'Use "kubectl usage options"'].map((s) => stdout.indexOf(s))
+    expect(order.every((at) => at >= 0)).toBe(true)
+    expect([...order].sort((a, b) => a - b)).toEqual(order)
+    expect(stdout).toContain('    -A, --all-namespaces=false:\n\t')
   })
 
   it('prints no colour codes and no trailing blanks when stdout is not a terminal', async () => {
@@ -143,7 +152,7 @@ describe('runPlugin --help', () => {
   it('prints the usage of a group that has neither run nor default', async () => {
     const result = await run(['config'])
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain('USAGE kubectl usage config')
+    expect(result.stdout).toContain('Usage:\n  kubectl usage config COMMAND [options]\n')
     expect(result.stdout).toContain('show')
   })
 })

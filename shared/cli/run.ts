@@ -1,8 +1,7 @@
-import { type ArgsDef, type CommandDef, type CommandMeta, defineCommand, type Resolvable, renderUsage } from 'citty'
+import { type CommandDef, type CommandMeta, defineCommand, type Resolvable } from 'citty'
 import { BROKEN_PIPE_EXIT, EXIT_CODES, isSuiteError, SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
 import type { KubeFlags } from '../kube/types.ts'
-import { stripAnsi } from '../output/color.ts'
 import {
   kubeArgs,
   kubeFlagsFromArgs,
@@ -11,6 +10,7 @@ import {
   type SuiteArgsDef,
   verbosityFromArgs,
 } from './args.ts'
+import { renderGlobalOptions, renderHelp, type SuiteCommandMeta } from './help.ts'
 import { type Io, processIo } from './io.ts'
 import { createLogger, type Logger } from './log.ts'
 import { parseArgv, type ScanResult, scanArgv, suggestName } from './parse.ts'
@@ -51,7 +51,7 @@ export interface SuiteCommandContext<T extends SuiteArgsDef = SuiteArgsDef> {
 
 /** A command as written in a plugin: citty's shape, with run() taking the suite's context. */
 export interface SuiteCommandDef<T extends SuiteArgsDef = SuiteArgsDef> {
-  meta?: Resolvable<CommandMeta>
+  meta?: Resolvable<SuiteCommandMeta>
   args?: T
   /** Lazy is best: `{ nodes: lazyCommand({ name: 'nodes', description }, () => import(...).then(m => m.default)) }`. */
   subCommands?: Resolvable<Record<string, Resolvable<CommandDef>>>
@@ -275,35 +275,36 @@ async function resolveCommand(root: CommandDef, argv: readonly string[], name: s
   }
 }
 
-/**
- * citty's renderUsage for the resolved command, under its full path, without hidden flags, with subcommands as
- * stubs built from their meta: a LazyCommand's declared meta costs no import; other entries are loaded by citty's
- * rule. citty colours by its own environment sniffing, so the result is stripped unless io wants colour.
- */
-async function usageText(resolved: ResolvedCommand, version: string, io: Io): Promise<string> {
-  const meta = await resolveValue(resolved.cmd.meta ?? {})
-  const args: ArgsDef = {}
-  for (const [key, def] of Object.entries(resolved.defs)) {
-    if (def.type !== 'positional' && def.hidden === true) continue
-    const copy: Record<string, unknown> = { ...def }
-    if (def.type !== 'positional' && Array.isArray(def.alias)) copy.alias = [...def.alias]
-    if (def.type === 'enum') copy.options = [...def.options]
-    if (def.type === 'boolean' && def.negatable === true && def.negativeDescription === undefined)
-      copy.negativeDescription = `Turn --${key} off`
-    args[key] = copy as ArgsDef[string]
-  }
-  const subCommands: Record<string, CommandDef> = {}
+/** --help for the resolved command in kubectl's shape (shared/cli/help.ts); subcommands listed from their meta. */
+async function usageText(resolved: ResolvedCommand, plugin: string): Promise<string> {
+  const meta = (await resolveValue(resolved.cmd.meta ?? {})) as SuiteCommandMeta
   const subs = resolved.cmd.subCommands === undefined ? {} : await resolveValue(resolved.cmd.subCommands)
-  for (const [key, entry] of Object.entries(subs)) subCommands[key] = { meta: await metaOf(entry) }
-  const text = await renderUsage({
-    meta: { ...meta, name: resolved.path, version, description: meta.description ?? '' },
-    args,
-    ...(Object.keys(subCommands).length > 0 ? { subCommands } : {}),
+  const subCommands: [string, CommandMeta][] = []
+  for (const [key, entry] of Object.entries(subs)) {
+    const subMeta = await metaOf(entry)
+    if (subMeta.hidden !== true) subCommands.push([key, subMeta])
+  }
+  return renderHelp({
+    path: resolved.path,
+    plugin,
+    meta,
+    defs: resolved.defs,
+    subCommands,
+    runs: resolved.cmd.run !== undefined || resolved.cmd.default !== undefined,
   })
-  // citty pads every description to the widest one; trailing blanks only make copied help messy.
-  const lines = (io.color ? text : stripAnsi(text)).split('\n').map((line) => line.trimEnd())
-  return `${lines.join('\n')}\n`
 }
+
+/** `kubectl <plugin> options`: kubectl's global flags, which --help leaves out to keep each command's own in view. */
+export const optionsCommand = lazyCommand(
+  { name: 'options', description: 'Print the list of flags inherited by all commands' },
+  async () =>
+    defineSuiteCommand({
+      meta: { name: 'options', description: 'Print the list of flags inherited by all commands' },
+      run: ({ io }) => {
+        io.out.write(renderGlobalOptions())
+      },
+    }),
+)
 
 function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError'
@@ -447,14 +448,14 @@ export async function runPlugin(root: CommandDef, options: RunPluginOptions): Pr
     helpPath = resolved.typed
     const scan = scanArgv(resolved.argv, resolved.defs, { booleans: BUILTIN_BOOLEANS })
     if (helpAsked(scan, resolved.defs)) {
-      io.out.write(await usageText(resolved, options.version, io))
+      io.out.write(await usageText(resolved, options.name))
       return 0
     }
     if (resolved.cmd.run === undefined) {
       // A command that only groups others (`kubectl usage`) prints its help, as kubectl does, but a flag it does not
       // know is still a usage error (exit 2), as it is for every plugin whose root runs a default subcommand.
       parseArgv(resolved.argv, resolved.defs, { command: commandPath })
-      io.out.write(await usageText(resolved, options.version, io))
+      io.out.write(await usageText(resolved, options.name))
       return 0
     }
     if (asksFor(scan, resolved.defs, 'version')) {

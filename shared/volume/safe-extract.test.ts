@@ -1,9 +1,9 @@
-import { existsSync, lstatSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import tar from 'tar-stream'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { SuiteError } from '../errors.ts'
 import { safeExtract, safeMemberPath, symlinkStaysInside } from './safe-extract.ts'
 
@@ -27,8 +27,14 @@ async function archive(entries: Entry[]): Promise<Readable> {
   return Readable.from([Buffer.concat(chunks)])
 }
 
+const sandboxes: string[] = []
+afterAll(() => {
+  for (const dir of sandboxes) rmSync(dir, { recursive: true, force: true })
+})
+
 function sandbox(): { root: string; outside: string } {
   const base = mkdtempSync(join(tmpdir(), 'safe-extract-'))
+  sandboxes.push(base)
   return { root: join(base, 'root'), outside: base }
 }
 

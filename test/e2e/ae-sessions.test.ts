@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { liveDemoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
@@ -5,15 +6,18 @@ import { pluginBinDir, pluginPath } from '../support/plugins.ts'
 import { kubectl } from '../support/run.ts'
 
 /** `kubectl ae-sessions` found and run by real kubectl plugin dispatch (kubectl-ae_sessions on PATH). */
+/** The plugins linked as kubectl finds them; removed after the file's tests. */
+const bin = pluginBinDir()
 let sim: Sim
 let env: NodeJS.ProcessEnv
 
 beforeAll(async () => {
   sim = await startSim({ scenario: liveDemoScenario(), runContainers: false })
-  env = { PATH: pluginPath(pluginBinDir()), XDG_CONFIG_HOME: '/nonexistent' }
+  env = { PATH: pluginPath(bin), XDG_CONFIG_HOME: '/nonexistent' }
 })
 
 afterAll(async () => {
+  rmSync(bin, { recursive: true, force: true })
   await sim.stop()
 })
 

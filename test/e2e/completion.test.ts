@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs'
+import { chmodSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { completionLauncher } from '../../scripts/dist/build.ts'
@@ -12,6 +12,8 @@ import { kubectl } from '../support/run.ts'
  * Shell completion the way a shell gets it: the shell runs `kubectl __complete usage …`, kubectl (≥ 1.26) finds
  * `kubectl_complete-usage` on PATH and passes the words on; our launcher asks the plugin (cobra's protocol).
  */
+/** The plugins linked as kubectl finds them; removed after the file's tests. */
+const bin = pluginBinDir()
 let sim: Sim
 let config: string
 let env: NodeJS.ProcessEnv
@@ -19,7 +21,24 @@ let env: NodeJS.ProcessEnv
 beforeAll(async () => {
   sim = await startSim({ scenario: liveDemoScenario(), runContainers: false })
   config = sim.writeKubeconfig({ user: 'admin' })
-  const bin = pluginBinDir()
+  // Two runs as mrun labels them, in the context's namespace (default) and in ml-team.
+  for (const [namespace, name, experiment] of [
+    ['default', 'lr-sweep-7f3a', 'lr-sweep'],
+    ['ml-team', 'bert-base-91c2', 'bert'],
+  ] as const)
+    sim.store.create({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name,
+        namespace,
+        labels: { 'app.kubernetes.io/managed-by': 'kubectl-mrun', 'mrun/experiment': experiment, 'mrun/run-id': name },
+      },
+      spec: {
+        suspend: true,
+        template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'x' }] } },
+      },
+    })
   for (const plugin of distPlugins()) {
     const launcher = join(bin, plugin.completionBin)
     writeFileSync(launcher, completionLauncher(plugin))
@@ -29,6 +48,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  rmSync(bin, { recursive: true, force: true })
   await sim.stop()
 })
 
@@ -43,7 +63,7 @@ async function completeWords(words: string[]): Promise<{ values: string[]; direc
 
 describe('completion through kubectl plugin completion', () => {
   it.each([
-    { words: ['usage', ''], expected: ['nodes', 'pods'] },
+    { words: ['usage', ''], expected: ['nodes', 'pods', 'options'] },
     { words: ['usage', 'po'], expected: ['pods'] },
     { words: ['usage', 'nodes', ''], expected: ['cp-1', 'gpu-1', 'worker-1', 'worker-2', 'worker-3'] },
     { words: ['usage', 'nodes', 'worker-'], expected: ['worker-1', 'worker-2', 'worker-3'] },
@@ -75,7 +95,25 @@ describe('completion through kubectl plugin completion', () => {
     { words: ['secretview', 'diff', '-n', 'ml-team', 'reg'], expected: ['registry-pull'] },
     { words: ['pvclaim', 'download', '-n', 'ml-team', ''], expected: ['results', 'scratch'] },
     { words: ['pvclaim', 're'], expected: ['resize'] },
-    { words: ['mrun', 'logs', '-n', 'ml-team', ''], expected: [] },
+    { words: ['mrun', 'logs', '-n', 'ml-team', ''], expected: ['bert-base-91c2'] },
+    // Without -n: the namespace the command would use (the mrun context's, else the kubeconfig context's).
+    { words: ['mrun', 'status', ''], expected: ['lr-sweep-7f3a'] },
+    { words: ['mrun', 'fetch', 'lr'], expected: ['lr-sweep-7f3a'] },
+    { words: ['mrun', 'delete', 'lr-sweep-7f3a', ''], expected: ['lr-sweep-7f3a'] },
+    { words: ['mrun', 'list', '-n', 'ml-team', '--experiment', ''], expected: ['bert'] },
+    { words: ['mrun', 'list', '--experiment', ''], expected: ['lr-sweep'] },
+    // A secret's keys after its NAME (names only), and no subcommand names in that place.
+    {
+      words: ['secretview', '-n', 'ml-team', 'db-credentials', ''],
+      expected: ['blob.bin', 'empty', 'greeting.txt', 'password', 'username'],
+    },
+    { words: ['secretview', 'show', '-n', 'ml-team', 'db-credentials', 'pa'], expected: ['password'] },
+    // Fixed values of --sort-by, --group-by and --kind.
+    { words: ['usage', 'pods', '--group-by', ''], expected: ['node', 'namespace', 'owner'] },
+    { words: ['usage', 'nodes', '--sort-by', 'mem.u'], expected: ['mem.use', 'mem.use%'] },
+    { words: ['pvclaim', 'list', '--sort-by', 'us'], expected: ['used', 'use%'] },
+    { words: ['ae-sessions', '--kind', ''], expected: ['session', 'deployment', 'run'] },
+    { words: ['ae-sessions', 'list', '--sort-by', 'ph'], expected: ['phase'] },
   ])('$words completes to $expected', async ({ words, expected }) => {
     const { values, directive } = await completeWords(words)
     expect(values).toEqual(expected)
@@ -110,6 +148,24 @@ describe('completion through kubectl plugin completion', () => {
     })
     expect(result.code).toBe(0)
     expect(result.stdout).toBe(':4\n')
+  })
+
+  it('ae-sessions logs -c completes the containers of the workload typed before, with their aliases', async () => {
+    const pods = await kubectl(config, ['get', 'pods', '-n', 'anaconda-enterprise', '-o', 'name'])
+    const pod = pods.stdout.split('\n').find((line) => line.startsWith('pod/anaconda-session-')) as string
+    const id = `a1-${pod.split('-')[2]}`
+    const { values } = await completeWords(['ae-sessions', 'logs', id, '-n', 'anaconda-enterprise', '-c', ''])
+    expect(values).toContain('editor')
+    expect(values).toContain('sync')
+    const containers = await kubectl(config, [
+      'get',
+      pod,
+      '-n',
+      'anaconda-enterprise',
+      '-o',
+      'jsonpath={.spec.containers[*].name}',
+    ])
+    for (const name of containers.stdout.split(' ')) expect(values).toContain(name)
   })
 
   it('ae-sessions completes platform ids, not pod names', async () => {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateCluster } from '../sim/scenario/generate.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
@@ -9,6 +10,8 @@ import { kubectl } from '../support/run.ts'
  * simulated nodes: a lost node (Ready condition Unknown) is `NotReady`, a node without a Ready condition
  * `Unknown`, and a cordoned one adds `,SchedulingDisabled`.
  */
+/** The plugins linked as kubectl finds them; removed after the file's tests. */
+const bin = pluginBinDir()
 let sim: Sim
 let config: string
 let env: NodeJS.ProcessEnv
@@ -18,7 +21,7 @@ type Condition = { type: string; status: string; lastHeartbeatTime?: string; las
 beforeAll(async () => {
   sim = await startSim({ scenario: generateCluster({ nodes: 6, podsPerNode: 2, seed: 5 }), runContainers: false })
   config = sim.writeKubeconfig({ user: 'admin' })
-  env = { PATH: pluginPath(pluginBinDir()) }
+  env = { PATH: pluginPath(bin) }
   const names = [...sim.store.all('nodes')].map((n) => n.metadata.name).sort()
   const setReady = (name: string, status: string | undefined, cordon: boolean): void => {
     sim.store.mutate('nodes', undefined, name, (node) => {
@@ -47,6 +50,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  rmSync(bin, { recursive: true, force: true })
   await sim.stop()
 })
 

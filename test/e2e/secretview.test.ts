@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { liveDemoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
@@ -5,6 +6,8 @@ import { pluginBinDir, pluginPath } from '../support/plugins.ts'
 import { kubectl } from '../support/run.ts'
 
 /** `kubectl secretview` found and run by real kubectl plugin dispatch. */
+/** The plugins linked as kubectl finds them; removed after the file's tests. */
+const bin = pluginBinDir()
 let sim: Sim
 let admin: string
 let env: NodeJS.ProcessEnv
@@ -12,10 +15,11 @@ let env: NodeJS.ProcessEnv
 beforeAll(async () => {
   sim = await startSim({ scenario: liveDemoScenario(), runContainers: false })
   admin = sim.writeKubeconfig({ user: 'admin', namespace: 'ml-team' })
-  env = { PATH: pluginPath(pluginBinDir()) }
+  env = { PATH: pluginPath(bin) }
 })
 
 afterAll(async () => {
+  rmSync(bin, { recursive: true, force: true })
   await sim.stop()
 })
 

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jsonConventionProblems } from '../../shared/output/index.ts'
 import { generateCluster } from '../sim/scenario/generate.ts'
@@ -24,6 +25,8 @@ interface NodeItem {
   pods: { count: number }
 }
 
+/** The plugins linked as kubectl finds them; removed after the file's tests. */
+const bin = pluginBinDir()
 let sim: Sim
 let config: string
 let env: NodeJS.ProcessEnv
@@ -56,10 +59,11 @@ beforeAll(async () => {
     runContainers: false,
   })
   config = sim.writeKubeconfig({ user: 'admin' })
-  env = { PATH: pluginPath(pluginBinDir()) }
+  env = { PATH: pluginPath(bin) }
 })
 
 afterAll(async () => {
+  rmSync(bin, { recursive: true, force: true })
   await sim.stop()
 })
 

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -76,6 +76,7 @@ afterEach(() => sim.resetFaults())
 
 afterAll(async () => {
   await sim.stop()
+  rmSync(dir, { recursive: true, force: true })
 })
 
 describe('auth modes', () => {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { authorize, DEFAULT_POLICY } from './auth.ts'
 import { liveDemoScenario } from './scenario/demo.ts'
 import { generateCluster } from './scenario/generate.ts'
 import { startSim } from './sim.ts'
@@ -38,11 +39,20 @@ const scenario =
       })
 const sim = await startSim({ scenario, port: Number(values.port), runContainers: !values['no-run-containers'] })
 const auth = values.auth === 'token' || values.auth === 'basic' ? values.auth : 'cert'
-const kubeconfig = sim.writeKubeconfig({
-  user: values.user,
-  auth,
-  ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
-})
+/**
+ * The context's namespace: --namespace, else the first one (default first) where the user may create pods (works
+ * there), else list them, so `--user alice` starts in ml-team, not in default, where every command is forbidden.
+ */
+function readableNamespace(user: string): string | undefined {
+  const groups = [...(sim.users.find((u) => u.name === user)?.groups ?? []), 'system:authenticated']
+  const names = [...sim.store.all('namespaces')].map((ns) => ns.metadata.name).sort()
+  const may = (verb: string) => (namespace: string) =>
+    authorize({ username: user, groups }, { verb, group: '', resource: 'pods', namespace }, DEFAULT_POLICY)
+  const candidates = ['default', ...names]
+  return candidates.find(may('create')) ?? candidates.find(may('list'))
+}
+const namespace = values.namespace ?? readableNamespace(values.user)
+const kubeconfig = sim.writeKubeconfig({ user: values.user, auth, ...(namespace === undefined ? {} : { namespace }) })
 const seconds = ((performance.now() - started) / 1000).toFixed(1)
 if (values.json) {
   // One kubeconfig per simulated user, so a script can act as admin, alice (namespace-scoped) or viewer.

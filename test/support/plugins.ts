@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -33,6 +33,7 @@ export function existingPlugins(): (typeof PLUGINS)[number][] {
  */
 export function pluginBinDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'kubectl-suite-bin-'))
+  removeAtExit(dir)
   for (const plugin of existingPlugins())
     symlinkSync(join(REPO_ROOT, plugin.entry), join(dir, dispatchName(plugin.name)))
   return dir
@@ -43,4 +44,15 @@ export function pluginPath(binDir: string, env: NodeJS.ProcessEnv = process.env)
   // Only folders that exist: kubectl plugin list warns about every missing PATH entry npm adds.
   const rest = (env.PATH ?? '').split(':').filter((dir) => dir !== '' && existsSync(dir))
   return [binDir, join(REPO_ROOT, 'node_modules/.bin'), ...rest].join(':')
+}
+
+const toRemove = new Set<string>()
+
+/** Removes a temporary folder when the process (a test worker, the demo) exits, however the tests went. */
+export function removeAtExit(dir: string): void {
+  if (toRemove.size === 0)
+    process.once('exit', () => {
+      for (const path of toRemove) rmSync(path, { recursive: true, force: true })
+    })
+  toRemove.add(dir)
 }

@@ -11,6 +11,12 @@ const FORMATS = ['table', 'json', 'yaml', 'name'] as const
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      [
+        'One session in detail (a unique prefix of its id is enough)',
+        'kubectl ae-sessions info a1-33c1 -n anaconda-enterprise',
+      ],
+    ],
     name: 'info',
     description: 'One workload in detail: kind, owner, phase, since, requests, limits, usage and its containers',
   },

@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { kubeArgs, namespaceArgs, outputArgs, selectorArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { parseInterval, watchArgs, watchOrOnce } from '../../../shared/cli/watch.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { parseDurationFlag } from '../../../shared/kube/config/duration.ts'
 import { noResourcesMessage, parseOutputFormat, printsDocument, renderView } from '../../../shared/output/index.ts'
 import { collectWorkloads, whoAmI } from '../collect.ts'
 import { defaultOrder, parseSortKey, SORT_KEYS, sortRows, type WorkloadRow, withUsage } from '../model.ts'
@@ -11,9 +10,6 @@ import { renderList } from '../render.ts'
 import { parseChunkSize, platformArgs, platformConfigFrom } from './_shared.ts'
 
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
-
-// ANSI: cursor home and clear screen, so --watch redraws in place like `watch kubectl ...` does.
-const CLEAR_SCREEN = '\u001b[H\u001b[2J'
 
 export function parseKindFlag(text: string | undefined): WorkloadKind[] | undefined {
   if (text === undefined) return undefined
@@ -25,21 +21,25 @@ export function parseKindFlag(text: string | undefined): WorkloadKind[] | undefi
   return kinds
 }
 
-function parseInterval(text: string | undefined): number {
-  if (text === undefined) return 2_000
-  return parseDurationFlag('--interval', text.trim(), {
-    minMs: 200,
-    hint: 'use a duration such as 2s, 500ms or 1m (200ms or more)',
-  })
-}
-
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      ['Your sessions, deployments and runs', 'kubectl ae-sessions --mine -n anaconda-enterprise'],
+      ['Only sessions, in every namespace', 'kubectl ae-sessions list -A --kind session'],
+      [
+        'Watch them change, redrawn every 5 seconds',
+        'kubectl ae-sessions list -n anaconda-enterprise --watch --interval 5s',
+      ],
+    ],
     name: 'list',
     description: 'Sessions, deployments and job runs with owner, phase and live CPU/memory (the default command)',
   },
   args: {
-    kind: { type: 'string', description: 'Only these kinds: session,deployment,run' },
+    kind: {
+      type: 'string',
+      choices: ['session', 'deployment', 'run'],
+      description: 'Only these kinds: session,deployment,run',
+    },
     mine: {
       type: 'boolean',
       description: 'Only workloads you own (your identity from the API, as kubectl auth whoami)',
@@ -47,16 +47,11 @@ export default defineSuiteCommand({
     owner: { type: 'string', description: 'Only workloads of this owner' },
     ...selectorArgs,
     'no-metrics': { type: 'boolean', description: 'Do not read the metrics API (usage columns show -)' },
-    watch: {
-      type: 'boolean',
-      alias: 'w',
-      description: 'Refresh every --interval (in place on a terminal) until Ctrl-C',
-    },
-    interval: { type: 'string', description: 'Refresh period of --watch (default 2s)' },
+    ...watchArgs,
     ...platformArgs,
     ...namespaceArgs,
     ...outputArgs(FORMATS),
-    'sort-by': { type: 'string', description: `Sort by a column: ${SORT_KEYS.join(', ')}` },
+    'sort-by': { type: 'string', choices: SORT_KEYS, description: `Sort by a column: ${SORT_KEYS.join(', ')}` },
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
@@ -69,7 +64,8 @@ export default defineSuiteCommand({
       throw new SuiteError('usage', `invalid --sort-by "${args.sortBy}": no such column`, {
         hint: `use one of ${SORT_KEYS.join(', ')}`,
       })
-    const interval = args.watch === true ? parseInterval(args.interval) : 0
+    // A bad --interval fails before anything connects.
+    if (args.watch === true) parseInterval(args.interval)
     const chunkSize = parseChunkSize(args.chunkSize)
     const config = platformConfigFrom(args, io.env)
     const cluster = await kube()
@@ -122,22 +118,9 @@ export default defineSuiteCommand({
       return { text: renderView(view, format, { noHeaders: args.noHeaders === true, color: io.color }), message: false }
     }
 
-    if (args.watch !== true) {
+    await watchOrOnce(io, signal, { watch: args.watch === true, interval: args.interval }, async (frame) => {
       const { text, message } = await draw()
-      ;(message ? io.err : io.out).write(text)
-      return
-    }
-    const inPlace = io.outIsTTY
-    while (!signal.aborted) {
-      const { text } = await draw()
-      if (inPlace)
-        io.out.write(`${CLEAR_SCREEN}${io.now().toISOString()}  every ${interval / 1000}s, Ctrl-C to stop\n\n${text}`)
-      else io.out.write(`${text}\n`)
-      try {
-        await sleep(interval, undefined, { signal })
-      } catch {
-        break
-      }
-    }
+      ;(message ? frame.err : frame.out).write(text)
+    })
   },
 })

@@ -5,7 +5,7 @@ import { SuiteError } from '../../../shared/errors.ts'
 import { parseDurationFlag } from '../../../shared/kube/config/duration.ts'
 import { openLogStream } from '../collect.ts'
 import { containerAlias, defaultLogContainer } from '../platform.ts'
-import { idArg } from './_complete.ts'
+import { idArg, WORKLOAD_CONTAINERS } from './_complete.ts'
 import { findWorkload } from './_resolve.ts'
 import { parseChunkSize, platformArgs, platformConfigFrom } from './_shared.ts'
 
@@ -25,12 +25,23 @@ export function parseSince(text: string | undefined): number | undefined {
 }
 
 export default defineSuiteCommand({
-  meta: { name: 'logs', description: "Logs of a workload's pod, found by its platform id (-f to follow)" },
+  meta: {
+    examples: [
+      [
+        "The last 20 lines of a session's main container",
+        'kubectl ae-sessions logs a1-33c1 -n anaconda-enterprise --tail 20',
+      ],
+      ['Follow one container of a session', 'kubectl ae-sessions logs a1-33c1 -n anaconda-enterprise -c editor -f'],
+    ],
+    name: 'logs',
+    description: "Logs of a workload's pod, found by its platform id (-f to follow)",
+  },
   args: {
     ...idArg,
     container: {
       type: 'string',
       alias: 'c',
+      complete: WORKLOAD_CONTAINERS,
       description: 'Container, by name or alias (editor, proxy, sync, sync-proxy, app); default editor or app',
     },
     follow: { type: 'boolean', alias: 'f', description: 'Stream new lines until the container stops or Ctrl-C' },

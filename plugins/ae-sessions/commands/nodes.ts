@@ -9,12 +9,18 @@ const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
 
 export default defineSuiteCommand({
   meta: {
+    examples: [['Capacity, usage and workload counts per node', 'kubectl ae-sessions nodes']],
     name: 'nodes',
     description:
       'Per node: readiness, pods, CPU/memory used and allocatable, GPUs, and counts of sessions, deployments and runs',
   },
   args: {
     'no-metrics': { type: 'boolean', description: 'Do not read the metrics API (usage shows -)' },
+    'all-namespaces': {
+      type: 'boolean',
+      alias: 'A',
+      description: 'Accepted as kubectl get nodes accepts it: the counts cover every platform namespace anyway',
+    },
     ...platformArgs,
     ...outputArgs(FORMATS),
     ...kubeArgs,

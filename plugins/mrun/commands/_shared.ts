@@ -1,4 +1,10 @@
-import { kubeArgs, kubeFlagsFromArgs, type ParsedKubeArgs, type SuiteArgsDef } from '../../../shared/cli/args.ts'
+import {
+  type CompletionSource,
+  kubeArgs,
+  kubeFlagsFromArgs,
+  type ParsedKubeArgs,
+  type SuiteArgsDef,
+} from '../../../shared/cli/args.ts'
 import type { SuiteCommandContext } from '../../../shared/cli/run.ts'
 import { connect, type Kube } from '../../../shared/kube/connect.ts'
 import { configPath, loadConfig, selectContext } from '../config.ts'
@@ -19,14 +25,40 @@ export const contextArgs = {
   },
 } as const satisfies SuiteArgsDef
 
-/** Shell completion of runs: the Jobs mrun made, in the namespace being used. */
+/**
+ * Where a command of mrun looks when -n is not typed, for completion: the mrun context's kube_context and namespace
+ * (as connectFor and namespaceFor decide), else the kubeconfig's current context and its namespace.
+ */
+export function mrunScope(
+  args: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): { kubeContext?: string | undefined; namespace?: string | undefined } {
+  try {
+    const path = configPath(env)
+    const requested = (args.mrunContext ?? args.context) as string | undefined
+    const found = selectContext(loadConfig(path), requested === '' ? undefined : requested, path)
+    const kubeContext = (args.kubeContext as string | undefined) ?? found?.context.kube_context
+    return { kubeContext, namespace: found?.context.namespace }
+  } catch {
+    return { kubeContext: args.kubeContext as string | undefined }
+  }
+}
+
+/** Shell completion of runs: the Jobs mrun made, in the namespace the command would use. */
 export const RUN_COMPLETION = {
   plural: 'jobs',
   group: 'batch',
   version: 'v1',
   namespaced: true,
   labelSelector: 'app.kubernetes.io/managed-by=kubectl-mrun',
-} as const
+  scope: mrunScope,
+} as const satisfies CompletionSource
+
+/** Shell completion of experiment names: the mrun/experiment label of mrun's Jobs. */
+export const EXPERIMENT_COMPLETION = {
+  ...RUN_COMPLETION,
+  nameOf: (item) => item.metadata?.labels?.['mrun/experiment'],
+} as const satisfies CompletionSource
 
 /** The RUN argument of status, logs and fetch. */
 export const runArg = {

@@ -6,7 +6,14 @@ import { finishedCondition, LABEL_RUN_ID, STORAGE_CLAIM } from '../model.ts'
 import { connectFor, contextArgs, namespaceFor, RUN_COMPLETION, selected } from './_shared.ts'
 
 export default defineSuiteCommand({
-  meta: { name: 'delete', description: 'Delete runs (Jobs and their pods); storage only with --with-storage' },
+  meta: {
+    examples: [
+      ['Delete one run and its pods', 'kubectl mrun delete RUN -n ml-team'],
+      ['Delete every finished run without asking', 'kubectl mrun delete --all-finished -n ml-team --yes'],
+    ],
+    name: 'delete',
+    description: 'Delete runs (Jobs and their pods); storage only with --with-storage',
+  },
   args: {
     runs: {
       type: 'positional',

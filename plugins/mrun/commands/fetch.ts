@@ -7,6 +7,9 @@ import { connectFor, contextArgs, namespaceFor, runArg, selected } from './_shar
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      ["Download a run's outputs into ./outputs, verified", 'kubectl mrun fetch RUN ./outputs -n ml-team --verify'],
+    ],
     name: 'fetch',
     description: "Download a run's outputs ($MRUN_OUTPUT_DIR on the storage claim) into a local folder, verified",
   },

@@ -6,7 +6,14 @@ import { LABEL_RUN_ID } from '../model.ts'
 import { connectFor, contextArgs, namespaceFor, runArg, selected } from './_shared.ts'
 
 export default defineSuiteCommand({
-  meta: { name: 'logs', description: 'Logs of a run; in a sweep every index, prefixed [N], or one with --index' },
+  meta: {
+    examples: [
+      ["Follow a run's logs", 'kubectl mrun logs RUN -n ml-team -f'],
+      ['Logs of one sweep index', 'kubectl mrun logs RUN -n ml-team --index 1'],
+    ],
+    name: 'logs',
+    description: 'Logs of a run; in a sweep every index, prefixed [N], or one with --index',
+  },
   args: {
     ...runArg,
     ...contextArgs,

@@ -67,6 +67,16 @@ function wholeNumber(flag: string, text: string | undefined, min: number): numbe
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      [
+        'A two-point sweep in busybox, followed to the end',
+        "kubectl mrun run -n ml-team --image busybox --grid lr=0.1,0.01 --follow -- sh -c 'echo lr=$lr'",
+      ],
+      [
+        'Build the current folder and run train.py on a GPU',
+        'kubectl mrun run -n ml-team --gpu 1 -- train.py --epochs 3',
+      ],
+    ],
     name: 'run',
     description:
       'Build the code into an image and run it (or a parameter sweep) as a Job: run [flags] -- script.py -- ARGS',

@@ -1,5 +1,6 @@
 import { outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { parseInterval, watchArgs, watchOrOnce } from '../../../shared/cli/watch.ts'
 import { parseOutputFormat, printView } from '../../../shared/output/index.ts'
 import { findRun, runPods } from '../collect.ts'
 import { podStatusRow, sortPodRows, summarizeRun } from '../model.ts'
@@ -9,24 +10,32 @@ import { connectFor, contextArgs, namespaceFor, runArg, selected } from './_shar
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const
 
 export default defineSuiteCommand({
-  meta: { name: 'status', description: 'Per pod (sweep index) phase, node, exit code and reason of a run' },
+  meta: {
+    examples: [['Per pod (or sweep index) status of a run', 'kubectl mrun status RUN -n ml-team']],
+    name: 'status',
+    description: 'Per pod (sweep index) phase, node, exit code and reason of a run',
+  },
   args: {
     ...runArg,
     ...contextArgs,
+    ...watchArgs,
     ...outputArgs(FORMATS),
   },
   run: async (ctx) => {
     const { args, io, signal } = ctx
     const format = parseOutputFormat(args.output, FORMATS, args)
+    if (args.watch === true) parseInterval(args.interval)
     const { context } = selected(ctx)
     const kube = await connectFor(ctx, context)
     try {
       const namespace = namespaceFor(ctx, context, kube)
-      const job = await findRun(kube, namespace, args.run, signal)
-      const run = summarizeRun(job)
-      const pods = sortPodRows((await runPods(kube, namespace, run.runId, signal)).map(podStatusRow))
-      if (format === 'table' || format === 'wide') io.err.write(`${statusHeadline(run)}\n`)
-      printView(io, renderStatus(run, pods), format, { noHeaders: args.noHeaders === true })
+      await watchOrOnce(io, signal, { watch: args.watch === true, interval: args.interval }, async (io) => {
+        const job = await findRun(kube, namespace, args.run, signal)
+        const run = summarizeRun(job)
+        const pods = sortPodRows((await runPods(kube, namespace, run.runId, signal)).map(podStatusRow))
+        if (format === 'table' || format === 'wide') io.err.write(`${statusHeadline(run)}\n`)
+        printView(io, renderStatus(run, pods), format, { noHeaders: args.noHeaders === true })
+      })
     } finally {
       await kube.close()
     }

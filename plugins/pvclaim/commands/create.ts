@@ -11,11 +11,24 @@ import { claimManifest, nfsPair, parseAccessModes, parseNfsTarget, parseSize } f
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      ['A 10Gi claim of the default storage class', 'kubectl pvclaim create scratch-2 -n ml-team --size 10Gi'],
+      [
+        'What would be created, sending nothing',
+        'kubectl pvclaim create scratch-2 -n ml-team --size 10Gi --dry-run=client -o yaml',
+      ],
+    ],
     name: 'create',
     description: 'A claim through a storage class, or an NFS PersistentVolume and a claim bound to each other',
   },
   args: {
-    name: { type: 'positional', required: false, names: 'object', description: 'Name of the claim' },
+    name: {
+      type: 'positional',
+      required: false,
+      names: 'object',
+      neededByCommand: true,
+      description: 'Name of the claim',
+    },
     size: { type: 'string', description: 'Size, e.g. 10Gi (required)' },
     'storage-class': { type: 'string', description: 'Storage class (default: the cluster default)' },
     'access-mode': { type: 'string', description: 'RWO (default; RWX with --nfs), RWX, ROX, RWOP; comma-separated' },

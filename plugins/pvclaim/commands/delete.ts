@@ -8,11 +8,20 @@ import { CLAIMS } from './_complete.ts'
 
 export default defineSuiteCommand({
   meta: {
+    examples: [['Delete a claim, saying what happens to its data', 'kubectl pvclaim delete scratch -n ml-team']],
     name: 'delete',
     description: 'Delete a claim, refusing while pods mount it, and say what happens to the data',
   },
   args: {
-    claim: { type: 'positional', required: false, names: 'object', description: 'The claim', complete: CLAIMS },
+    claim: {
+      type: 'positional',
+      required: false,
+      names: 'object',
+      neededByCommand: true,
+      usageName: 'NAME',
+      description: 'The claim',
+      complete: CLAIMS,
+    },
     force: { type: 'boolean', description: 'Delete even while pods mount it (it is removed once they are gone)' },
     ...kubeArgs,
   },

@@ -9,11 +9,20 @@ import { CLAIMS } from './_complete.ts'
 
 export default defineSuiteCommand({
   meta: {
+    examples: [['A claim, its volume, usage, pods and events', 'kubectl pvclaim describe results -n ml-team']],
     name: 'describe',
     description: 'A claim, its volume (NFS server and path, CSI driver), usage, pods and events',
   },
   args: {
-    claim: { type: 'positional', required: false, names: 'object', description: 'The claim', complete: CLAIMS },
+    claim: {
+      type: 'positional',
+      required: false,
+      names: 'object',
+      neededByCommand: true,
+      usageName: 'NAME',
+      description: 'The claim',
+      complete: CLAIMS,
+    },
     ...kubeArgs,
   },
   run: async ({ args, io, kube, signal }) => {

@@ -7,13 +7,27 @@ import { CLAIMS } from './_complete.ts'
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      [
+        "Copy a claim's files into ./results, verified",
+        'kubectl pvclaim download results / ./results -n ml-team --verify',
+      ],
+    ],
     name: 'download',
     description: 'Copy a claim’s files (or a path in it) to a local folder, verified, never half-written',
   },
   args: {
-    claim: { type: 'positional', required: false, names: 'object', description: 'The claim', complete: CLAIMS },
+    claim: {
+      type: 'positional',
+      required: false,
+      names: 'object',
+      neededByCommand: true,
+      usageName: 'NAME',
+      description: 'The claim',
+      complete: CLAIMS,
+    },
     path: { type: 'positional', required: false, description: 'Path inside the volume (default: all of it)' },
-    dir: { type: 'positional', required: false, description: 'Local folder (default: ./CLAIM)' },
+    dir: { type: 'positional', required: false, description: 'Local folder (default: ./NAME)' },
     ...transferArgs,
     ...kubeArgs,
   },

@@ -1,5 +1,6 @@
-import { kubeArgs, namespaceArgs, outputArgs } from '../../../shared/cli/args.ts'
+import { kubeArgs, namespaceArgs, outputArgs, selectorArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { parseInterval, watchArgs, watchOrOnce } from '../../../shared/cli/watch.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { noResourcesMessage, parseOutputFormat, printsDocument, printView } from '../../../shared/output/index.ts'
 import { collectStats, listClaims, listPods } from '../collect.ts'
@@ -22,12 +23,24 @@ const SORTS: Record<string, (row: ClaimRow) => number | string> = {
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      ['Claims of every namespace with how full they are', 'kubectl pvclaim list -A'],
+      ['The fullest claims first', 'kubectl pvclaim list -A --sort-by use%'],
+    ],
     name: 'list',
     description: 'Claims with capacity, used, available, use%, inodes%, modes, class, volume and pods',
   },
   args: {
     ...namespaceArgs,
+    ...selectorArgs,
+    ...watchArgs,
     ...outputArgs(FORMATS),
+    'sort-by': {
+      type: 'string',
+      valueHint: 'column',
+      choices: Object.keys(SORTS),
+      description: `Sort by a column: ${Object.keys(SORTS).join(', ')}`,
+    },
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
@@ -37,32 +50,35 @@ export default defineSuiteCommand({
       throw new SuiteError('usage', `invalid --sort-by "${args.sortBy}"`, {
         hint: `use one of ${Object.keys(SORTS).join(', ')}`,
       })
+    if (args.watch === true) parseInterval(args.interval)
     const cluster = await kube()
     const all = args.allNamespaces === true
     const namespace = all ? undefined : (args.namespace ?? cluster.namespace)
-    const [claims, pods] = await Promise.all([
-      listClaims(cluster, namespace, signal),
-      listPods(cluster, namespace, signal),
-    ])
-    const { stats, warnings } = await collectStats(cluster, claims, pods)
-    for (const warning of warnings) log.warn(warning)
-    let rows = claimRows(claims, pods, stats).sort(
-      (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
-    )
-    if (sort !== undefined) {
-      const key = sort
-      rows = [...rows].sort((a, b) => {
-        const x = key(a)
-        const y = key(b)
-        return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))
+    await watchOrOnce(io, signal, { watch: args.watch === true, interval: args.interval }, async (io) => {
+      const [claims, pods] = await Promise.all([
+        listClaims(cluster, namespace, signal, { labelSelector: args.selector, fieldSelector: args.fieldSelector }),
+        listPods(cluster, namespace, signal),
+      ])
+      const { stats, warnings } = await collectStats(cluster, claims, pods)
+      for (const warning of warnings) log.warn(warning)
+      let rows = claimRows(claims, pods, stats).sort(
+        (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
+      )
+      if (sort !== undefined) {
+        const key = sort
+        rows = [...rows].sort((a, b) => {
+          const x = key(a)
+          const y = key(b)
+          return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))
+        })
+      }
+      if (rows.length === 0 && !printsDocument(format)) {
+        io.err.write(`${noResourcesMessage(namespace)}\n`)
+        return
+      }
+      printView(io, renderClaims(rows, { now: io.now(), showNamespace: all }), format, {
+        noHeaders: args.noHeaders === true,
       })
-    }
-    if (rows.length === 0 && !printsDocument(format)) {
-      io.err.write(`${noResourcesMessage(namespace)}\n`)
-      return
-    }
-    printView(io, renderClaims(rows, { now: io.now(), showNamespace: all }), format, {
-      noHeaders: args.noHeaders === true,
     })
   },
 })

@@ -8,9 +8,21 @@ import { checkResize, parseSize } from '../model.ts'
 import { CLAIMS } from './_complete.ts'
 
 export default defineSuiteCommand({
-  meta: { name: 'resize', description: 'Grow a claim, where its storage class allows expansion' },
+  meta: {
+    examples: [['Grow a claim to 20Gi', 'kubectl pvclaim resize results --size 20Gi -n ml-team']],
+    name: 'resize',
+    description: 'Grow a claim, where its storage class allows expansion',
+  },
   args: {
-    claim: { type: 'positional', required: false, names: 'object', description: 'The claim', complete: CLAIMS },
+    claim: {
+      type: 'positional',
+      required: false,
+      names: 'object',
+      neededByCommand: true,
+      usageName: 'NAME',
+      description: 'The claim',
+      complete: CLAIMS,
+    },
     size: { type: 'string', description: 'New size, larger than the current one' },
     ...kubeArgs,
   },

@@ -7,12 +7,27 @@ import { CLAIMS } from './_complete.ts'
 
 export default defineSuiteCommand({
   meta: {
+    examples: [['Copy a local folder into a claim', 'kubectl pvclaim upload results ./data /inputs -n ml-team']],
     name: 'upload',
     description: 'Copy a local file or folder into a claim, verified, put in place only when complete',
   },
   args: {
-    claim: { type: 'positional', required: false, names: 'object', description: 'The claim', complete: CLAIMS },
-    source: { type: 'positional', required: false, description: 'Local file or folder' },
+    claim: {
+      type: 'positional',
+      required: false,
+      names: 'object',
+      neededByCommand: true,
+      usageName: 'NAME',
+      description: 'The claim',
+      complete: CLAIMS,
+    },
+    source: {
+      type: 'positional',
+      required: false,
+      neededByCommand: true,
+      usageName: 'LOCAL-PATH',
+      description: 'Local file or folder',
+    },
     path: { type: 'positional', required: false, description: 'Folder inside the volume (default: its root)' },
     ...transferArgs,
     ...kubeArgs,

@@ -12,6 +12,13 @@ const FORMATS = ['json', 'yaml', 'name', 'wide'] as const
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      [
+        'Certificates and tokens expiring within 30 days, and unused secrets',
+        'kubectl secretview check -n ml-team --within 30d',
+      ],
+      ['The same across every namespace', 'kubectl secretview check -A'],
+    ],
     name: 'check',
     description:
       'Certificates and tokens expiring soon, empty values, unreadable values, secrets pods need but lack, secrets nothing uses; exits 10 when something is found',
@@ -29,7 +36,7 @@ export default defineSuiteCommand({
     const everywhere = args.allNamespaces === true
     const namespace = everywhere ? undefined : (args.namespace ?? cluster.namespace)
     const [secrets, consumers] = await Promise.all([
-      listSecrets(cluster, { namespace, labelSelector: args.selector, signal }),
+      listSecrets(cluster, { namespace, labelSelector: args.selector, fieldSelector: args.fieldSelector, signal }),
       listConsumers(cluster, namespace, signal),
     ])
     const now = io.now()
@@ -38,9 +45,9 @@ export default defineSuiteCommand({
       ...consumers.pods.flatMap(podSecretReferences),
       ...consumers.serviceAccounts.flatMap(serviceAccountSecretReferences),
     ]
-    // With -l only some secrets are checked: a referenced secret outside the selection is not "missing".
+    // With -l (or --field-selector) only some secrets are checked: one outside the selection is not "missing".
     const known =
-      args.selector === undefined
+      args.selector === undefined && args.fieldSelector === undefined
         ? references
         : references.filter((r) => views.some((v) => v.namespace === r.namespace && v.name === r.secret))
     const findings = checkSecrets(views, known, { withinDays })

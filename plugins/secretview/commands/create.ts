@@ -86,12 +86,28 @@ async function readAllStdin(io: Io): Promise<Buffer> {
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      [
+        'Create a secret, asking for the value without echo',
+        'kubectl secretview create api-key -n ml-team --prompt token',
+      ],
+      [
+        'See what would be created, sending nothing',
+        'kubectl secretview create api-key -n ml-team --from-literal token=abc --dry-run=client -o yaml',
+      ],
+    ],
     name: 'create',
     description:
       'Create a secret from literals, files, env files or values typed without echo; --overwrite shows which keys change',
   },
   args: {
-    name: { type: 'positional', required: false, names: 'object', description: 'Name of the secret' },
+    name: {
+      type: 'positional',
+      required: false,
+      names: 'object',
+      neededByCommand: true,
+      description: 'Name of the secret',
+    },
     'from-literal': {
       type: 'string',
       multiple: true,

@@ -7,7 +7,7 @@ import { printView } from '../../../shared/output/index.ts'
 import { parseYamlQuietly } from '../../../shared/yaml.ts'
 import { getSecret } from '../collect.ts'
 import { isRecord } from '../decode.ts'
-import { diffValues, secretValues } from '../model.ts'
+import { diffValues, newHashKey, secretValues } from '../model.ts'
 import { renderDiff } from '../render.ts'
 import { secretOutputArg, templateOutput } from './_shared.ts'
 
@@ -37,15 +37,23 @@ export function secretFromManifest(text: string, path: string): V1Secret {
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      [
+        'Keys added, removed or changed against a manifest',
+        'kubectl secretview diff db-credentials secret.yaml -n ml-team',
+      ],
+      ['Two live secrets compared', 'kubectl secretview diff basic-login db-credentials -n ml-team'],
+    ],
     name: 'diff',
     description:
-      'Which keys differ between a secret and a manifest file or another secret: names and hashes, values only with --reveal; exits 10 when they differ',
+      'Which keys were added, removed or changed between a secret and a manifest file or another secret; fingerprints with --show-hashes, values only with --reveal; exits 10 when they differ',
   },
   args: {
     name: {
       type: 'positional',
       required: false,
       names: 'object',
+      neededByCommand: true,
       description: 'The live secret',
       complete: { plural: 'secrets', namespaced: true },
     },
@@ -53,9 +61,16 @@ export default defineSuiteCommand({
       type: 'positional',
       required: false,
       names: 'nonempty',
+      neededByCommand: true,
+      usageName: '(FILE | OTHER)',
       description: 'A Secret manifest file, or the name of another secret',
     },
-    reveal: { type: 'boolean', description: 'Show the values that differ instead of their hashes' },
+    reveal: { type: 'boolean', description: 'Show the values that differ' },
+    'show-hashes': {
+      type: 'boolean',
+      description:
+        'Show a fingerprint of each value (HMAC-SHA256 under a random key made for this run: equal values match within one run, values cannot be looked up)',
+    },
     all: { type: 'boolean', description: 'Also list the keys that are the same' },
     ...secretOutputArg(FORMATS),
     ...kubeArgs,
@@ -82,9 +97,18 @@ export default defineSuiteCommand({
     const plain =
       args.output === 'json' ? 'json' : args.output === 'yaml' ? 'yaml' : args.output === 'name' ? 'name' : 'table'
     const format = templateOutput(args.output, FORMATS) ?? plain
-    printView(io, renderDiff(changes, { reveal: args.reveal === true, showUnchanged: args.all === true }), format, {
-      noHeaders: args.noHeaders === true,
-    })
+    printView(
+      io,
+      renderDiff(changes, {
+        reveal: args.reveal === true,
+        showUnchanged: args.all === true,
+        hashKey: args.showHashes === true ? newHashKey() : undefined,
+      }),
+      format,
+      {
+        noHeaders: args.noHeaders === true,
+      },
+    )
     if (differing.length === 0) {
       io.err.write(`secret/${name} and ${other}: the same ${changes.length} key${changes.length === 1 ? '' : 's'}\n`)
       return

@@ -1,5 +1,5 @@
 import { dirname, join, resolve } from 'node:path'
-import { kubeArgs, namespaceArgs, selectorArgs } from '../../../shared/cli/args.ts'
+import { type CompletionSource, kubeArgs, namespaceArgs, selectorArgs } from '../../../shared/cli/args.ts'
 import type { Io } from '../../../shared/cli/io.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
@@ -11,6 +11,18 @@ import { analyzeSecret, keyList, type SecretView, secretProblems } from '../mode
 import { pickKey, pickSecret } from '../prompt.ts'
 import { decodedSecretDocument, renderEnv, renderSecretList, renderSecretText } from '../render.ts'
 import { secretOutputArg, templateOutput } from './_shared.ts'
+
+/** Shell completion of KEY: the keys of the secret NAME typed before it (names only, never values). */
+const SECRET_KEYS: CompletionSource = {
+  plural: 'secrets',
+  namespaced: true,
+  names: async ({ kube, namespace, positionals }) => {
+    const name = positionals[0]
+    if (name === undefined) return []
+    const secret = await getSecret(kube, namespace, name)
+    return [...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]
+  },
+}
 
 const FORMATS = ['json', 'yaml', 'env', 'dotenv', 'file', 'name', 'wide'] as const
 
@@ -64,6 +76,11 @@ function writeKeyFiles(
 
 export default defineSuiteCommand({
   meta: {
+    examples: [
+      ["A secret's keys with summaries, values masked", 'kubectl secretview db-credentials -n ml-team'],
+      ["One key's value, byte for byte", 'kubectl secretview db-credentials password -n ml-team'],
+      ['Every secret of the namespace', 'kubectl secretview -n ml-team --all'],
+    ],
     name: 'show',
     description:
       'A secret’s type, age and keys with sizes and type-aware summaries, values masked; KEY prints one value raw',
@@ -76,7 +93,12 @@ export default defineSuiteCommand({
       description: 'Secret name (picked interactively on a terminal when left out)',
       complete: { plural: 'secrets', namespaced: true },
     },
-    key: { type: 'positional', required: false, description: 'Print only this key’s decoded value, byte for byte' },
+    key: {
+      type: 'positional',
+      required: false,
+      description: 'Print only this key’s decoded value, byte for byte',
+      complete: SECRET_KEYS,
+    },
     all: { type: 'boolean', description: 'Every secret of the namespace (-A: of every namespace)' },
     reveal: { type: 'boolean', description: 'Show the values in the table (they are masked by default)' },
     dir: { type: 'string', description: 'Folder for -o file (default: the current folder)' },
@@ -94,15 +116,24 @@ export default defineSuiteCommand({
       throw new SuiteError('usage', 'a KEY cannot be combined with --all', {
         hint: 'name one secret: kubectl secretview NAME KEY',
       })
+    // NAME picks one secret, --all (and -A) every one: together they contradict, and dropping either silently would
+    // show something other than what was asked for. (kubectl-view-secret's --all decodes every key of NAME; here
+    // that is what NAME alone already does.)
+    if (args.name !== undefined && (args.all === true || args.allNamespaces === true))
+      throw new SuiteError('usage', `a secret NAME ("${args.name}") cannot be combined with --all or -A`, {
+        hint: `drop --all to see every key of ${args.name}, or drop the NAME to list every secret`,
+      })
     const cluster = await kube()
     const everywhere = args.allNamespaces === true
     const namespace = args.namespace ?? cluster.namespace
     const now = io.now()
 
-    if (args.all === true || everywhere || (args.name === undefined && args.selector !== undefined)) {
+    const selecting = args.selector !== undefined || args.fieldSelector !== undefined
+    if (args.all === true || everywhere || (args.name === undefined && selecting)) {
       const secrets = await listSecrets(cluster, {
         namespace: everywhere ? undefined : namespace,
         labelSelector: args.selector,
+        fieldSelector: args.fieldSelector,
         signal,
       })
       const views = secrets.map((s) => analyzeSecret(s, now))
