@@ -20,20 +20,27 @@ const baseEnv = { ...process.env, PATH: pluginPath(bin), HOME: '/nonexistent' }
 const usageEntry = join(REPO_ROOT, 'plugins/usage/main.ts')
 const hasUsage = existingPlugins().some((p) => p.name === 'usage')
 const podsPerNode = process.env.BENCH_PODS_PER_NODE ?? '30'
+/**
+ * `--only startup,dist,usage,ae-sessions,secretview,pvclaim,scale,mrun` (comma-separated) runs those sections
+ * alone, for a figure that needs no full run; the default is every section.
+ */
+const onlyFlag = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
+const only = onlyFlag === undefined ? undefined : new Set(onlyFlag.split(','))
+const section = (name: string): boolean => only === undefined || only.has(name)
 
 process.stdout.write(`(${PAIRS} pairs per comparison${QUICK ? ', quick' : ', after one warm-up each'})\n`)
-process.stdout.write('\n== start-up ==\n')
+if (section('startup')) process.stdout.write('\n== start-up ==\n')
 const kubectlVersion = command('kubectl version --client', 'kubectl', ['version', '--client'], baseEnv)
-for (const plugin of existingPlugins()) {
+for (const plugin of section('startup') ? existingPlugins() : []) {
   await compare(
     `kubectl-${plugin.name} --version (from source)`,
     command('ours', node, [join(REPO_ROOT, plugin.entry), '--version'], baseEnv),
     kubectlVersion,
   )
 }
-await benchDist(baseEnv)
+if (section('dist')) await benchDist(baseEnv)
 
-if (hasUsage) {
+if (hasUsage && section('usage')) {
   const nodes = process.env.BENCH_SMALL_NODES ?? (QUICK ? '200' : '1000')
   process.stdout.write(`\n== ${nodes} nodes, ${Number(nodes) * Number(podsPerNode)} pods ==\n`)
   const sim = await startSimChild(['--nodes', nodes, '--pods-per-node', podsPerNode, '--no-run-containers'])
@@ -52,52 +59,56 @@ if (hasUsage) {
   }
 }
 
-if (existingPlugins().some((p) => p.name === 'ae-sessions')) await benchAeSessions(baseEnv)
-if (existingPlugins().some((p) => p.name === 'secretview')) await benchSecretview(baseEnv)
-if (existingPlugins().some((p) => p.name === 'pvclaim')) await benchPvclaim(baseEnv)
+if (section('ae-sessions') && existingPlugins().some((p) => p.name === 'ae-sessions')) await benchAeSessions(baseEnv)
+if (section('secretview') && existingPlugins().some((p) => p.name === 'secretview')) await benchSecretview(baseEnv)
+if (section('pvclaim') && existingPlugins().some((p) => p.name === 'pvclaim')) await benchPvclaim(baseEnv)
 
-const nodes = process.env.BENCH_NODES ?? (QUICK ? '500' : '5000')
-const pods = Number(nodes) * Number(podsPerNode)
-process.stdout.write(`\n== ${nodes} nodes, ${pods} pods, page by page ==\n`)
-const sim = await startSimChild(['--nodes', nodes, '--pods-per-node', podsPerNode, '--no-run-containers'])
-process.stdout.write(`simulated cluster generated and serving in ${sim.startSeconds}s\n`)
-try {
-  const env = { ...baseEnv, KUBECONFIG: sim.kubeconfig }
-  const getPods = command(
-    'kubectl get pods -A --chunk-size=500 -o name',
-    'kubectl',
-    ['get', 'pods', '-A', '--chunk-size=500', '-o', 'name'],
-    env,
-  )
-  await compare(
-    'shared core paginated fold (-o name)',
-    command('ours', node, [join(REPO_ROOT, 'test/bench/list-pods.ts')], env),
-    getPods,
-  )
-  if (hasUsage) {
-    // The floor: our transport fetching and parsing the same pages and doing nothing else. Client CPU above it
-    // is what folding and printing cost.
-    const floor = command('fetch-and-parse floor', node, [join(REPO_ROOT, 'test/bench/fetch-parse.ts')], env)
-    for (const args of [['nodes'], ['pods', '-A']]) {
-      const result = await compare(
-        `kubectl usage ${args.join(' ')}`,
-        command('ours', node, [usageEntry, ...args], env),
-        floor,
-      )
-      const cpu = spread(result.ours, (m) => m.cpuSeconds).median
-      const floorCpu = spread(result.theirs, (m) => m.cpuSeconds).median
-      process.stdout.write(
-        `  client CPU ${cpu.toFixed(2)}s vs floor ${floorCpu.toFixed(2)}s: ${(cpu / floorCpu).toFixed(2)}× the floor\n`,
+/** The large cluster: the paginated fold, usage against the fetch-and-parse floor, usage pods -A. */
+async function benchScale(): Promise<void> {
+  const nodes = process.env.BENCH_NODES ?? (QUICK ? '500' : '5000')
+  const pods = Number(nodes) * Number(podsPerNode)
+  process.stdout.write(`\n== ${nodes} nodes, ${pods} pods, page by page ==\n`)
+  const sim = await startSimChild(['--nodes', nodes, '--pods-per-node', podsPerNode, '--no-run-containers'])
+  process.stdout.write(`simulated cluster generated and serving in ${sim.startSeconds}s\n`)
+  try {
+    const env = { ...baseEnv, KUBECONFIG: sim.kubeconfig }
+    const getPods = command(
+      'kubectl get pods -A --chunk-size=500 -o name',
+      'kubectl',
+      ['get', 'pods', '-A', '--chunk-size=500', '-o', 'name'],
+      env,
+    )
+    await compare(
+      'shared core paginated fold (-o name)',
+      command('ours', node, [join(REPO_ROOT, 'test/bench/list-pods.ts')], env),
+      getPods,
+    )
+    if (hasUsage) {
+      // The floor: our transport fetching and parsing the same pages and doing nothing else. Client CPU above it
+      // is what folding and printing cost.
+      const floor = command('fetch-and-parse floor', node, [join(REPO_ROOT, 'test/bench/fetch-parse.ts')], env)
+      for (const args of [['nodes'], ['pods', '-A']]) {
+        const result = await compare(
+          `kubectl usage ${args.join(' ')}`,
+          command('ours', node, [usageEntry, ...args], env),
+          floor,
+        )
+        const cpu = spread(result.ours, (m) => m.cpuSeconds).median
+        const floorCpu = spread(result.theirs, (m) => m.cpuSeconds).median
+        process.stdout.write(
+          `  client CPU ${cpu.toFixed(2)}s vs floor ${floorCpu.toFixed(2)}s: ${(cpu / floorCpu).toFixed(2)}× the floor\n`,
+        )
+      }
+      await compare(
+        'kubectl usage pods -A',
+        command('ours', node, [usageEntry, 'pods', '-A'], env),
+        command('kubectl get pods -A -o wide', 'kubectl', ['get', 'pods', '-A', '--chunk-size=500', '-o', 'wide'], env),
       )
     }
-    await compare(
-      'kubectl usage pods -A',
-      command('ours', node, [usageEntry, 'pods', '-A'], env),
-      command('kubectl get pods -A -o wide', 'kubectl', ['get', 'pods', '-A', '--chunk-size=500', '-o', 'wide'], env),
-    )
+  } finally {
+    await sim.stop()
   }
-} finally {
-  await sim.stop()
 }
+if (section('scale')) await benchScale()
 
-if (existingPlugins().some((p) => p.name === 'mrun')) await benchMrun(node, baseEnv)
+if (section('mrun') && existingPlugins().some((p) => p.name === 'mrun')) await benchMrun(node, baseEnv)
