@@ -1,5 +1,6 @@
 import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node'
 import { type NodeReadiness, nodeReadiness } from '../../shared/output/node-status.ts'
+import { effectivePodResources } from '../../shared/pod-resources.ts'
 import { nanoValue, percentOf, tryParseQuantity } from '../../shared/quantity.ts'
 import { parseTimestamp } from '../../shared/timestamps.ts'
 import {
@@ -477,12 +478,12 @@ export function foldPodIntoSummaries(
   }
   summary.pods++
   if (phase === 'Pending') summary.pending++
-  for (const container of runningContainers(pod)) {
-    const requests = resourcesOf(container, 'requests')
-    const limits = resourcesOf(container, 'limits')
-    summary.requests.cpu += requests.cpu ?? limits.cpu ?? 0n
-    summary.requests.memory += requests.memory ?? limits.memory ?? 0n
-    summary.gpuRequested += gpuRequestOf(container)
-  }
+  // The one effective-request model `kubectl describe node` and `kubectl usage nodes` use: init containers and
+  // sidecars, in-place resizes and pod overhead count (summing app containers alone gave 6010m where kubectl
+  // says 7260m on the demo's worker-1).
+  const { requests } = effectivePodResources(pod)
+  summary.requests.cpu += requests.get('cpu') ?? 0n
+  summary.requests.memory += bytesOf(requests.get('memory') ?? 0n)
+  for (const name of GPU_RESOURCES) summary.gpuRequested += bytesOf(requests.get(name) ?? 0n)
   if (identity !== undefined) summary.counts[identity.kind]++
 }

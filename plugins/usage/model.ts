@@ -1,7 +1,7 @@
 import type { V1Node, V1Pod, V1Taint } from '@kubernetes/client-node'
 import { type NodeReadiness, nodeReadiness } from '../../shared/output/node-status.ts'
+import { countsTowardNode, effectivePodResources, type ResourceAmounts } from '../../shared/pod-resources.ts'
 import { milliValue, nanoValue, parseQuantity, percentOf, quantityFromNano, value } from '../../shared/quantity.ts'
-import { countsTowardNode, effectivePodResources, type ResourceAmounts } from './resources.ts'
 
 /**
  * The pure model of `kubectl usage nodes`: node list + per-node pod totals + node metrics → one row per node

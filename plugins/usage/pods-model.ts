@@ -1,8 +1,8 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node'
 import { pushAll } from '../../shared/arrays.ts'
 import { createInterner } from '../../shared/intern.ts'
+import { effectivePodResources, type ResourceAmounts } from '../../shared/pod-resources.ts'
 import { milliValue, nanoValue, parseQuantity, percentOf, quantityFromNano, value } from '../../shared/quantity.ts'
-import { effectivePodResources, type ResourceAmounts } from './resources.ts'
 
 /**
  * The pure model of `kubectl usage pods`: one row per pod (or per container) with effective requests and limits,

@@ -22,6 +22,25 @@ afterAll(async () => {
 })
 
 describe('kubectl ae-sessions through kubectl', () => {
+  it('nodes requests equal kubectl usage nodes (and so describe node): init containers, sidecars and overhead count', async () => {
+    const admin = sim.writeKubeconfig({ user: 'admin' })
+    const ours = await kubectl(admin, ['ae-sessions', 'nodes', '-o', 'json'], { env })
+    const usage = await kubectl(admin, ['usage', 'nodes', '-o', 'json'], { env })
+    expect(ours.code, ours.stderr).toBe(0)
+    expect(usage.code, usage.stderr).toBe(0)
+    type AeNode = { name: string; requests: { cpu: { millicores: number }; memory: { bytes: number } } }
+    type UsageNode = { name: string; resources: Record<string, { requests: number }> }
+    const byName = new Map(
+      (JSON.parse(usage.stdout) as { items: UsageNode[] }).items.map((n) => [n.name, n.resources] as const),
+    )
+    const items = (JSON.parse(ours.stdout) as { items: AeNode[] }).items
+    expect(items.length).toBeGreaterThan(3)
+    for (const node of items) {
+      expect([node.name, node.requests.cpu.millicores]).toEqual([node.name, byName.get(node.name)?.cpu?.requests])
+      expect([node.name, node.requests.memory.bytes]).toEqual([node.name, byName.get(node.name)?.memory?.requests])
+    }
+  })
+
   it('is listed by kubectl plugin list without warnings', async () => {
     const result = await kubectl(sim.writeKubeconfig({ user: 'admin' }), ['plugin', 'list'], { env })
     expect(result.stdout).toMatch(/kubectl-ae_sessions\n/)

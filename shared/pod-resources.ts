@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node'
-import { cachedNanos } from '../../shared/quantity.ts'
+import { cachedNanos } from './quantity.ts'
 
 /**
  * A pod's effective requests and limits per resource name, in exact nano-units, computed the way kubectl 1.32
