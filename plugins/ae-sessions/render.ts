@@ -10,7 +10,7 @@ import {
   renderTable,
   timestampJson,
 } from '../../shared/output/index.ts'
-import { formatBytesHuman, formatCpuHuman, formatCpuMillis, formatMemoryMi } from '../../shared/quantity.ts'
+import { formatCpuMillis, formatMemoryMi } from '../../shared/quantity.ts'
 import type { ContainerRow, CpuMemory, NodeSummary, WorkloadRow } from './model.ts'
 import type { WorkloadKind } from './platform.ts'
 
@@ -251,12 +251,68 @@ function usedOfAllocatable(used: string, allocatable: string): string {
 }
 
 /** `nodes`: per node counts and sums; safe for every user (no pod names, no owners). */
+/** `nodes --sort-by`: the columns; numbers sort largest first, words A→Z, ties by node name. */
+export const NODE_SORT_KEYS = [
+  'name',
+  'status',
+  'pods',
+  'cpu',
+  'memory',
+  'gpu',
+  'sessions',
+  'deployments',
+  'runs',
+  'cpu-requests',
+  'memory-requests',
+] as const
+export type NodeSortKey = (typeof NODE_SORT_KEYS)[number]
+
+function nodeSortValue(s: NodeSummary, key: NodeSortKey): bigint | string {
+  switch (key) {
+    case 'name':
+      return s.name
+    case 'status':
+      return nodeStatusText(s.ready, s.schedulable)
+    case 'pods':
+      return BigInt(s.pods)
+    case 'cpu':
+      return s.usage?.cpu ?? -1n
+    case 'memory':
+      return s.usage?.memory ?? -1n
+    case 'gpu':
+      return s.gpuRequested
+    case 'sessions':
+      return BigInt(s.counts.session)
+    case 'deployments':
+      return BigInt(s.counts.deployment)
+    case 'runs':
+      return BigInt(s.counts.run)
+    case 'cpu-requests':
+      return s.requests.cpu
+    case 'memory-requests':
+      return s.requests.memory
+  }
+}
+
+export function sortNodeSummaries(summaries: readonly NodeSummary[], key: NodeSortKey = 'name'): NodeSummary[] {
+  return [...summaries].sort((a, b) => {
+    const x = nodeSortValue(a, key)
+    const y = nodeSortValue(b, key)
+    const order = typeof x === 'string' ? x.localeCompare(y as string) : x === y ? 0 : x > (y as bigint) ? -1 : 1
+    return order !== 0 ? order : a.name.localeCompare(b.name)
+  })
+}
+
+/**
+ * One unit per column, as `kubectl top` prints them: CPU in millicores, memory in whole MiB (rounded down), so a
+ * column can be read down and compared (`294m/4` next to `2.741/8` could not).
+ */
 export function renderNodes(
   summaries: readonly NodeSummary[],
   unscheduled: Record<WorkloadKind, number>,
-  options: { metricsAvailable: boolean },
+  options: { metricsAvailable: boolean; sortBy?: NodeSortKey },
 ): View {
-  const sorted = [...summaries].sort((a, b) => a.name.localeCompare(b.name))
+  const sorted = sortNodeSummaries(summaries, options.sortBy)
   const columns: Column[] = [
     { header: 'NODE' },
     { header: 'STATUS' },
@@ -280,12 +336,12 @@ export function renderNodes(
     },
     `${s.pods}/${s.allocatable.pods}`,
     usedOfAllocatable(
-      s.usage === undefined ? '-' : formatCpuHuman(milliCores(s.usage.cpu)),
-      formatCpuHuman(milliCores(s.allocatable.cpu)),
+      s.usage === undefined ? '-' : formatCpuMillis(milliCores(s.usage.cpu)),
+      formatCpuMillis(milliCores(s.allocatable.cpu)),
     ),
     usedOfAllocatable(
-      s.usage === undefined ? '-' : formatBytesHuman(s.usage.memory),
-      formatBytesHuman(s.allocatable.memory),
+      s.usage === undefined ? '-' : formatMemoryMi(s.usage.memory),
+      formatMemoryMi(s.allocatable.memory),
     ),
     s.allocatable.gpu === 0n && s.gpuRequested === 0n ? '-' : `${s.gpuRequested}/${s.allocatable.gpu}`,
     String(s.counts.session),
@@ -293,8 +349,8 @@ export function renderNodes(
     String(s.counts.run),
     s.problems.length === 0 ? '<none>' : s.problems.join(','),
     String(s.pending),
-    formatCpuHuman(milliCores(s.requests.cpu)),
-    formatBytesHuman(s.requests.memory),
+    formatCpuMillis(milliCores(s.requests.cpu)),
+    formatMemoryMi(s.requests.memory),
   ])
   const unscheduledTotal = unscheduled.session + unscheduled.deployment + unscheduled.run
   if (unscheduledTotal > 0)

@@ -438,6 +438,32 @@ describe('JSON convention and templates', () => {
 })
 
 describe('nodes', () => {
+  it('--sort-by orders by the column (numbers largest first, then by name) and refuses an unknown one', async () => {
+    const byPods = await ae(admin, ['nodes', '--sort-by', 'pods', '-o', 'json'])
+    expect(byPods.code, byPods.stderr).toBe(0)
+    const pods = (JSON.parse(byPods.stdout) as { items: { name: string; pods: number }[] }).items
+    const expected = [...pods].sort((a, b) => b.pods - a.pods || a.name.localeCompare(b.name))
+    expect(pods.map((n) => n.name)).toEqual(expected.map((n) => n.name))
+    expect(pods.map((n) => n.name)).not.toEqual([...pods].map((n) => n.name).sort())
+    const bad = await ae(admin, ['nodes', '--sort-by', 'colour'])
+    expect(bad.code).toBe(EXIT_CODES.usage)
+    expect(bad.stderr.split('\n')[0]).toBe('error: invalid --sort-by "colour": no such column')
+  })
+
+  it('prints each column in one unit: CPU in millicores, memory in MiB', async () => {
+    const result = await ae(admin, ['nodes'])
+    const rows = result.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .filter((line) => !line.startsWith('<unscheduled>'))
+    for (const row of rows) {
+      const [, , , cpu, memory] = row.split(/\s{2,}/)
+      expect(cpu).toMatch(/^(\d+m|-)\/\d+m$/)
+      expect(memory).toMatch(/^(\d+Mi|-)\/\d+Mi$/)
+    }
+  })
+
   it('counts sessions, deployments and runs per node without naming pods or owners', async () => {
     const result = await ae(admin, ['nodes', '-o', 'json'])
     const doc = JSON.parse(result.stdout) as {

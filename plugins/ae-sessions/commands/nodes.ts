@@ -1,8 +1,9 @@
 import { kubeArgs, outputArgs } from '../../../shared/cli/args.ts'
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
+import { SuiteError } from '../../../shared/errors.ts'
 import { parseOutputFormat, printView } from '../../../shared/output/index.ts'
 import { collectNodeSummaries } from '../collect.ts'
-import { renderNodes } from '../render.ts'
+import { NODE_SORT_KEYS, type NodeSortKey, renderNodes } from '../render.ts'
 import { parseChunkSize, platformArgs, platformConfigFrom } from './_shared.ts'
 
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
@@ -23,10 +24,20 @@ export default defineSuiteCommand({
     },
     ...platformArgs,
     ...outputArgs(FORMATS),
+    'sort-by': {
+      type: 'string',
+      choices: NODE_SORT_KEYS,
+      description: `Sort by a column: ${NODE_SORT_KEYS.join(', ')} (numbers largest first)`,
+    },
     ...kubeArgs,
   },
   run: async ({ args, io, log, kube, signal }) => {
     const format = parseOutputFormat(args.output, FORMATS, args)
+    const sortBy = args.sortBy
+    if (sortBy !== undefined && !(NODE_SORT_KEYS as readonly string[]).includes(sortBy))
+      throw new SuiteError('usage', `invalid --sort-by "${sortBy}": no such column`, {
+        hint: `use one of ${NODE_SORT_KEYS.join(', ')}`,
+      })
     const config = platformConfigFrom(args, io.env)
     const cluster = await kube()
     const snapshot = await collectNodeSummaries(cluster, {
@@ -38,7 +49,11 @@ export default defineSuiteCommand({
     })
     for (const warning of snapshot.warnings) log.warn(warning)
     const metricsAvailable = snapshot.summaries.some((s) => s.usage !== undefined)
-    printView(io, renderNodes(snapshot.summaries, snapshot.unscheduled, { metricsAvailable }), format, {
+    const view = renderNodes(snapshot.summaries, snapshot.unscheduled, {
+      metricsAvailable,
+      ...(sortBy === undefined ? {} : { sortBy: sortBy as NodeSortKey }),
+    })
+    printView(io, view, format, {
       noHeaders: args.noHeaders === true,
     })
   },
