@@ -150,6 +150,12 @@ describe('names and quantities', () => {
     [{ cpu: '4', mem: '8Gi', gpu: '1' }, undefined],
     [{ mem: '8Gii' }, '--mem "8Gii" is not a quantity'],
     [{ gpu: '0.5' }, '--gpu "0.5" must be a whole number of devices'],
+    [{ cpu: '-1' }, '--cpu "-1" must be more than 0'],
+    [{ mem: '0Gi' }, '--mem "0Gi" must be more than 0'],
+    [{ cpu: '0.5' }, undefined],
+    [{ gpu: '0' }, undefined],
+    [{ gpu: '-1' }, '--gpu "-1" must be more than 0'],
+    [{ mem: '12Q' }, '--mem "12Q" is not a quantity'],
   ])('resourceProblem %j', (resources, problem) => {
     expect(resourceProblem(resources)?.split(';')[0]).toBe(problem)
   })

@@ -222,6 +222,13 @@ export function resourceProblem(resources: Resources): string | undefined {
     const text = resources[key]
     if (text === undefined) continue
     if (!isValidQuantity(text)) return `--${key} "${text}" is not a quantity; use e.g. ${EXAMPLES[key]}`
+    // The API server takes a negative or zero request and the pod then never fits anywhere (or, for limits,
+    // fails at once): refused here, before anything is built. `--gpu 0` still means no GPU.
+    if (
+      text.trim().startsWith('-') ||
+      ((key === 'cpu' || key === 'mem') && /^[+]?0*(\.0*)?[a-zA-Z]*$/.test(text.trim()))
+    )
+      return `--${key} "${text}" must be more than 0; use e.g. ${EXAMPLES[key]}`
     if ((key === 'gpu' || key === 'tpu') && !/^\d+$/.test(text))
       return `--${key} "${text}" must be a whole number of devices`
   }
