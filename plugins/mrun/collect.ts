@@ -3,7 +3,16 @@ import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { listAll } from '../../shared/kube/list.ts'
 import { type ResourceRef, resourcePath } from '../../shared/kube/paths.ts'
-import { type JobLike, type KubeObject, LABEL_MANAGED_BY, LABEL_RUN_ID, MANAGED_BY, type PodLike } from './model.ts'
+import { isLabelValue, labelValue } from '../../shared/names.ts'
+import {
+  type JobLike,
+  type KubeObject,
+  LABEL_EXPERIMENT,
+  LABEL_MANAGED_BY,
+  LABEL_RUN_ID,
+  MANAGED_BY,
+  type PodLike,
+} from './model.ts'
 
 /** API I/O of kubectl mrun, all through the shared transport. */
 
@@ -200,22 +209,44 @@ export async function listRuns(
   return items
 }
 
-/** A run by Job name or by run id; not found names both and the fix. */
-export async function findRun(kube: Kube, namespace: string, run: string, signal: AbortSignal): Promise<JobLike> {
+/**
+ * A run by Job name, by run id, or (with `byExperiment`, for commands that only read) by experiment name: the newest
+ * run of that experiment, as a researcher thinks of "the resnet run". Not found names what was tried and the fix.
+ */
+export async function findRun(
+  kube: Kube,
+  namespace: string,
+  run: string,
+  signal: AbortSignal,
+  options: { byExperiment?: boolean } = {},
+): Promise<JobLike> {
   const job = await getObject<JobLike>(kube, 'jobs', namespace, run, signal)
   if (job !== undefined && job.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY) return job
-  const { items } = await listAll<JobLike>(kube.transport, {
-    path: resourcePath({ group: 'batch', version: 'v1', plural: 'jobs', namespace }),
-    labelSelector: `${MANAGED_SELECTOR},${LABEL_RUN_ID}=${run}`,
-    context: { verb: 'list', resource: 'jobs', namespace },
-    signal,
-  })
-  const found = items[0]
-  if (found === undefined)
-    throw new SuiteError('not-found', `run "${run}" not found in namespace "${namespace}"`, {
-      hint: 'list the runs with kubectl mrun list (-A for every namespace)',
-    })
-  return found
+  const listBy = async (label: string, value: string): Promise<JobLike[]> =>
+    isLabelValue(value)
+      ? (
+          await listAll<JobLike>(kube.transport, {
+            path: resourcePath({ group: 'batch', version: 'v1', plural: 'jobs', namespace }),
+            labelSelector: `${MANAGED_SELECTOR},${label}=${value}`,
+            context: { verb: 'list', resource: 'jobs', namespace },
+            signal,
+          })
+        ).items
+      : []
+  const found = (await listBy(LABEL_RUN_ID, run))[0]
+  if (found !== undefined) return found
+  if (options.byExperiment === true) {
+    const runs = await listBy(LABEL_EXPERIMENT, labelValue(run))
+    const newest = runs
+      .filter((j) => j.metadata?.labels?.[LABEL_EXPERIMENT] === labelValue(run))
+      .sort((a, b) => (b.metadata?.creationTimestamp ?? '').localeCompare(a.metadata?.creationTimestamp ?? ''))[0]
+    if (newest !== undefined) return newest
+  }
+  throw new SuiteError(
+    'not-found',
+    `run "${run}" not found in namespace "${namespace}"${options.byExperiment === true ? ' (as a job, a run id or an experiment)' : ''}`,
+    { hint: 'list the runs with kubectl mrun list (-A for every namespace)' },
+  )
 }
 
 export async function runPods(kube: Kube, namespace: string, runId: string, signal: AbortSignal): Promise<PodLike[]> {

@@ -159,6 +159,47 @@ describe('kubectl mrun run with a local builder', () => {
   })
 })
 
+describe('runs by experiment name', () => {
+  it('logs, status and fetch take the experiment name for its newest run; delete takes only a run', async () => {
+    const first = await h.mrun([
+      'run',
+      '--wait',
+      '--image',
+      'busybox',
+      '--name',
+      'resnet',
+      '--',
+      'sh',
+      '-c',
+      'echo first',
+    ])
+    expect(first.code, first.stderr).toBe(0)
+    // Creation times have a one-second resolution: the second run must be visibly newer.
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    const second = await h.mrun([
+      'run',
+      '--wait',
+      '--image',
+      'busybox',
+      '--name',
+      'resnet',
+      '--',
+      'sh',
+      '-c',
+      'echo second',
+    ])
+    expect(second.code, second.stderr).toBe(0)
+    const logs = await h.mrun(['logs', 'resnet'])
+    expect(logs.code, logs.stderr).toBe(0)
+    expect(logs.stdout).toBe('second\n')
+    const status = await h.mrun(['status', 'resnet'])
+    expect(status.stderr + status.stdout).toContain(createdName(second.stdout))
+    const deleted = await h.mrun(['delete', 'resnet'])
+    expect(deleted.code).toBe(7)
+    expect(deleted.stderr.split('\n')[0]).toBe(`error: run "resnet" not found in namespace "${NS}"`)
+  })
+})
+
 describe('sweeps, status, logs, list and delete', () => {
   let sweep = ''
   it('runs the grid as one Indexed Job; a failing index fails the run with exit 1', async () => {

@@ -29,7 +29,7 @@ export default defineSuiteCommand({
     const kube = await connectFor(ctx, context)
     try {
       const namespace = namespaceFor(ctx, context, kube)
-      const job = await findRun(kube, namespace, args.run, signal)
+      const job = await findRun(kube, namespace, args.run, signal, { byExperiment: true })
       const name = job.metadata?.name ?? args.run
       const runId = job.metadata?.labels?.[LABEL_RUN_ID] ?? ''
       const sweep = job.spec?.completionMode === 'Indexed'

@@ -30,7 +30,7 @@ export default defineSuiteCommand({
     try {
       const namespace = namespaceFor(ctx, context, kube)
       await watchOrOnce(io, signal, { watch: args.watch === true, interval: args.interval }, async (io) => {
-        const job = await findRun(kube, namespace, args.run, signal)
+        const job = await findRun(kube, namespace, args.run, signal, { byExperiment: true })
         const run = summarizeRun(job)
         const pods = sortPodRows((await runPods(kube, namespace, run.runId, signal)).map(podStatusRow))
         if (format === 'table' || format === 'wide') io.err.write(`${statusHeadline(run)}\n`)
