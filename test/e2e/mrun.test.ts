@@ -56,6 +56,8 @@ describe('kubectl mrun', () => {
   it('an unknown run is exit 7 with one line', async () => {
     const result = await kubectl(config, ['mrun', 'status', 'nope', '-n', 'mrun-e2e'], { env })
     expect(result.code).toBe(7)
-    expect(result.stderr.split('\n')[0]).toBe('error: run "nope" not found in namespace "mrun-e2e"')
+    expect(result.stderr.split('\n')[0]).toBe(
+      'error: run "nope" not found in namespace "mrun-e2e" (as a job, a run id or an experiment)',
+    )
   })
 })
