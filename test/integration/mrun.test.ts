@@ -159,6 +159,24 @@ describe('kubectl mrun run with a local builder', () => {
   })
 })
 
+describe('a failed build', () => {
+  it('leaves no namespace, claim, Secret or Job behind: the image is built before anything is created', async () => {
+    const project = join(h.configHome, 'failing-project')
+    mkdirSync(project, { recursive: true })
+    writeFileSync(join(project, 'train.py'), 'print("never built")\n')
+    await h.mrun(['context', 'add', 'failbuild', '-n', 'mrun-failbuild', '--registry', 'reg.example.com/team'])
+    const result = await h.mrun(['run', '--context', 'failbuild', '--', 'train.py'], {
+      cwd: project,
+      env: { FAKE_BUILD_EXIT: '1' },
+    })
+    expect(result.code).not.toBe(0)
+    expect(result.stderr).not.toContain('namespace/mrun-failbuild')
+    expect(sim.store.get('namespaces', undefined, 'mrun-failbuild')).toBeUndefined()
+    expect([...sim.store.all('persistentvolumeclaims', 'mrun-failbuild')]).toEqual([])
+    expect([...sim.store.all('jobs', 'mrun-failbuild')]).toEqual([])
+  })
+})
+
 describe('runs by experiment name', () => {
   it('logs, status and fetch take the experiment name for its newest run; delete takes only a run', async () => {
     const first = await h.mrun([
@@ -412,12 +430,13 @@ describe('the in-cluster builder', () => {
       .slice(start)
       .filter((r) => r.method === 'POST')
       .map((r) => r.path)
+    // The build comes before the claim and the run's Job: kaniko needs only the namespace and the registry Secret.
     expect(posts).toEqual([
       '/api/v1/namespaces',
-      '/api/v1/namespaces/mrun-build/persistentvolumeclaims',
       '/api/v1/namespaces/mrun-build/secrets',
       '/api/v1/namespaces/mrun-build/configmaps',
       '/apis/batch/v1/namespaces/mrun-build/jobs',
+      '/api/v1/namespaces/mrun-build/persistentvolumeclaims',
       '/apis/batch/v1/namespaces/mrun-build/jobs',
     ])
     const left = [...sim.store.all('jobs', 'mrun-build'), ...sim.store.all('configmaps', 'mrun-build')].filter((o) =>

@@ -272,11 +272,21 @@ export default defineSuiteCommand({
       const say = (line: string): void => {
         io.err.write(`${line}\n`)
       }
-      say(`namespace/${namespace} ${await ensureNamespace(kube, ns, signal)}`)
-      say(`persistentvolumeclaim/${claim.metadata.name} ${await ensureClaim(kube, claim, signal)}`)
-      for (const secret of secrets) say(`secret/${secret.metadata.name} ${await ensureSecret(kube, secret, signal)}`)
-      if (build !== undefined) {
-        if (build.builder === 'cluster')
+      // The image first: a build that fails leaves no claim, Secret or Job behind. A local builder needs nothing
+      // from the cluster; kaniko needs the namespace and the registry Secret, which are removed again if this run
+      // made them and the build fails.
+      if (build !== undefined && build.builder !== 'cluster')
+        await buildLocally(build.builder, build.context, image, { env: io.env, log: io.err, signal, say })
+      const namespaceResult = await ensureNamespace(kube, ns, signal)
+      say(`namespace/${namespace} ${namespaceResult}`)
+      const madeSecrets: string[] = []
+      for (const secret of secrets) {
+        const result = await ensureSecret(kube, secret, signal)
+        if (result === 'created') madeSecrets.push(secret.metadata.name)
+        say(`secret/${secret.metadata.name} ${result}`)
+      }
+      if (build !== undefined && build.builder === 'cluster') {
+        try {
           await buildInCluster(kube, build.context, {
             namespace,
             image,
@@ -287,8 +297,13 @@ export default defineSuiteCommand({
             signal,
             say,
           })
-        else await buildLocally(build.builder, build.context, image, { env: io.env, log: io.err, signal, say })
+        } catch (error) {
+          for (const name of madeSecrets) await deleteObject(kube, 'secrets', namespace, name)
+          if (namespaceResult === 'created') await deleteObject(kube, 'namespaces', undefined, namespace)
+          throw error
+        }
       }
+      say(`persistentvolumeclaim/${claim.metadata.name} ${await ensureClaim(kube, claim, signal)}`)
       // The sweep's ConfigMap first, so no pod waits for it; once the Job exists it owns the ConfigMap, and the
       // garbage collector removes both together (ttlSecondsAfterFinished or mrun delete).
       if (gridMap !== undefined) await createObject(kube, 'configmaps', gridMap, { signal })
