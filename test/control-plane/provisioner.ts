@@ -22,6 +22,8 @@ export const STORAGE_CLASSES: KubeObject[] = [
     provisioner: PROVISIONER,
     reclaimPolicy: 'Delete',
     volumeBindingMode: 'Immediate',
+    // Like most block-storage CSI classes; the spec grows at once, the volume (a host folder) has no size to grow.
+    allowVolumeExpansion: true,
     parameters: { accessModes: 'ReadWriteOnce' },
   },
   {
