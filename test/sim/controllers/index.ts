@@ -1026,6 +1026,20 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         )
         return
       }
+      // The class's driver refuses access modes it cannot serve (a block-storage class has no ReadWriteMany): the
+      // claim stays Pending with the driver's ProvisioningFailed warning, as from test/control-plane/provisioner.ts.
+      const offered = (sc.parameters as Record<string, string> | undefined)?.accessModes?.split(',')
+      const unsupported = (spec.accessModes ?? []).filter((m) => offered !== undefined && !offered.includes(m))
+      if (offered !== undefined && unsupported.length > 0) {
+        event(
+          current,
+          'ProvisioningFailed',
+          `failed to provision volume with StorageClass "${className}": rpc error: code = InvalidArgument desc = access mode ${unsupported.join(', ')} is not supported by this class (supported: ${offered.join(', ')})`,
+          'Warning',
+          String(sc.provisioner ?? ''),
+        )
+        return
+      }
       if (sc.volumeBindingMode === 'WaitForFirstConsumer') {
         const consumer = [...store.all('pods', current.metadata.namespace)].find(
           (p) =>
