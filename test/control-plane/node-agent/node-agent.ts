@@ -552,6 +552,12 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         else if (fieldPath === 'metadata.namespace') env[e.name] = pod.metadata.namespace as string
         else if (fieldPath === 'status.podIP') env[e.name] = entry.podIP
         else if (fieldPath === 'spec.nodeName') env[e.name] = name
+        else if (fieldPath !== undefined) {
+          // metadata.annotations['key'] and metadata.labels['key'], as an Indexed Job's completion index is read.
+          const keyed = /^metadata\.(annotations|labels)\['(.+)'\]$/.exec(fieldPath)
+          const map = keyed === null ? undefined : pod.metadata[keyed[1] as 'annotations' | 'labels']
+          if (keyed !== null) env[e.name] = map?.[keyed[2] as string] ?? ''
+        }
       }
       const mounts: ResolvedMount[] = (c.volumeMounts ?? []).flatMap((m) => {
         const hostPath = volumes.get(m.name)

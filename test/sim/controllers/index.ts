@@ -12,6 +12,7 @@ import {
 } from '../../kubelet/runtime.ts'
 import { type KeyToPath, projectionFiles, writeProjected } from '../../kubelet/volumes.ts'
 import { field, type KubeObject, timestamp } from '../object.ts'
+import { claimInUse } from '../pvc-protection.ts'
 import type { ContainerUsage } from '../scenario/types.ts'
 import type { ChangeEvent, Store } from '../store.ts'
 
@@ -1178,6 +1179,12 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         if (job !== undefined) enqueue(() => syncJob(job))
       }
       if (e.type === 'DELETED' || phaseOf(obj) === 'Succeeded' || phaseOf(obj) === 'Failed') {
+        // pvc-protection: a claim deleted while this pod mounted it goes once no running pod mounts it.
+        enqueue(() => {
+          for (const c of [...store.all('persistentvolumeclaims', obj.metadata.namespace)])
+            if (c.metadata.deletionTimestamp !== undefined && !claimInUse(store, c))
+              store.delete('persistentvolumeclaims', c.metadata.namespace, c.metadata.name)
+        })
         // Freed capacity may let pending pods schedule now.
         enqueue(() => {
           for (const p of store.all('pods'))
