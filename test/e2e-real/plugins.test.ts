@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect } from 'vitest'
+import { jsonConventionProblems } from '../../shared/output/index.ts'
 import { itKnown } from '../support/known-failures.ts'
+import { dispatchName, PLUGINS } from '../support/plugins.ts'
 import { opensslCertificate } from '../support/secrets.ts'
 import { type Bed, type BedKind, eventually, startBed } from '../support/testBed.ts'
 
@@ -42,6 +44,20 @@ function parseDescribed(text: string, cpu: boolean): number {
   }
   const value = Number(m[1]) * (factor[m[2] ?? ''] as number)
   return cpu ? Math.round(value * 1000) : Math.round(value)
+}
+
+/** NAME → the word in the STATUS column of a table printed with headers. */
+function statusByName(stdout: string, nameHeader: string): Map<string, string> {
+  const [header = '', ...rows] = stdout.trimEnd().split('\n')
+  const columns = header.split(/ {2,}/)
+  const nameAt = columns.indexOf(nameHeader)
+  const statusAt = columns.indexOf('STATUS')
+  return new Map(
+    rows
+      .map((row) => row.trim().split(/ +/))
+      .filter((cells) => !/^[<*Σ]/.test(cells[nameAt] ?? ''))
+      .map((cells) => [cells[nameAt] ?? '', cells[statusAt] ?? '']),
+  )
 }
 
 const sleeper = (name: string, ns: string, extra: { labels?: Record<string, string>; env?: object[] } = {}) => ({
@@ -84,6 +100,13 @@ function seed(kind: BedKind): object[] {
       metadata: { name: 'api-tls', namespace: WORK },
       type: 'kubernetes.io/tls',
       data: { 'tls.crt': Buffer.from(tls.cert).toString('base64'), 'tls.key': Buffer.from(tls.key).toString('base64') },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'blobs', namespace: WORK },
+      type: 'Opaque',
+      data: { 'blob.bin': Buffer.from([0, 159, 146, 150, 255, 1, 2]).toString('base64') },
     },
     sleeper('needs-secret', WORK, {
       env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'no-such-secret', key: 'password' } } }],
@@ -253,6 +276,83 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
     )
   })
 
+  itKnown(title, 'kubectl plugin list finds every plugin without warnings', async () => {
+    const result = await bed.kubectl(['plugin', 'list'])
+    expect(result.stderr).toBe('')
+    for (const plugin of PLUGINS) expect(result.stdout).toContain(`/${dispatchName(plugin.name)}\n`)
+  })
+
+  itKnown(
+    title,
+    'usage nodes -o wide and ae-sessions nodes print the node STATUS kubectl get nodes prints',
+    async () => {
+      const theirs = await bed.kubectl(['get', 'nodes'])
+      expect(theirs.code, theirs.stderr).toBe(0)
+      const expected = statusByName(theirs.stdout, 'NAME')
+      expect([...expected.values()]).toEqual(['Ready', 'Ready'])
+      const usage = await bed.kubectl(['usage', 'nodes', '-o', 'wide'])
+      expect(usage.code, usage.stderr).toBe(0)
+      expect(statusByName(usage.stdout, 'NODE')).toEqual(expected)
+      const sessions = await bed.kubectl(['ae-sessions', 'nodes'])
+      expect(sessions.code, sessions.stderr).toBe(0)
+      expect(statusByName(sessions.stdout, 'NODE')).toEqual(expected)
+    },
+  )
+
+  itKnown(title, 'usage keeps the JSON convention, templates and the --bars legend on stderr', async () => {
+    for (const command of [['nodes'], ['pods', '-A']]) {
+      const result = await bed.kubectl(['usage', ...command, '-o', 'json'])
+      expect(result.code, result.stderr).toBe(0)
+      expect(jsonConventionProblems(JSON.parse(result.stdout))).toEqual([])
+    }
+    const jsonpath = await bed.kubectl(['usage', 'nodes', '-o', 'jsonpath={.items[*].name}'])
+    expect(jsonpath.stdout).toBe('node-a node-b')
+    const columns = await bed.kubectl(['usage', 'nodes', '-o', 'custom-columns=NAME:.name,CPU:.resources.cpu.requests'])
+    expect(columns.stdout).toMatch(/^NAME +CPU\nnode-a +\d+\nnode-b +\d+\n$/)
+    const bars = await bed.kubectl(['usage', 'nodes', '--bars'])
+    expect(bars.code, bars.stderr).toBe(0)
+    expect(bars.stderr).toBe(
+      'bars (whole bar = allocatable): # used within requests, = requested but unused, . used beyond requests\n',
+    )
+  })
+
+  itKnown(title, 'usage answers bad input with its exit code and one line', async () => {
+    for (const [args, code, message] of [
+      [['usage', 'nodes', '--resources', 'cpu,bogus'], 2, /unknown resource "bogus" in --resources/],
+      [['usage', 'nodes', 'no-such-node'], 7, /node "no-such-node" not found/],
+      [['usage', 'nodes', '--contxt', 'x'], 2, /unknown flag: --contxt/],
+    ] as const) {
+      const result = await bed.kubectl(args)
+      expect(result.code, result.stderr).toBe(code)
+      expect(result.stdout).toBe('')
+      expect(result.stderr.split('\n')[0]).toMatch(message)
+    }
+  })
+
+  itKnown(
+    title,
+    'ae-sessions exits with the forbidden code and one line when the user may not read the namespace',
+    async () => {
+      const result = await bed.kubectl(['ae-sessions', '-n', 'kube-system'], { user: 'bob' })
+      expect(result.code).toBe(6)
+      expect(result.stderr.split('\n')[0]).toMatch(/^error: pods is forbidden: User "bob" cannot list/)
+    },
+  )
+
+  itKnown(title, 'secretview lists secrets with notes and no values, prints a binary value byte for byte', async () => {
+    const listed = await bed.kubectl(['secretview', '--all', '-n', WORK])
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(listed.stdout).toMatch(/^NAME +TYPE +KEYS +AGE +NOTES\n/)
+    expect(listed.stdout).toMatch(/^api-tls +kubernetes\.io\/tls +2 +\S+ +cert expires in (9|10)d/m)
+    expect(listed.stdout).not.toContain('BEGIN')
+    const value = await bed.kubectl(['secretview', 'blobs', 'blob.bin', '-n', WORK])
+    expect(value.code, value.stderr).toBe(0)
+    expect(value.stdoutBytes).toEqual(Buffer.from([0, 159, 146, 150, 255, 1, 2]))
+    const missing = await bed.kubectl(['secretview', 'nope', '-n', WORK])
+    expect(missing.code).toBe(7)
+    expect(missing.stderr.split('\n')[0]).toBe(`error: secret "nope" not found in namespace "${WORK}"`)
+  })
+
   itKnown(
     title,
     'pvclaim create, list, upload, download, resize and delete a claim of the standard class',
@@ -275,6 +375,40 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
       const base = join(down, 'in', 'upload')
       expect(readFileSync(join(base, 'a.txt'), 'utf8')).toBe('alpha\n')
       expect(readFileSync(join(base, 'sub', 'b.bin'))).toEqual(Buffer.from([0, 1, 2, 255]))
+      // Byte for byte what kubectl cp copies out of a pod that mounts the claim.
+      await bed.apply([
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'data-browser', namespace: WORK },
+          spec: {
+            terminationGracePeriodSeconds: 1,
+            volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+            containers: [
+              {
+                name: 'main',
+                image: 'busybox',
+                command: ['sleep', '3600'],
+                volumeMounts: [{ name: 'data', mountPath: '/data' }],
+              },
+            ],
+          },
+        },
+      ])
+      const ready = await bed.kubectl([
+        'wait',
+        '--for=condition=Ready',
+        'pod/data-browser',
+        '-n',
+        WORK,
+        '--timeout=60s',
+      ])
+      expect(ready.code, ready.stderr).toBe(0)
+      const theirs = join(work, 'theirs')
+      const copied = await bed.kubectl(['cp', `${WORK}/data-browser:/data/in/upload`, theirs])
+      expect(copied.code, copied.stderr).toBe(0)
+      for (const file of ['a.txt', 'sub/b.bin'])
+        expect(readFileSync(join(base, file))).toEqual(readFileSync(join(theirs, file)))
       const resized = await k(['resize', 'data', '--size', '2Gi'])
       expect(resized.code, resized.stderr).toBe(0)
       expect(resized.stdout).toBe('persistentvolumeclaim/data resized to 2Gi (was 1Gi)\n')
@@ -288,8 +422,19 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
         'jsonpath={.spec.resources.requests.storage}',
       ])
       expect(spec.stdout).toBe('2Gi')
+      // Without --force a mounted claim is refused; with it the claim waits (Terminating) for its pod to go.
+      const refused = await k(['delete', 'data'])
+      expect(refused.code).not.toBe(0)
+      expect(refused.stderr).toContain('data-browser')
       const deleted = await k(['delete', 'data', '--force'])
       expect(deleted.code, deleted.stderr).toBe(0)
+      expect(deleted.stdout).toBe('persistentvolumeclaim/data deleted\n')
+      const held = await bed.kubectl(['get', 'pvc', 'data', '-n', WORK, '--no-headers'])
+      expect(held.stdout).toMatch(/^data +Terminating +pvc-/)
+      const finalizers = await bed.kubectl(['get', 'pvc', 'data', '-n', WORK, '-o', 'jsonpath={.metadata.finalizers}'])
+      expect(finalizers.stdout).toBe('["kubernetes.io/pvc-protection"]')
+      const podGone = await bed.kubectl(['delete', 'pod', 'data-browser', '-n', WORK, '--wait=true'])
+      expect(podGone.code, podGone.stderr).toBe(0)
       await eventually(
         'claim gone',
         async () => ((await bed.kubectl(['get', 'pvc', 'data', '-n', WORK])).code === 1 ? true : undefined),
@@ -392,6 +537,34 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
       expect(jobs.stdout).toBe(`job.batch/${name}\n`)
       const deleted = await m(['delete', name])
       expect(deleted.stdout).toBe(`job.batch/${name} deleted\n`)
+      // --follow prints the job's name and then the run's log, ending with its exit.
+      const followed = await m(['run', '--image', 'busybox', '--follow', '--', 'sh', '-c', 'echo hello'])
+      expect(followed.stdout).toMatch(/^job\.batch\/sh-[a-z][a-z0-9]{5} created\nhello\n$/)
+      expect(followed.code, followed.stderr).toBe(0)
+      // A sweep: an Indexed Job whose pods start through sh /etc/mrun/grid/select.sh from the sweep's ConfigMap.
+      const sweep = await m([
+        'run',
+        '--image',
+        'busybox',
+        '--grid',
+        'n=1,2',
+        '--wait',
+        '--',
+        'sh',
+        '-c',
+        'mkdir -p "$MRUN_OUTPUT_DIR"; echo "point $MRUN_PARAM_N"; echo "$MRUN_PARAMS" > "$MRUN_OUTPUT_DIR/point-$MRUN_PARAM_N.json"',
+      ])
+      expect(sweep.code, `${sweep.stdout}${sweep.stderr}`).toBe(0)
+      const sweepName = /job\.batch\/(\S+)/.exec(sweep.stdout)?.[1] ?? ''
+      const sweepLogs = await m(['logs', sweepName])
+      expect(sweepLogs.code, sweepLogs.stderr).toBe(0)
+      expect(sweepLogs.stdout).toContain('point 1')
+      expect(sweepLogs.stdout).toContain('point 2')
+      const sweepInto = join(work, 'sweep')
+      const sweepFetched = await m(['fetch', sweepName, sweepInto])
+      expect(sweepFetched.code, sweepFetched.stderr).toBe(0)
+      expect(readFileSync(join(sweepInto, 'point-1.json'), 'utf8')).toBe('{"n":1}\n')
+      expect(readFileSync(join(sweepInto, 'point-2.json'), 'utf8')).toBe('{"n":2}\n')
       const unknown = await m(['status', 'nope', '-n', 'mrun-e2e'])
       expect(unknown.code).toBe(7)
       expect(unknown.stderr.split('\n')[0]).toBe('error: run "nope" not found in namespace "mrun-e2e"')
