@@ -489,6 +489,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
             writeFileSync(join(dir, 'namespace'), namespace)
           }
         }
+        // Mounted like the others (the files were written but the folder never reached the container).
+        volumes.set(volumeName, dir)
       } else {
         throw new Error(
           `volume "${volumeName}": this node agent supports persistentVolumeClaim, emptyDir, hostPath, configMap, secret and projected volumes`,
