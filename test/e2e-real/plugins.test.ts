@@ -422,6 +422,15 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
         'jsonpath={.spec.resources.requests.storage}',
       ])
       expect(spec.stdout).toBe('2Gi')
+      // The volume grows too (on the real bed through the provisioner acting as the external resizer).
+      await eventually(
+        'claim capacity 2Gi',
+        async () => {
+          const r = await bed.kubectl(['get', 'pvc', 'data', '-n', WORK, '-o', 'jsonpath={.status.capacity.storage}'])
+          return r.stdout === '2Gi' ? true : undefined
+        },
+        30_000,
+      )
       // Without --force a mounted claim is refused; with it the claim waits (Terminating) for its pod to go.
       const refused = await k(['delete', 'data'])
       expect(refused.code).not.toBe(0)
