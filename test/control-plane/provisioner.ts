@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { parseQuantity } from '../../shared/quantity.ts'
 import type { Client, KubeObject } from './client.ts'
 
 /**
@@ -22,6 +23,8 @@ export const STORAGE_CLASSES: KubeObject[] = [
     provisioner: PROVISIONER,
     reclaimPolicy: 'Delete',
     volumeBindingMode: 'Immediate',
+    // Like most block-storage CSI classes; the spec grows at once, the volume (a host folder) has no size to grow.
+    allowVolumeExpansion: true,
     parameters: { accessModes: 'ReadWriteOnce' },
   },
   {
@@ -117,6 +120,23 @@ export function startProvisioner(client: Client, volumesDir: string): Provisione
     })
   }
 
+  // The external resizer's part: a bound claim asking for more than it has gets it (the controller-manager only
+  // records "waiting for an external controller to expand this PVC"). A host folder has no size, so only the PV's
+  // capacity and the claim's status grow, as after a CSI driver's online expansion.
+  const expand = async (claim: KubeObject): Promise<void> => {
+    const wanted = claim.spec?.resources?.requests?.storage as string | undefined
+    const has = claim.status?.capacity?.storage as string | undefined
+    if (wanted === undefined || has === undefined || claim.spec?.volumeName === undefined) return
+    if (parseQuantity(wanted).nanos <= parseQuantity(has).nanos) return
+    await client.mergePatch(`/api/v1/persistentvolumes/${claim.spec.volumeName}`, {
+      spec: { capacity: { storage: wanted } },
+    })
+    await client.mergePatch(
+      `/api/v1/namespaces/${claim.metadata.namespace}/persistentvolumeclaims/${claim.metadata.name}/status`,
+      { status: { capacity: { storage: wanted }, conditions: null, allocatedResourceStatuses: null } },
+    )
+  }
+
   client.watch(
     '/api/v1/persistentvolumeclaims',
     (event) => {
@@ -126,6 +146,10 @@ export function startProvisioner(client: Client, volumesDir: string): Provisione
       const ours =
         annotations['volume.kubernetes.io/storage-provisioner'] === PROVISIONER ||
         annotations['volume.beta.kubernetes.io/storage-provisioner'] === PROVISIONER
+      if (ours && claim.status?.phase === 'Bound') {
+        void expand(claim).catch(() => {})
+        return
+      }
       if (!ours || claim.spec?.volumeName || claim.status?.phase !== 'Pending') return
       const uid = claim.metadata.uid as string
       if (inFlight.has(uid)) return

@@ -240,3 +240,36 @@ describe('kubectl against the simulated cluster', () => {
     expect(result.stderr).toMatch(/Unauthorized|must be logged in/)
   })
 })
+
+describe('pvc-protection, as the real control plane answers (test/e2e-real)', () => {
+  it('keeps a deleted claim Terminating while a pod mounts it, and removes it once the pod is gone', async () => {
+    const manifest = [
+      'apiVersion: v1',
+      'kind: PersistentVolumeClaim',
+      'metadata: {name: held, namespace: default}',
+      'spec: {accessModes: [ReadWriteOnce], storageClassName: standard, resources: {requests: {storage: 1Gi}}}',
+      '---',
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: holder, namespace: default}',
+      'spec:',
+      '  terminationGracePeriodSeconds: 1',
+      '  volumes: [{name: d, persistentVolumeClaim: {claimName: held}}]',
+      '  containers: [{name: main, image: busybox, command: [sleep, "3600"], volumeMounts: [{name: d, mountPath: /d}]}]',
+      '',
+    ].join('\n')
+    expect((await kubectl(admin, ['apply', '-f', '-'], { input: manifest })).code).toBe(0)
+    const ready = await kubectl(admin, ['wait', '--for=condition=Ready', 'pod/holder', '--timeout=30s'])
+    expect(ready.code, ready.stderr).toBe(0)
+    const deleted = await kubectl(admin, ['delete', 'pvc', 'held', '--wait=false'])
+    expect(deleted.stdout).toBe('persistentvolumeclaim "held" deleted\n')
+    const held = await kubectl(admin, ['get', 'pvc', 'held', '--no-headers'])
+    expect(held.stdout).toMatch(/^held +Terminating +pvc-/)
+    const claim = sim.store.get('persistentvolumeclaims', 'default', 'held')
+    expect(claim?.metadata.finalizers).toEqual(['kubernetes.io/pvc-protection'])
+    expect(claim?.metadata.deletionTimestamp).toBeDefined()
+    expect((await kubectl(admin, ['delete', 'pod', 'holder'])).code).toBe(0)
+    await sim.idle()
+    expect(sim.store.get('persistentvolumeclaims', 'default', 'held')).toBeUndefined()
+  })
+})

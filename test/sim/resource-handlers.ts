@@ -4,6 +4,7 @@ import { authorize, type PolicyRule, type UserInfo } from './auth.ts'
 import type { Faults } from './faults.ts'
 import { field, isRecord, type KubeObject } from './object.ts'
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts'
+import { claimInUse, PVC_PROTECTION } from './pvc-protection.ts'
 import type { RequestInfo } from './request-info.ts'
 import { apiVersionOf, findResource, type ResourceType } from './resources.ts'
 import { compileFieldSelector, compileLabelSelector } from './selectors.ts'
@@ -377,6 +378,15 @@ function remove(
     // Jobs default to orphaning their pods for old clients; kubectl and we send Background explicitly.
     (type.plural === 'jobs' ? 'Orphan' : 'Background')
   if (dryRun(url)) return sendObject(res, 200, current)
+  if (type.plural === 'persistentvolumeclaims' && claimInUse(ctx.store, current)) {
+    // The real control plane's pvc-protection: a claim a pod still mounts waits (Terminating) for the pod to go.
+    const terminating = ctx.store.mutate(type.plural, namespace, name, (c) => {
+      c.metadata.deletionTimestamp ??= `${ctx.now().toISOString().slice(0, 19)}Z`
+      c.metadata.deletionGracePeriodSeconds = 0
+      c.metadata.finalizers = [...new Set([...(c.metadata.finalizers ?? []), PVC_PROTECTION])]
+    })
+    return sendObject(res, 200, terminating)
+  }
   const removed = ctx.store.delete(type.plural, namespace, name)
   if (propagation !== 'Orphan') deleteDependents(ctx.store, removed)
   if (type.plural === 'namespaces') deleteNamespaceContents(ctx.store, name)

@@ -270,7 +270,10 @@ const PRINTERS: Record<string, Printer> = {
       const bound = field(c, ['status', 'phase']) === 'Bound'
       return [
         c.metadata.name,
-        (field(c, ['status', 'phase']) as string | undefined) ?? 'Pending',
+        // As kubectl's printer: a claim being deleted (held by pvc-protection) is Terminating.
+        c.metadata.deletionTimestamp === undefined
+          ? ((field(c, ['status', 'phase']) as string | undefined) ?? 'Pending')
+          : 'Terminating',
         (field(c, ['spec', 'volumeName']) as string | undefined) ?? '',
         bound ? ((field(c, ['status', 'capacity', 'storage']) as string | undefined) ?? '') : '',
         bound ? accessModes(field(c, ['status', 'accessModes'])) : '',

@@ -489,6 +489,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
             writeFileSync(join(dir, 'namespace'), namespace)
           }
         }
+        // Mounted like the others (the files were written but the folder never reached the container).
+        volumes.set(volumeName, dir)
       } else {
         throw new Error(
           `volume "${volumeName}": this node agent supports persistentVolumeClaim, emptyDir, hostPath, configMap, secret and projected volumes`,
@@ -552,6 +554,12 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         else if (fieldPath === 'metadata.namespace') env[e.name] = pod.metadata.namespace as string
         else if (fieldPath === 'status.podIP') env[e.name] = entry.podIP
         else if (fieldPath === 'spec.nodeName') env[e.name] = name
+        else if (fieldPath !== undefined) {
+          // metadata.annotations['key'] and metadata.labels['key'], as an Indexed Job's completion index is read.
+          const keyed = /^metadata\.(annotations|labels)\['(.+)'\]$/.exec(fieldPath)
+          const map = keyed === null ? undefined : pod.metadata[keyed[1] as 'annotations' | 'labels']
+          if (keyed !== null) env[e.name] = map?.[keyed[2] as string] ?? ''
+        }
       }
       const mounts: ResolvedMount[] = (c.volumeMounts ?? []).flatMap((m) => {
         const hostPath = volumes.get(m.name)

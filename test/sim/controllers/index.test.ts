@@ -191,6 +191,41 @@ describe('controllers', () => {
     expect(field(store.get('persistentvolumes', undefined, pvName), ['spec', 'capacity', 'storage'])).toBe('2Gi')
   })
 
+  it('leaves a claim Pending with the driver’s ProvisioningFailed warning when its class lacks the access mode', async () => {
+    // As the real control plane's provisioner (test/control-plane/provisioner.ts) answers for its RWO-only class.
+    const { store, controllers: c } = cluster()
+    store.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'block' },
+      provisioner: 'sim',
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'Immediate',
+      parameters: { accessModes: 'ReadWriteOnce' },
+    })
+    for (const [name, mode] of [
+      ['rwx', 'ReadWriteMany'],
+      ['rwo', 'ReadWriteOnce'],
+    ] as const)
+      create(store, 'persistentvolumeclaims', {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name, namespace: 'ns' },
+        spec: { storageClassName: 'block', accessModes: [mode], resources: { requests: { storage: '1Gi' } } },
+      })
+    await settle(c, () => field(store.get('persistentvolumeclaims', 'ns', 'rwo'), ['status', 'phase']) === 'Bound')
+    await c.idle()
+    expect(field(store.get('persistentvolumeclaims', 'ns', 'rwx'), ['spec', 'volumeName'])).toBeUndefined()
+    const warnings = [...store.all('events', 'ns')].filter(
+      (e) => (e.involvedObject as { name: string }).name === 'rwx' && e.reason === 'ProvisioningFailed',
+    )
+    expect(warnings.length).toBeGreaterThanOrEqual(1)
+    expect(warnings[0]?.type).toBe('Warning')
+    expect(warnings[0]?.message).toBe(
+      'failed to provision volume with StorageClass "block": rpc error: code = InvalidArgument desc = access mode ReadWriteMany is not supported by this class (supported: ReadWriteOnce)',
+    )
+  })
+
   it('reports metrics only for running pods, and node usage as their sum plus the system', async () => {
     const { store, controllers: c } = cluster()
     create(store, 'pods', {

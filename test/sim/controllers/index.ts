@@ -12,6 +12,7 @@ import {
 } from '../../kubelet/runtime.ts'
 import { type KeyToPath, projectionFiles, writeProjected } from '../../kubelet/volumes.ts'
 import { field, type KubeObject, timestamp } from '../object.ts'
+import { claimInUse } from '../pvc-protection.ts'
 import type { ContainerUsage } from '../scenario/types.ts'
 import type { ChangeEvent, Store } from '../store.ts'
 
@@ -1026,6 +1027,20 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         )
         return
       }
+      // The class's driver refuses access modes it cannot serve (a block-storage class has no ReadWriteMany): the
+      // claim stays Pending with the driver's ProvisioningFailed warning, as from test/control-plane/provisioner.ts.
+      const offered = (sc.parameters as Record<string, string> | undefined)?.accessModes?.split(',')
+      const unsupported = (spec.accessModes ?? []).filter((m) => offered !== undefined && !offered.includes(m))
+      if (offered !== undefined && unsupported.length > 0) {
+        event(
+          current,
+          'ProvisioningFailed',
+          `failed to provision volume with StorageClass "${className}": rpc error: code = InvalidArgument desc = access mode ${unsupported.join(', ')} is not supported by this class (supported: ${offered.join(', ')})`,
+          'Warning',
+          String(sc.provisioner ?? ''),
+        )
+        return
+      }
       if (sc.volumeBindingMode === 'WaitForFirstConsumer') {
         const consumer = [...store.all('pods', current.metadata.namespace)].find(
           (p) =>
@@ -1164,6 +1179,12 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         if (job !== undefined) enqueue(() => syncJob(job))
       }
       if (e.type === 'DELETED' || phaseOf(obj) === 'Succeeded' || phaseOf(obj) === 'Failed') {
+        // pvc-protection: a claim deleted while this pod mounted it goes once no running pod mounts it.
+        enqueue(() => {
+          for (const c of [...store.all('persistentvolumeclaims', obj.metadata.namespace)])
+            if (c.metadata.deletionTimestamp !== undefined && !claimInUse(store, c))
+              store.delete('persistentvolumeclaims', c.metadata.namespace, c.metadata.name)
+        })
         // Freed capacity may let pending pods schedule now.
         enqueue(() => {
           for (const p of store.all('pods'))
