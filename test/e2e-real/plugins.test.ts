@@ -576,7 +576,9 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
       expect(readFileSync(join(sweepInto, 'point-2.json'), 'utf8')).toBe('{"n":2}\n')
       const unknown = await m(['status', 'nope', '-n', 'mrun-e2e'])
       expect(unknown.code).toBe(7)
-      expect(unknown.stderr.split('\n')[0]).toBe('error: run "nope" not found in namespace "mrun-e2e"')
+      expect(unknown.stderr.split('\n')[0]).toBe(
+        'error: run "nope" not found in namespace "mrun-e2e" (as a job, a run id or an experiment)',
+      )
     },
     300_000,
   )
