@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -77,14 +77,18 @@ describe('safeExtract refuses crafted archives and writes nothing outside', () =
     ],
     ['an absolute symlink', [{ name: 'passwd', type: 'symlink', linkname: '/etc/passwd' }], /outside the folder/],
     [
-      'a hard link',
-      [
-        { name: 'f', body: 'x' },
-        { name: 'h', type: 'link', linkname: 'f' },
-      ],
-      /link entry/,
+      'a hard link to a file the archive did not make',
+      [{ name: 'h', type: 'link', linkname: '../outside/evil.txt' }],
+      /climbs out/,
     ],
-    ['a device', [{ name: 'dev', type: 'character-device' }], /character-device entry/],
+    [
+      'a hard link to a name that is not a file of the archive',
+      [
+        { name: 'd', type: 'directory' },
+        { name: 'h', type: 'link', linkname: 'd' },
+      ],
+      /not a file of this archive/,
+    ],
   ])('%s', async (_case, entries, message) => {
     const { root, outside } = sandbox()
     await expect(safeExtract(await archive(entries), root)).rejects.toThrow(message)
@@ -102,9 +106,37 @@ describe('safeExtract refuses crafted archives and writes nothing outside', () =
       ]),
       root,
     )
-    expect(stats).toEqual({ files: 2, directories: 1, symlinks: 1, bytes: 4 })
+    expect(stats).toEqual({
+      files: 2,
+      links: 0,
+      directories: 1,
+      symlinks: 1,
+      bytes: 4,
+      skipped: [],
+      hashes: new Map(),
+    })
     expect(readFileSync(join(root, 'dir/ünïcødé 名前.txt'), 'utf8')).toBe('text')
     expect(lstatSync(join(root, 'dir/link')).isSymbolicLink()).toBe(true)
+  })
+
+  it('makes hard links inside the folder, hashes while writing, and skips devices with one warning', async () => {
+    const { root } = sandbox()
+    const warnings: string[] = []
+    const stats = await safeExtract(
+      await archive([
+        { name: 'f', body: 'x' },
+        { name: 'h', type: 'link', linkname: 'f' },
+        { name: 'dev', type: 'character-device' },
+      ]),
+      root,
+      { hash: true, warn: (m) => warnings.push(m) },
+    )
+    expect(stats).toMatchObject({ files: 1, links: 1, bytes: 1, skipped: ['dev'] })
+    expect(statSync(join(root, 'h')).ino).toBe(statSync(join(root, 'f')).ino)
+    expect(stats.hashes.get('h')).toBe(stats.hashes.get('f'))
+    expect(stats.hashes.get('f')).toBe('2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881')
+    expect(existsSync(join(root, 'dev'))).toBe(false)
+    expect(warnings).toEqual(['skipped 1 special file (FIFOs, sockets and devices hold no data to copy): "dev"'])
   })
 
   it('never overwrites: a second entry with the same name is an error', async () => {
