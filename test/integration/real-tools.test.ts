@@ -142,6 +142,9 @@ for (const { kind, image } of IMAGES) {
         expect(result.code, result.stderr).toBe(0)
         expect(readFileSync(join(target, 'hard', 'a.txt'), 'utf8')).toBe('same inode\n')
         expect(readFileSync(join(target, 'hard', 'b.txt'), 'utf8')).toBe('same inode\n')
+        expect(statSync(join(target, 'hard', 'b.txt')).ino).toBe(statSync(join(target, 'hard', 'a.txt')).ino)
+        // Counted by inode: one file of 11 bytes, as the volume holds it.
+        expect(result.stderr).toMatch(/^1 file, 11 B in /m)
       })
 
       itKnown(suite, 'download skips a FIFO and brings the regular files', async () => {
@@ -154,6 +157,9 @@ for (const { kind, image } of IMAGES) {
         expect(readFileSync(join(target, 'fifo', 'plain.txt'), 'utf8')).toBe('plain\n')
         const pipe = join(target, 'fifo', 'pipe')
         expect(existsSync(pipe) && statSync(pipe).isFile()).toBe(false)
+        const warnings = result.stderr.split('\n').filter((l) => l.includes('skipped'))
+        expect(warnings).toHaveLength(1)
+        expect(warnings[0]).toContain('"fifo/pipe"')
       })
 
       itKnown(suite, 'download keeps a symlink that stays inside the folder', async () => {
@@ -212,7 +218,46 @@ for (const { kind, image } of IMAGES) {
         expect(readdirSync(landed).sort()).toEqual(['linked-a.txt', 'linked-b.txt'])
         expect(readFileSync(join(landed, 'linked-b.txt'), 'utf8')).toBe('linked\n')
         expect(statSync(join(landed, 'linked-a.txt')).uid).toBe(process.getuid?.() ?? 0)
+        expect(statSync(join(landed, 'linked-b.txt')).ino).toBe(statSync(join(landed, 'linked-a.txt')).ino)
       })
+
+      itKnown(suite, 'upload of a path that is a symlink to a file sends the file it points to', async () => {
+        const dir = join(work, `${kind}-upload-symlinked`)
+        mkdirSync(dir, { recursive: true })
+        writeFileSync(join(dir, 'real.txt'), 'real content\n')
+        symlinkSync(join(dir, 'real.txt'), join(dir, 'alias.txt'))
+        const result = await pv(['upload', claim, join(dir, 'alias.txt'), 'incoming-symlinked', '--verify'])
+        expect(result.code, result.stderr).toBe(0)
+        expect(result.stderr).toMatch(/^1 file, 13 B in /m)
+        const landed = join(volume, 'incoming-symlinked', 'alias.txt')
+        expect(lstatSync(landed).isFile()).toBe(true)
+        expect(readFileSync(landed, 'utf8')).toBe('real content\n')
+      })
+
+      itKnown(
+        suite,
+        'upload skips a FIFO and a symlink out of the tree, one warning each, and keeps the rest',
+        async () => {
+          const source = join(work, `${kind}-upload-special`, 'up')
+          mkdirSync(source, { recursive: true })
+          writeFileSync(join(source, 'plain.txt'), 'plain\n')
+          expect(spawnSync('mkfifo', [join(source, 'pipe')]).status).toBe(0)
+          symlinkSync('/etc/passwd', join(source, 'passwd'))
+          symlinkSync('plain.txt', join(source, 'inside'))
+          const result = await pv(['upload', claim, source, 'incoming-special', '--verify'])
+          expect(result.code, result.stderr).toBe(0)
+          const warnings = result.stderr.split('\n').filter((l) => l.includes('skipped'))
+          expect(warnings).toHaveLength(2)
+          expect(warnings.join('\n')).toContain('"up/pipe"')
+          expect(warnings.join('\n')).toContain('"up/passwd"')
+          const landed = join(volume, 'incoming-special', 'up')
+          expect(readdirSync(landed).sort()).toEqual(['inside', 'plain.txt'])
+          expect(readlinkSync(join(landed, 'inside'))).toBe('plain.txt')
+          expect(statSync(join(landed, 'plain.txt')).mode & 0o777).toBe(
+            statSync(join(source, 'plain.txt')).mode & 0o777,
+          )
+        },
+      )
     })
 
     describe(`kubectl exec and cp into real ${kind} pods (${image})`, () => {
