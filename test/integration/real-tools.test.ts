@@ -260,6 +260,75 @@ for (const { kind, image } of IMAGES) {
       )
     })
 
+    describe(`helper pods of ${image}`, () => {
+      it('a helper pod meets PodSecurity restricted, has CPU and memory limits, lives a day, and moves the files', async () => {
+        const bare = `bare-${kind}`
+        const applied = await kubectl(admin, ['apply', '-f', '-'], {
+          input: stringify({
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            metadata: { name: bare, namespace: NS },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: 'standard',
+              resources: { requests: { storage: '1Gi' } },
+            },
+          }),
+        })
+        expect(applied.code, applied.stderr).toBe(0)
+        await until(`${bare} bound`, () => {
+          const status = sim.store.get('persistentvolumeclaims', NS, bare)?.status as { phase?: string } | undefined
+          return status?.phase === 'Bound'
+        })
+        const helpers: Record<string, unknown>[] = []
+        const stop = sim.store.onChange((event) => {
+          if (
+            event.plural === 'pods' &&
+            event.object.metadata.labels?.['app.kubernetes.io/managed-by'] === 'kubectl-pvclaim'
+          )
+            helpers.push(event.object as unknown as Record<string, unknown>)
+        })
+        const source = join(work, `${kind}-helper`, 'up')
+        mkdirSync(source, { recursive: true })
+        writeFileSync(join(source, 'a.txt'), 'through a helper\n')
+        try {
+          const up = await pv(['upload', bare, source, '--verify', '--image', image])
+          expect(up.code, up.stderr).toBe(0)
+          expect(up.stderr).toMatch(/through helper pod pvclaim-helper-/)
+          const target = join(work, `${kind}-helper-down`)
+          const down = await pv(['download', bare, 'up', target, '--verify', '--image', image])
+          expect(down.code, down.stderr).toBe(0)
+          expect(readFileSync(join(target, 'up', 'a.txt'), 'utf8')).toBe('through a helper\n')
+        } finally {
+          stop()
+        }
+        expect(helpers.length).toBeGreaterThan(0)
+        const pod = helpers[0] as {
+          spec: {
+            activeDeadlineSeconds: number
+            securityContext: Record<string, unknown>
+            containers: {
+              command: string[]
+              securityContext: Record<string, unknown>
+              resources: { requests: Record<string, string>; limits: Record<string, string> }
+            }[]
+          }
+        }
+        expect(pod.spec.activeDeadlineSeconds).toBe(86_400)
+        expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534 })
+        const container = pod.spec.containers[0]
+        expect(container?.command).toEqual(['sleep', '86400'])
+        expect(container?.securityContext).toMatchObject({
+          runAsNonRoot: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        })
+        expect(Object.keys(container?.resources.requests ?? {}).sort()).toEqual(['cpu', 'memory'])
+        expect(Object.keys(container?.resources.limits ?? {}).sort()).toEqual(['cpu', 'memory'])
+      })
+    })
+
     describe(`kubectl exec and cp into real ${kind} pods (${image})`, () => {
       it('a missing binary is an error of the runtime, not exit code 127 of a shell', async () => {
         const result = await kubectl(admin, ['exec', `consumer-${kind}`, '--', 'nosuch', '--flag'])
