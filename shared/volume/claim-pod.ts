@@ -39,6 +39,11 @@ export interface ClaimPodOptions {
   log?: (message: string) => void
   /** How long a helper pod may take to start (default 120 s). */
   startTimeoutMs?: number
+  /**
+   * Checks a running consumer pod can do the transfer (has the tools); a reason it cannot makes us use a helper pod
+   * instead. Without it, the first consumer is used.
+   */
+  probe?: (access: ClaimAccess) => Promise<string | undefined>
 }
 
 function mountsClaim(pod: V1Pod, claim: string, write: boolean): { container: string; mountPath: string } | undefined {
@@ -197,8 +202,14 @@ export async function withClaimPod<T>(
     if (pod.status?.phase !== 'Running' || pod.metadata?.deletionTimestamp != null) continue
     const mount = mountsClaim(pod, claim, options.write)
     if (mount !== undefined) {
-      options.log?.(`using pod ${pod.metadata?.name}, which mounts ${claim} at ${mount.mountPath}`)
-      return use({ pod: pod.metadata?.name ?? '', ...mount, helper: false })
+      const access = { pod: pod.metadata?.name ?? '', ...mount, helper: false }
+      const unusable = await options.probe?.(access)
+      if (unusable !== undefined) {
+        options.log?.(`pod ${access.pod} mounts ${claim} but ${unusable}; using a helper pod instead`)
+        continue
+      }
+      options.log?.(`using pod ${access.pod}, which mounts ${claim} at ${mount.mountPath}`)
+      return use(access)
     }
   }
   const modes = claimObject.spec?.accessModes ?? []

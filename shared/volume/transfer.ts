@@ -93,6 +93,32 @@ async function remote(kube: Kube, access: ClaimAccess, options: TransferOptions,
   return result.stdout.toString('utf8')
 }
 
+/**
+ * Whether a consumer pod has what a transfer runs (one exec): a reason it cannot be used, or undefined. An image with
+ * no shell (distroless) fails the exec itself, with no exit code; a missing tool exits 127 naming it.
+ */
+function toolProbe(kube: Kube, options: TransferOptions, tools: readonly string[]) {
+  return async (access: ClaimAccess): Promise<string | undefined> => {
+    const result = await execCapture(kube, {
+      namespace: options.namespace,
+      pod: access.pod,
+      container: access.container,
+      command: [
+        'sh',
+        '-c',
+        'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || { echo "$t"; exit 127; }; done',
+        'sh',
+        ...tools,
+      ],
+      signal: options.signal,
+    })
+    if (result.exitCode === 0) return undefined
+    const missing = result.stdout.toString('utf8').trim()
+    if (result.exitCode === 127 && missing !== '') return `its image has no ${missing}`
+    return `cannot run a shell there (${result.message ?? `exit code ${result.exitCode}`})`
+  }
+}
+
 /** Whether a path exists in the volume (`test -e`, which fails quietly when it does not). */
 async function remoteExists(kube: Kube, access: ClaimAccess, options: TransferOptions, path: string): Promise<boolean> {
   const result = await execCapture(kube, {
@@ -266,103 +292,112 @@ export async function downloadFromClaim(
     )
   }
   try {
-    return await withClaimPod(kube, { ...options, write: false }, async (access) => {
-      const source = remotePath(access, inVolume)
-      // The volume's root, or a folder asked for by its contents, lands in the target itself; else it keeps its name.
-      const flat = inVolume === '.' || options.contentsOnly === true
-      if (!(await remoteExists(kube, access, options, source)))
-        throw new SuiteError('not-found', `"${inVolume}" does not exist in persistentvolumeclaim "${options.claim}"`, {
-          hint: 'give a path relative to the volume root, or leave it out to download everything',
+    const tools = ['tar', 'find', 'stat', 'test', ...(options.verify ? ['sha256sum'] : [])]
+    return await withClaimPod(
+      kube,
+      { ...options, write: false, probe: toolProbe(kube, options, tools) },
+      async (access) => {
+        const source = remotePath(access, inVolume)
+        // The volume's root, or a folder asked for by its contents, lands in the target itself; else it keeps its name.
+        const flat = inVolume === '.' || options.contentsOnly === true
+        if (!(await remoteExists(kube, access, options, source)))
+          throw new SuiteError(
+            'not-found',
+            `"${inVolume}" does not exist in persistentvolumeclaim "${options.claim}"`,
+            {
+              hint: 'give a path relative to the volume root, or leave it out to download everything',
+            },
+          )
+        const totals = await remoteTotals(kube, access, options, source)
+        options.onTotal?.(totals.bytes)
+        const base = flat ? source : posix.dirname(source)
+        // The volume's sums are computed while the archive streams, and ours as its bytes are written.
+        const theirs = options.verify ? remoteHashes(kube, access, options, source, base) : undefined
+        theirs?.catch(() => undefined)
+        const session = await execInPod(kube, {
+          namespace: options.namespace,
+          pod: access.pod,
+          container: access.container,
+          // The volume's root lands in the folder itself; a path in it keeps its name (as kubectl cp does). The name
+          // goes as ./NAME so one that starts with a dash is not read as an option.
+          command: flat
+            ? ['tar', 'cf', '-', '-C', source, '.']
+            : ['tar', 'cf', '-', '-C', posix.dirname(source), `./${posix.basename(source)}`],
+          signal: options.signal,
         })
-      const totals = await remoteTotals(kube, access, options, source)
-      options.onTotal?.(totals.bytes)
-      const base = flat ? source : posix.dirname(source)
-      // The volume's sums are computed while the archive streams, and ours as its bytes are written.
-      const theirs = options.verify ? remoteHashes(kube, access, options, source, base) : undefined
-      theirs?.catch(() => undefined)
-      const session = await execInPod(kube, {
-        namespace: options.namespace,
-        pod: access.pod,
-        container: access.container,
-        // The volume's root lands in the folder itself; a path in it keeps its name (as kubectl cp does). The name
-        // goes as ./NAME so one that starts with a dash is not read as an option.
-        command: flat
-          ? ['tar', 'cf', '-', '-C', source, '.']
-          : ['tar', 'cf', '-', '-C', posix.dirname(source), `./${posix.basename(source)}`],
-        signal: options.signal,
-      })
-      const errors: Buffer[] = []
-      session.stderr.on('data', (c: Buffer) => errors.push(c))
-      let extracted: Awaited<ReturnType<typeof safeExtract>>
-      try {
-        extracted = await safeExtract(session.stdout, staging, {
-          ...(options.onBytes === undefined ? {} : { onBytes: options.onBytes }),
-          hash: options.verify,
-          ...(options.warn === undefined ? {} : { warn: options.warn }),
-        })
-      } catch (error) {
-        session.abort()
-        throw localWriteError(error, target)
-      }
-      const { exitCode, message } = await session.result
-      if (exitCode !== 0) {
-        const reason =
-          Buffer.concat(errors).toString('utf8').trim().split('\n')[0] || message || `exit code ${exitCode}`
-        throw new SuiteError(
-          /No such file|Cannot stat/.test(reason) ? 'not-found' : 'invalid',
-          `reading ${inVolume} from the volume failed: ${reason}`,
-          {
-            hint: `list what is there with \`kubectl pvclaim describe ${options.claim}\`, or give another path`,
-          },
-        )
-      }
-      if (extracted.files !== totals.files || extracted.bytes !== totals.bytes)
-        throw new SuiteError(
-          'invalid',
-          `incomplete transfer: got ${extracted.files} files / ${extracted.bytes} bytes, the volume has ${totals.files} / ${totals.bytes}`,
-          {
-            hint: 'the files changed during the copy, or the connection broke; run it again',
-          },
-        )
-      let verified: TransferResult['verified'] = 'count-and-size'
-      if (theirs !== undefined) {
-        for (const [member, hash] of await theirs) {
-          const ours = extracted.hashes.get(member)
-          if (ours === undefined)
-            throw new SuiteError('invalid', `${JSON.stringify(member)} was not received, so it has no sha256 here`, {
-              hint: 'the files changed during the copy; run it again; nothing was kept',
-            })
-          if (ours !== hash)
-            throw new SuiteError('invalid', `sha256 of ${JSON.stringify(member)} differs after the transfer`, {
-              hint: 'run it again; nothing was kept',
+        const errors: Buffer[] = []
+        session.stderr.on('data', (c: Buffer) => errors.push(c))
+        let extracted: Awaited<ReturnType<typeof safeExtract>>
+        try {
+          extracted = await safeExtract(session.stdout, staging, {
+            ...(options.onBytes === undefined ? {} : { onBytes: options.onBytes }),
+            hash: options.verify,
+            ...(options.warn === undefined ? {} : { warn: options.warn }),
+          })
+        } catch (error) {
+          session.abort()
+          throw localWriteError(error, target)
+        }
+        const { exitCode, message } = await session.result
+        if (exitCode !== 0) {
+          const reason =
+            Buffer.concat(errors).toString('utf8').trim().split('\n')[0] || message || `exit code ${exitCode}`
+          throw new SuiteError(
+            /No such file|Cannot stat/.test(reason) ? 'not-found' : 'invalid',
+            `reading ${inVolume} from the volume failed: ${reason}`,
+            {
+              hint: `list what is there with \`kubectl pvclaim describe ${options.claim}\`, or give another path`,
+            },
+          )
+        }
+        if (extracted.files !== totals.files || extracted.bytes !== totals.bytes)
+          throw new SuiteError(
+            'invalid',
+            `incomplete transfer: got ${extracted.files} files / ${extracted.bytes} bytes, the volume has ${totals.files} / ${totals.bytes}`,
+            {
+              hint: 'the files changed during the copy, or the connection broke; run it again',
+            },
+          )
+        let verified: TransferResult['verified'] = 'count-and-size'
+        if (theirs !== undefined) {
+          for (const [member, hash] of await theirs) {
+            const ours = extracted.hashes.get(member)
+            if (ours === undefined)
+              throw new SuiteError('invalid', `${JSON.stringify(member)} was not received, so it has no sha256 here`, {
+                hint: 'the files changed during the copy; run it again; nothing was kept',
+              })
+            if (ours !== hash)
+              throw new SuiteError('invalid', `sha256 of ${JSON.stringify(member)} differs after the transfer`, {
+                hint: 'run it again; nothing was kept',
+              })
+          }
+          verified = 'sha256'
+        }
+        // Everything is here and checked: now the real names, refusing to replace what exists unless asked.
+        const entries = await readdir(staging)
+        for (const entry of entries) {
+          const exists = await lstat(join(target, entry)).then(
+            () => true,
+            () => false,
+          )
+          if (exists && !options.overwrite)
+            throw new SuiteError('conflict', `${join(target, entry)} already exists`, {
+              hint: 'remove it, choose another folder, or pass --overwrite',
             })
         }
-        verified = 'sha256'
-      }
-      // Everything is here and checked: now the real names, refusing to replace what exists unless asked.
-      const entries = await readdir(staging)
-      for (const entry of entries) {
-        const exists = await lstat(join(target, entry)).then(
-          () => true,
-          () => false,
-        )
-        if (exists && !options.overwrite)
-          throw new SuiteError('conflict', `${join(target, entry)} already exists`, {
-            hint: 'remove it, choose another folder, or pass --overwrite',
-          })
-      }
-      for (const entry of entries) {
-        if (options.overwrite) await rm(join(target, entry), { recursive: true, force: true })
-        await rename(join(staging, entry), join(target, entry))
-      }
-      return {
-        files: extracted.files,
-        bytes: extracted.bytes,
-        destination: flat ? target : join(target, posix.basename(source)),
-        via: access,
-        verified,
-      }
-    })
+        for (const entry of entries) {
+          if (options.overwrite) await rm(join(target, entry), { recursive: true, force: true })
+          await rename(join(staging, entry), join(target, entry))
+        }
+        return {
+          files: extracted.files,
+          bytes: extracted.bytes,
+          destination: flat ? target : join(target, posix.basename(source)),
+          via: access,
+          verified,
+        }
+      },
+    )
   } finally {
     await rm(staging, { recursive: true, force: true })
   }
@@ -513,7 +548,8 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
     )
   options.onTotal?.(plan.bytes)
   const inVolume = checkedVolumePath(options.pathInVolume)
-  return withClaimPod(kube, { ...options, write: true }, async (access) => {
+  const tools = ['tar', 'find', 'stat', 'test', 'mkdir', 'mv', 'rm', ...(options.verify ? ['sha256sum'] : [])]
+  return withClaimPod(kube, { ...options, write: true, probe: toolProbe(kube, options, tools) }, async (access) => {
     const parent = remotePath(access, inVolume)
     const destination = posix.join(parent, name)
     const staging = posix.join(parent, `.pvclaim-upload-${randomBytes(4).toString('hex')}`)

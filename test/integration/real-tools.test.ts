@@ -390,6 +390,58 @@ for (const { kind, image } of IMAGES) {
   })
 }
 
+describe('pvclaim through a consumer pod that lacks the tools', () => {
+  it('a distroless consumer is probed once, said at -v 1, and a helper pod moves the files instead', async () => {
+    const claim = 'distroless-data'
+    const objects = [
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: claim, namespace: NS },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: 'standard',
+          resources: { requests: { storage: '1Gi' } },
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'consumer-distroless', namespace: NS },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image: 'gcr.io/distroless/static:nonroot',
+              volumeMounts: [{ name: 'data', mountPath: '/data' }],
+            },
+          ],
+          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim } }],
+        },
+      },
+    ]
+    const applied = await kubectl(admin, ['apply', '-f', '-'], {
+      input: objects.map((o) => stringify(o)).join('---\n'),
+    })
+    expect(applied.code, applied.stderr).toBe(0)
+    await until('consumer-distroless running', () => phase('consumer-distroless') === 'Running')
+    const source = join(work, 'distroless-up', 'up')
+    mkdirSync(source, { recursive: true })
+    writeFileSync(join(source, 'a.txt'), 'no tar there\n')
+    const up = await pv(['upload', claim, source, '--verify', '-v', '1'])
+    expect(up.code, up.stderr).toBe(0)
+    expect(up.stderr).toMatch(
+      /pod consumer-distroless mounts distroless-data but cannot run a shell there .*; using a helper pod instead/,
+    )
+    expect(up.stderr).toMatch(/through helper pod pvclaim-helper-distroless-data-[0-9a-f]+ \(deleted\)/)
+    const target = join(work, 'distroless-down')
+    const down = await pv(['download', claim, 'up', target, '--verify', '-v', '1'])
+    expect(down.code, down.stderr).toBe(0)
+    expect(down.stderr).toMatch(/using a helper pod instead/)
+    expect(readFileSync(join(target, 'up', 'a.txt'), 'utf8')).toBe('no tar there\n')
+  })
+})
+
 describe('the exec protocol as the API server speaks it', () => {
   beforeAll(async () => {
     const pod = {

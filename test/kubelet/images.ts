@@ -56,7 +56,11 @@ export const IMAGE_TABLE: readonly {
     why: 'GNU userland; the image has python as well as python3',
     localBin: { python: '/usr/bin/python3' },
   },
-  { pattern: /(^|\/)distroless\//, rootfs: 'minimal', why: 'no shell, no tar: one program (sleep) stands in for the app' },
+  {
+    pattern: /(^|\/)distroless\//,
+    rootfs: 'minimal',
+    why: 'no shell, no tar: one program (sleep) stands in for the app',
+  },
   { pattern: /^registry\.example\.com\//, rootfs: 'busybox', why: "the scenarios' app images" },
   { pattern: /^registry\.k8s\.io\//, rootfs: 'busybox', why: "the scenarios' system pods" },
 ]
