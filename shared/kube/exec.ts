@@ -17,6 +17,11 @@ export interface ExecOptions {
   container?: string | undefined
   command: string[]
   stdin?: boolean
+  /**
+   * Ending stdin half-closes it (v5 CLOSE frame), so the command sees EOF; the default. False when the command ends
+   * on its own after a known number of bytes (`head -c N | …`): ending stdin then sends nothing, so it works over v4.
+   */
+  halfClose?: boolean
   signal?: AbortSignal | undefined
 }
 
@@ -36,6 +41,8 @@ export interface ExecSession {
   result: Promise<ExecResult>
   /** Closes the connection at once (the command is then killed by the kubelet). */
   abort(): void
+  /** The subprotocol the server chose: v4.channel.k8s.io (before 1.30) cannot half-close stdin. */
+  protocol: string
 }
 
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io']
@@ -179,6 +186,7 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecS
         })
       },
       final(done) {
+        if (options.halfClose === false) return done()
         if (socket.protocol !== 'v5.channel.k8s.io') {
           done(
             new SuiteError('connection', 'the server cannot close stdin (it speaks only v4.channel.k8s.io)', {
@@ -192,14 +200,14 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecS
       },
     })
   }
-  return { stdout, stderr, stdin, result, abort }
+  return { stdout, stderr, stdin, result, abort, protocol: socket.protocol }
 }
 
 /** Runs a command to completion and returns its output (for small outputs: listings, checksums). */
 export async function execCapture(
   kube: Kube,
   options: ExecOptions,
-): Promise<{ stdout: Buffer; stderr: string; exitCode: number; message: string | undefined }> {
+): Promise<{ stdout: Buffer; stderr: string; exitCode: number; message: string | undefined; protocol: string }> {
   const session = await execInPod(kube, options)
   session.stdin?.end()
   const out: Buffer[] = []
@@ -207,5 +215,11 @@ export async function execCapture(
   session.stdout.on('data', (c: Buffer) => out.push(c))
   session.stderr.on('data', (c: Buffer) => err.push(c))
   const { exitCode, message } = await session.result
-  return { stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), exitCode, message }
+  return {
+    stdout: Buffer.concat(out),
+    stderr: Buffer.concat(err).toString('utf8'),
+    exitCode,
+    message,
+    protocol: session.protocol,
+  }
 }

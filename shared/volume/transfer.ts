@@ -485,6 +485,8 @@ async function packPlan(
   plan: UploadPlan,
   owner: { uid: number; gid: number },
   hashes: Map<string, string>,
+  /** Zeros instead of the files' bytes: the same archive length without reading anything (to measure it). */
+  zeros = false,
 ): Promise<void> {
   const add = (header: Parameters<tar.Pack['entry']>[0]): Promise<void> =>
     new Promise((done, fail) => pack.entry(header, (e) => (e ? fail(e) : done())))
@@ -499,6 +501,20 @@ async function packPlan(
     } else {
       const hash = createHash('sha256')
       const sink = pack.entry({ ...header, type: 'file', size: entry.size })
+      if (zeros) {
+        const block = Buffer.alloc(Math.min(entry.size, 1024 * 1024))
+        let left = entry.size
+        while (left > 0) {
+          const piece = left >= block.length ? block : block.subarray(0, left)
+          left -= piece.length
+          if (!sink.write(piece)) await new Promise<void>((drained) => sink.once('drain', () => drained()))
+        }
+        await new Promise<void>((done, fail) => {
+          sink.once('error', fail)
+          sink.end(() => done())
+        })
+        continue
+      }
       try {
         if (entry.size === 0) sink.end(Buffer.alloc(0))
         else
@@ -553,7 +569,19 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
     const parent = remotePath(access, inVolume)
     const destination = posix.join(parent, name)
     const staging = posix.join(parent, `.pvclaim-upload-${randomBytes(4).toString('hex')}`)
-    await remote(kube, access, options, ['mkdir', '-p', staging])
+    const made = await execCapture(kube, {
+      namespace: options.namespace,
+      pod: access.pod,
+      container: access.container,
+      command: ['mkdir', '-p', staging],
+      signal: options.signal,
+    })
+    if (made.exitCode !== 0)
+      throw new SuiteError(
+        'invalid',
+        `cannot write into ${inVolume} in the volume: ${made.stderr.trim().split('\n')[0] || made.message}`,
+        { hint: 'check the claim is not mounted read-only, and that the folder is writable by the pod' },
+      )
     try {
       const exists = await remoteExists(kube, access, options, destination)
       if (exists && !options.overwrite)
@@ -567,12 +595,29 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
         .split(' ')
         .map((n) => Number.parseInt(n, 10))
       const owner = { uid: Number.isFinite(uid) ? (uid as number) : 0, gid: Number.isFinite(gid) ? (gid as number) : 0 }
+      // Before 1.30 (v4 only) stdin cannot be half-closed, so tar would wait for EOF for ever: the archive's length
+      // goes first and head passes exactly that many bytes to tar, which then ends on its own.
+      const sized = made.protocol !== 'v5.channel.k8s.io'
+      let length = 0
+      if (sized) {
+        const measure = tar.pack()
+        const counted = (async () => {
+          for await (const chunk of measure) length += (chunk as Buffer).length
+        })()
+        await packPlan(measure, plan, owner, new Map(), true)
+        measure.finalize()
+        await counted
+        options.log?.(`the server speaks ${made.protocol}: sending the archive's length (${length} bytes) first`)
+      }
       const session = await execInPod(kube, {
         namespace: options.namespace,
         pod: access.pod,
         container: access.container,
-        command: ['tar', 'xf', '-', '-C', staging],
+        command: sized
+          ? ['sh', '-c', 'head -c "$1" | tar xf - -C "$2"', 'sh', String(length), staging]
+          : ['tar', 'xf', '-', '-C', staging],
         stdin: true,
+        halfClose: !sized,
         signal: options.signal,
       })
       const errors: Buffer[] = []

@@ -221,6 +221,28 @@ for (const { kind, image } of IMAGES) {
         expect(statSync(join(landed, 'linked-b.txt')).ino).toBe(statSync(join(landed, 'linked-a.txt')).ino)
       })
 
+      itKnown(
+        suite,
+        'upload to a server before 1.30 (v4 exec only, no half-close) sends the length first',
+        async () => {
+          const source = join(work, `${kind}-upload-v4`, 'up')
+          mkdirSync(join(source, 'sub'), { recursive: true })
+          writeFileSync(join(source, 'a.txt'), 'over v4\n')
+          writeFileSync(join(source, 'sub', 'big.bin'), Buffer.alloc(3 * 1024 * 1024 + 17, 7))
+          sim.faults.execProtocols = ['v4.channel.k8s.io']
+          try {
+            const result = await pv(['upload', claim, source, 'incoming-v4', '--verify', '-v', '1'])
+            expect(result.code, result.stderr).toBe(0)
+            expect(result.stderr).toContain('the server speaks v4.channel.k8s.io')
+          } finally {
+            sim.faults.execProtocols = undefined
+          }
+          const landed = join(volume, 'incoming-v4', 'up')
+          expect(readFileSync(join(landed, 'a.txt'), 'utf8')).toBe('over v4\n')
+          expect(statSync(join(landed, 'sub', 'big.bin')).size).toBe(3 * 1024 * 1024 + 17)
+        },
+      )
+
       itKnown(suite, 'upload of a path that is a symlink to a file sends the file it points to', async () => {
         const dir = join(work, `${kind}-upload-symlinked`)
         mkdirSync(dir, { recursive: true })

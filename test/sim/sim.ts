@@ -152,7 +152,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       podMetrics: (ns) => controllers.podMetrics(ns),
       nodeMetrics: () => controllers.nodeMetrics(),
       statsSummary: (node) => controllers.statsSummary(node),
-      negotiateExec: (protocols) => negotiateExecProtocol(protocols),
+      negotiateExec: (protocols) => negotiateExecProtocol(protocols, faults.execProtocols),
       prepareExec,
       counters,
     },
