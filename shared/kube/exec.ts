@@ -63,6 +63,17 @@ function exitCodeOf(status: ExecStatus): ExecResult {
   return { exitCode: Number.isNaN(code) ? -1 : code, message: status.message }
 }
 
+/** The one-line error for an exec stream cut before the command finished. */
+export function cutError(): SuiteError {
+  return new SuiteError(
+    'connection',
+    'the connection to the API server was cut before the command in the pod finished',
+    {
+      hint: 'run it again; nothing was kept (a proxy or load balancer may cut long streams)',
+    },
+  )
+}
+
 export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecSession> {
   const ws = await kube.transport.websocketOptions()
   const query = new URLSearchParams()
@@ -148,7 +159,9 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecS
       stderr.push(null)
       if (failure !== undefined) reject(failure)
       else if (options.signal?.aborted === true) reject(new SuiteError('interrupted', 'interrupted'))
-      else resolve(status ?? { exitCode: -1, message: 'the connection closed before the command reported its status' })
+      else if (status !== undefined) resolve(status)
+      // v4 and v5 always end with a status: a close without one is a cut connection (a proxy, a restarting server).
+      else reject(cutError())
     })
   })
   // The promise is awaited by the caller; until then a rejection must not count as unhandled.
@@ -172,10 +185,10 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecS
     stdin = new Writable({
       highWaterMark: LOW_WATER,
       write(chunk: Buffer, _encoding, done) {
-        if (socket.readyState !== socket.OPEN)
-          return done(new SuiteError('connection', 'the exec connection closed while sending'))
+        if (socket.readyState !== socket.OPEN) return done(cutError())
         socket.send(Buffer.concat([Buffer.from([0]), chunk]), { binary: true }, (error) => {
-          if (error !== undefined && error !== null) return done(error)
+          // ECANCELED, EPIPE, ECONNRESET: the socket went away under the write.
+          if (error !== undefined && error !== null) return done(failure ?? cutError())
           if (socket.bufferedAmount < HIGH_WATER) return done()
           const wait = setInterval(() => {
             if (socket.bufferedAmount < LOW_WATER || socket.readyState !== socket.OPEN) {

@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { lstat, mkdir, readdir, readlink, rename, rm, stat } from 'node:fs/promises'
-import { basename, join, posix, resolve } from 'node:path'
+import { lstat, mkdir, readdir, readlink, rename, rm, rmdir, stat } from 'node:fs/promises'
+import { basename, dirname, join, posix, resolve } from 'node:path'
 import { Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import { SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
-import { execCapture, execInPod } from '../kube/exec.ts'
+import { cutError, execCapture, execInPod } from '../kube/exec.ts'
 import { type ClaimAccess, withClaimPod } from './claim-pod.ts'
 import { safeExtract, skippedWarning } from './safe-extract.ts'
 
@@ -69,6 +69,11 @@ function remotePath(access: ClaimAccess, pathInVolume: string): string {
 }
 
 function checkedVolumePath(path: string): string {
+  // '' is not "the volume's root": an unset shell variable must not turn into a transfer of everything.
+  if (path === '')
+    throw new SuiteError('usage', 'the path in the volume is empty', {
+      hint: "give a path relative to the volume root, or '.' for all of it",
+    })
   const normal = posix.normalize(`/${path}`)
   if (normal.split('/').includes('..'))
     throw new SuiteError('usage', `invalid path in the volume "${path}"`, { hint: 'use a path without ..' })
@@ -271,17 +276,35 @@ export async function downloadFromClaim(
   options: TransferOptions,
 ): Promise<TransferResult> {
   const inVolume = checkedVolumePath(options.pathInVolume)
+  if (localDir === '')
+    throw new SuiteError('usage', 'the local folder is empty', { hint: "give a folder, or '.' for the current one" })
   const target = resolve(localDir)
-  await mkdir(target, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+  // The first folder this download creates: on failure it goes again, so no empty folder is left behind.
+  const created = await mkdir(target, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
     throw new SuiteError('invalid', `cannot create ${target}: ${error.code ?? String(error)}`, {
       hint: 'choose a folder you can write to',
     })
   })
+  let succeeded = false
+  const removeCreated = async (): Promise<void> => {
+    if (succeeded || created === undefined) return
+    for (let dir = target; ; dir = dirname(dir)) {
+      if (
+        !(await rmdir(dir).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return
+      if (dir === created || dirname(dir) === dir) return
+    }
+  }
   // Staged inside the target so the final rename never crosses a file system.
   const staging = join(target, `.pvclaim-partial-${randomBytes(4).toString('hex')}`)
   try {
     await mkdir(staging, { mode: 0o700 })
   } catch (error) {
+    await removeCreated()
     const code = (error as NodeJS.ErrnoException).code
     throw new SuiteError(
       'invalid',
@@ -300,6 +323,19 @@ export async function downloadFromClaim(
         const source = remotePath(access, inVolume)
         // The volume's root, or a folder asked for by its contents, lands in the target itself; else it keeps its name.
         const flat = inVolume === '.' || options.contentsOnly === true
+        const refuseExisting = async (names: readonly string[]): Promise<void> => {
+          if (options.overwrite) return
+          for (const entry of names)
+            if (
+              await lstat(join(target, entry)).then(
+                () => true,
+                () => false,
+              )
+            )
+              throw new SuiteError('conflict', `${join(target, entry)} already exists`, {
+                hint: 'remove it, choose another folder, or pass --overwrite',
+              })
+        }
         if (!(await remoteExists(kube, access, options, source)))
           throw new SuiteError(
             'not-found',
@@ -308,6 +344,25 @@ export async function downloadFromClaim(
               hint: 'give a path relative to the volume root, or leave it out to download everything',
             },
           )
+        // What exists locally is refused before a byte moves, not after the whole transfer.
+        if (!flat) await refuseExisting([posix.basename(source)])
+        else if (!options.overwrite) {
+          const top = await execCapture(kube, {
+            namespace: options.namespace,
+            pod: access.pod,
+            container: access.container,
+            command: ['find', source, '-mindepth', '1', '-maxdepth', '1', '-print0'],
+            signal: options.signal,
+          })
+          if (top.exitCode === 0)
+            await refuseExisting(
+              top.stdout
+                .toString('utf8')
+                .split('\0')
+                .filter((n) => n !== '')
+                .map((n) => posix.basename(n)),
+            )
+        }
         const totals = await remoteTotals(kube, access, options, source)
         options.onTotal?.(totals.bytes)
         const base = flat ? source : posix.dirname(source)
@@ -336,7 +391,10 @@ export async function downloadFromClaim(
           })
         } catch (error) {
           session.abort()
-          throw localWriteError(error, target)
+          const local = localWriteError(error, target)
+          // A stream that broke (not a refusal of ours, not the local disk) is a cut connection: one line, exit 4.
+          if (local === error && !(error instanceof SuiteError) && options.signal?.aborted !== true) throw cutError()
+          throw local
         }
         const { exitCode, message } = await session.result
         if (exitCode !== 0) {
@@ -389,6 +447,7 @@ export async function downloadFromClaim(
           if (options.overwrite) await rm(join(target, entry), { recursive: true, force: true })
           await rename(join(staging, entry), join(target, entry))
         }
+        succeeded = true
         return {
           files: extracted.files,
           bytes: extracted.bytes,
@@ -400,6 +459,7 @@ export async function downloadFromClaim(
     )
   } finally {
     await rm(staging, { recursive: true, force: true })
+    await removeCreated()
   }
 }
 
@@ -543,6 +603,10 @@ async function packPlan(
 
 /** Copies a local file or folder into the volume under `pathInVolume`, keeping its name. */
 export async function uploadToClaim(kube: Kube, localPath: string, options: TransferOptions): Promise<TransferResult> {
+  if (localPath === '')
+    throw new SuiteError('usage', 'the local path is empty', {
+      hint: "give a file or folder, or '.' for the current one",
+    })
   const source = resolve(localPath)
   // A path that is itself a symlink means what it points to (as cp does): its content is sent, under its own name.
   const info = await stat(source).catch((error: NodeJS.ErrnoException) => {
@@ -569,6 +633,26 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
     const parent = remotePath(access, inVolume)
     const destination = posix.join(parent, name)
     const staging = posix.join(parent, `.pvclaim-upload-${randomBytes(4).toString('hex')}`)
+    // The folders of the path that do not exist yet (deepest first): on failure they go again, so no empty folder
+    // is left in the volume.
+    const missing = await execCapture(kube, {
+      namespace: options.namespace,
+      pod: access.pod,
+      container: access.container,
+      command: [
+        'sh',
+        '-c',
+        'd="$1"; while [ ! -e "$d" ]; do printf "%s\\000" "$d"; d=$(dirname "$d"); done',
+        'sh',
+        parent,
+      ],
+      signal: options.signal,
+    })
+    const createdDirs = missing.stdout
+      .toString('utf8')
+      .split('\0')
+      .filter((d) => d !== '')
+    let succeeded = false
     const made = await execCapture(kube, {
       namespace: options.namespace,
       pod: access.pod,
@@ -626,17 +710,27 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
       const pack = tar.pack()
       const hashes = new Map<string, string>()
       const sending = pipeline(pack, counting(options.onBytes), session.stdin as Writable)
+      const packing = packPlan(pack, plan, owner, hashes).then(() => pack.finalize())
+      sending.catch(() => undefined)
+      packing.catch(() => undefined)
+      let outcome: Awaited<typeof session.result>
       try {
-        await packPlan(pack, plan, owner, hashes)
-        pack.finalize()
-        await sending
+        await Promise.all([packing, sending])
+        outcome = await session.result
       } catch (error) {
         session.abort()
         pack.destroy()
-        await sending.catch(() => undefined)
-        throw error
+        await Promise.allSettled([packing, sending, session.result])
+        // A changed source is ours to report (exit 9); the rest of what breaks a stream is the connection (exit 4).
+        const changed = await packing.then(
+          () => undefined,
+          (e: unknown) => (e instanceof SuiteError && e.kind === 'invalid' ? e : undefined),
+        )
+        if (changed !== undefined) throw changed
+        if (options.signal?.aborted === true) throw new SuiteError('interrupted', 'interrupted')
+        throw error instanceof SuiteError && error.kind !== 'internal' ? error : cutError()
       }
-      const { exitCode, message } = await session.result
+      const { exitCode, message } = outcome
       if (exitCode !== 0)
         throw new SuiteError(
           'invalid',
@@ -671,6 +765,8 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
       }
       if (exists) await remote(kube, access, options, ['rm', '-rf', destination])
       await remote(kube, access, options, ['mv', landed, destination])
+      succeeded = true
+      succeeded = true
       return { files: plan.files, bytes: plan.bytes, destination: posix.join(inVolume, name), via: access, verified }
     } finally {
       await execCapture(kube, {
@@ -679,6 +775,13 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
         container: access.container,
         command: ['rm', '-rf', staging],
       }).catch(() => undefined)
+      if (!succeeded && createdDirs.length > 0)
+        await execCapture(kube, {
+          namespace: options.namespace,
+          pod: access.pod,
+          container: access.container,
+          command: ['rmdir', ...createdDirs],
+        }).catch(() => undefined)
     }
   })
 }

@@ -181,7 +181,7 @@ for (const { kind, image } of IMAGES) {
         const result = await pv(['download', claim, 'escape', target])
         expect(result.code).toBe(EXIT_CODES.invalid)
         expect(result.stderr).toMatch(/is a symlink to \/etc\/passwd, outside the folder; nothing was extracted/)
-        expect(readdirSync(target)).toEqual([])
+        expect(existsSync(target)).toBe(false)
       })
 
       for (const [label, names] of NAME_CASES)
@@ -242,6 +242,96 @@ for (const { kind, image } of IMAGES) {
           expect(statSync(join(landed, 'sub', 'big.bin')).size).toBe(3 * 1024 * 1024 + 17)
         },
       )
+
+      itKnown(suite, "refuses '' as a path, and an existing local destination before a byte moves", async () => {
+        const target = join(work, `${kind}-refusals`, 'fresh')
+        const emptyPath = await pv(['download', claim, '', target])
+        expect(emptyPath.code).toBe(EXIT_CODES.usage)
+        expect(emptyPath.stderr).toMatch(/^error: the path in the volume is empty\n/)
+        expect(existsSync(target)).toBe(false)
+        expect((await pv(['download', claim, 'names', ''])).code).toBe(EXIT_CODES.usage)
+        const emptySource = await pv(['upload', claim, ''])
+        expect(emptySource.code).toBe(EXIT_CODES.usage)
+        expect(emptySource.stderr).toMatch(/^error: the local path is empty\n/)
+        // An existing name is refused up front (exit 8), and left as it was.
+        const existing = join(work, `${kind}-refusals`, 'existing')
+        mkdirSync(join(existing, 'names'), { recursive: true })
+        writeFileSync(join(existing, 'names', 'mine.txt'), 'mine\n')
+        const refused = await pv(['download', claim, 'names', existing, '-v', '1'])
+        expect(refused.code).toBe(EXIT_CODES.conflict)
+        expect(refused.stderr).toContain(`${join(existing, 'names')} already exists`)
+        expect(refused.stderr).not.toMatch(/^\d+ files?, /m)
+        expect(readdirSync(join(existing, 'names'))).toEqual(['mine.txt'])
+        expect(readdirSync(existing)).toEqual(['names'])
+        // A failed download leaves no folder it made.
+        const missing = await pv(['download', claim, 'no/such/path', join(work, `${kind}-refusals`, 'a', 'b')])
+        expect(missing.code).toBe(EXIT_CODES['not-found'])
+        expect(existsSync(join(work, `${kind}-refusals`, 'a'))).toBe(false)
+      })
+
+      itKnown(
+        suite,
+        'upload of a file that grows while sent: exit 9, one line, nothing left in the volume',
+        async () => {
+          const source = join(work, `${kind}-upload-growing`)
+          mkdirSync(source, { recursive: true })
+          const file = join(source, 'growing.log')
+          writeFileSync(file, Buffer.alloc(48 * 1024 * 1024, 1))
+          const writer = setInterval(() => writeFileSync(file, 'more\n', { flag: 'a' }), 5)
+          let result: Result
+          try {
+            result = await pv(['upload', claim, file, 'grow/new/place'])
+          } finally {
+            clearInterval(writer)
+          }
+          expect(result.code, result.stderr).toBe(EXIT_CODES.invalid)
+          expect(result.stderr).toMatch(/^error: .*growing\.log changed while it was sent; nothing was kept\n/)
+          expect(result.stderr).not.toMatch(/^\s+at /m)
+          expect(existsSync(join(volume, 'grow'))).toBe(false)
+          expect(readdirSync(volume).filter((n) => n.startsWith('.pvclaim-upload-'))).toEqual([])
+        },
+      )
+
+      itKnown(suite, 'upload cut mid-stream: exit 4, one line, no staging left in the volume', async () => {
+        const source = join(work, `${kind}-upload-cut`, 'up')
+        mkdirSync(source, { recursive: true })
+        writeFileSync(join(source, 'big.bin'), Buffer.alloc(64 * 1024 * 1024, 3))
+        const running = pv(['upload', claim, source, 'incoming-cut'])
+        const parent = join(volume, 'incoming-cut')
+        const staged = (): boolean =>
+          existsSync(parent) &&
+          readdirSync(parent).some((n) => {
+            if (!n.startsWith('.pvclaim-upload-')) return false
+            const big = join(parent, n, 'up', 'big.bin')
+            return existsSync(big) && statSync(big).size > 0
+          })
+        await until('bytes arriving in the volume', staged)
+        sim.cutConnections()
+        const result = await running
+        expect(result.code, result.stderr).toBe(EXIT_CODES.connection)
+        expect(result.stderr).toMatch(/^error: [^\n]+\n(hint: [^\n]+\n)?$/)
+        // The staging and the folder the upload made are gone (the cleanup runs on a new connection).
+        await until('staging removed', () => !existsSync(parent))
+      })
+
+      itKnown(suite, 'download cut mid-stream: exit 4, one line, no folder left behind', async () => {
+        mkdirSync(join(volume, 'cut'), { recursive: true })
+        writeFileSync(join(volume, 'cut', 'big.bin'), Buffer.alloc(64 * 1024 * 1024, 5))
+        const target = join(work, `${kind}-download-cut`)
+        const running = pv(['download', claim, 'cut', target])
+        const arriving = (): boolean =>
+          existsSync(target) &&
+          readdirSync(target).some((n) => {
+            const big = join(target, n, 'cut', 'big.bin')
+            return n.startsWith('.pvclaim-partial-') && existsSync(big) && statSync(big).size > 0
+          })
+        await until('bytes arriving locally', arriving)
+        sim.cutConnections()
+        const result = await running
+        expect(result.code, result.stderr).toBe(EXIT_CODES.connection)
+        expect(result.stderr).toMatch(/^error: [^\n]+\n(hint: [^\n]+\n)?$/)
+        expect(existsSync(target)).toBe(false)
+      })
 
       itKnown(suite, 'upload of a path that is a symlink to a file sends the file it points to', async () => {
         const dir = join(work, `${kind}-upload-symlinked`)
