@@ -272,6 +272,34 @@ describe('download and upload', () => {
     expect(existsSync(target)).toBe(false)
   }, 30_000)
 
+  it('an upload interrupted with Ctrl-C leaves no .pvclaim-upload-* staging in the volume and no helper pod', async () => {
+    const claim = sim.store.get('persistentvolumeclaims', ML, 'scratch-2')
+    const volumeDir = join(
+      sim.dataDir,
+      'volumes',
+      (claim?.spec as { volumeName?: string } | undefined)?.volumeName ?? '',
+    )
+    const source = join(work, 'sigint-upload')
+    mkdirSync(source, { recursive: true })
+    writeFileSync(join(source, 'big.bin'), Buffer.alloc(64 * 1024 * 1024, 9))
+    const interrupts = new EventEmitter()
+    const running = pv(['upload', 'scratch-2', source, 'sigint'], admin, interrupts)
+    const parent = join(volumeDir, 'sigint')
+    const staged = (): boolean =>
+      existsSync(parent) &&
+      readdirSync(parent).some(
+        (n) => n.startsWith('.pvclaim-upload-') && existsSync(join(parent, n, 'sigint-upload', 'big.bin')),
+      )
+    const started = Date.now()
+    while (!staged() && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 5))
+    expect(staged()).toBe(true)
+    interrupts.emit('SIGINT')
+    const result = await running
+    expect(result.code).toBe(EXIT_CODES.interrupted)
+    expect(helperPods()).toEqual([])
+    expect(existsSync(parent)).toBe(false)
+  }, 30_000)
+
   it('deletes the helper pod on error, and keeps nothing', async () => {
     const target = join(work, 'missing')
     const result = await pv(['download', 'scratch-2', 'no/such/path', target])
