@@ -10,10 +10,11 @@ import { SuiteError } from '../errors.ts'
 /**
  * Extracts a tar stream into a folder that nothing outside may be written through. tar-stream parses; the checks
  * are ours, because no tar library we could use refuses all of these together: absolute names, `..` components,
- * symlinks that point out of the folder, writing through a symlink an earlier entry planted, hard links to anything
+ * writing through a symlink an earlier entry planted, hard links to anything
  * but a file this extraction made. Every file is created new (O_EXCL), so nothing that exists is ever overwritten or
  * followed. Hard links (`link` entries) become hard links inside the folder, or copies where the file system cannot
- * link; FIFOs, sockets and device files are skipped and named in one warning.
+ * link; FIFOs, sockets and device files are skipped and named in one warning, and so are symlinks that point out of
+ * the folder (absolute or climbing out with ..): never made, so never followed.
  */
 export interface ExtractStats {
   /** Regular files with their own content (one per inode: the second name of a hard link is in `links`). */
@@ -26,6 +27,8 @@ export interface ExtractStats {
   bytes: number
   /** Entries not extracted because they are not files: FIFOs, sockets, device files. */
   skipped: string[]
+  /** Symlinks not made because they point out of the folder (absolute, or climbing out), as `name → target`. */
+  outside: string[]
   /** sha256 of every file and link name, by member path, when asked for (computed while the bytes pass). */
   hashes: Map<string, string>
 }
@@ -36,6 +39,11 @@ export interface ExtractOptions {
   hash?: boolean
   /** One line naming what was skipped. */
   warn?: (message: string) => void
+}
+
+/** The one warning line for symlinks that point out of the tree: not copied, never followed. */
+export function outsideWarning(links: readonly string[]): string {
+  return `skipped ${links.length} symlink${links.length === 1 ? '' : 's'} pointing outside the folder (not copied, never followed): ${links.map((n) => JSON.stringify(n)).join(', ')}`
 }
 
 /** The one warning line for entries that are not copied. */
@@ -91,6 +99,7 @@ export async function safeExtract(input: Readable, root: string, options: Extrac
     symlinks: 0,
     bytes: 0,
     skipped: [],
+    outside: [],
     hashes: new Map(),
   }
   // Files this extraction created: the only things a `link` entry may point to.
@@ -112,8 +121,12 @@ export async function safeExtract(input: Readable, root: string, options: Extrac
           return
         case 'symlink': {
           const link = header.linkname ?? ''
-          if (!symlinkStaysInside(member, link))
-            throw unsafeEntry(member, `is a symlink to ${link}, outside the folder`)
+          if (!symlinkStaysInside(member, link)) {
+            // Never made, so never followed: an entry later written "through" it lands in a real folder here.
+            stats.outside.push(`${member} → ${link}`)
+            stream.resume()
+            return
+          }
           await mkdir(join(target, '..'), { recursive: true })
           await symlink(link, target)
           stats.symlinks++
@@ -214,6 +227,7 @@ export async function safeExtract(input: Readable, root: string, options: Extrac
   }
   if (failure !== undefined) throw failure
   if (stats.skipped.length > 0) options.warn?.(skippedWarning(stats.skipped))
+  if (stats.outside.length > 0) options.warn?.(outsideWarning(stats.outside))
   return stats
 }
 

@@ -9,7 +9,7 @@ import { SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
 import { cutError, execCapture, execInPod } from '../kube/exec.ts'
 import { type ClaimAccess, withClaimPod } from './claim-pod.ts'
-import { safeExtract, skippedWarning } from './safe-extract.ts'
+import { outsideWarning, safeExtract, skippedWarning } from './safe-extract.ts'
 
 /**
  * Moving a claim's files in and out through pod exec and tar streams (what `kubectl cp` does, made safe): staged
@@ -515,7 +515,7 @@ async function planTree(
   } else if (info.isSymbolicLink()) {
     const link = await readlink(path)
     if (linkInsideTree(top, member, link)) plan.entries.push({ ...base, type: 'symlink', linkname: link })
-    else plan.outside.push(member)
+    else plan.outside.push(`${member} → ${link}`)
   } else if (info.isFile()) {
     const key = `${info.dev}:${info.ino}`
     const first = info.nlink > 1 ? inodes.get(key) : undefined
@@ -622,10 +622,7 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
   const plan: UploadPlan = { entries: [], files: 0, bytes: 0, skipped: [], outside: [] }
   await planTree(plan, new Map(), name, source, name, true)
   if (plan.skipped.length > 0) options.warn?.(skippedWarning(plan.skipped))
-  if (plan.outside.length > 0)
-    options.warn?.(
-      `skipped ${plan.outside.length} symlink${plan.outside.length === 1 ? '' : 's'} pointing outside ${name} (the volume could not resolve them): ${plan.outside.map((m) => JSON.stringify(m)).join(', ')}`,
-    )
+  if (plan.outside.length > 0) options.warn?.(outsideWarning(plan.outside))
   options.onTotal?.(plan.bytes)
   const inVolume = checkedVolumePath(options.pathInVolume)
   const tools = ['tar', 'find', 'stat', 'test', 'mkdir', 'mv', 'rm', ...(options.verify ? ['sha256sum'] : [])]
