@@ -484,6 +484,17 @@ for (const { kind, image } of IMAGES) {
         )
       })
 
+      it('kubectl cp writes the second name of a hard link as an empty file (what pvclaim download does better)', async () => {
+        mkdirSync(join(volume, 'cp-hard'), { recursive: true })
+        writeFileSync(join(volume, 'cp-hard', 'a.txt'), 'same inode\n')
+        linkSync(join(volume, 'cp-hard', 'a.txt'), join(volume, 'cp-hard', 'b.txt'))
+        const target = join(work, `${kind}-kubectl-cp-hard`)
+        const result = await kubectl(admin, ['cp', `${NS}/consumer-${kind}:/data/cp-hard`, target])
+        expect(result.code, result.stderr).toBe(0)
+        const sizes = ['a.txt', 'b.txt'].map((n) => statSync(join(target, n)).size).sort()
+        expect(sizes).toEqual([0, 11])
+      })
+
       it('the pod sees only its own processes, its hostname, and root; busybox lacks what busybox lacks', async () => {
         const result = await kubectl(admin, [
           'exec',
