@@ -544,7 +544,8 @@ async function packPlan(
   pack: tar.Pack,
   plan: UploadPlan,
   owner: { uid: number; gid: number },
-  hashes: Map<string, string>,
+  /** Filled with the sha256 of every name when given (for --verify); undefined hashes nothing. */
+  hashes: Map<string, string> | undefined,
   /** Zeros instead of the files' bytes: the same archive length without reading anything (to measure it). */
   zeros = false,
 ): Promise<void> {
@@ -556,10 +557,10 @@ async function packPlan(
     else if (entry.type === 'symlink') await add({ ...header, type: 'symlink', linkname: entry.linkname as string })
     else if (entry.type === 'link') {
       await add({ ...header, type: 'link', linkname: entry.linkname as string })
-      const hash = hashes.get(entry.linkname as string)
-      if (hash !== undefined) hashes.set(entry.member, hash)
+      const hash = hashes?.get(entry.linkname as string)
+      if (hash !== undefined) hashes?.set(entry.member, hash)
     } else {
-      const hash = createHash('sha256')
+      const hash = hashes === undefined ? undefined : createHash('sha256')
       const sink = pack.entry({ ...header, type: 'file', size: entry.size })
       if (zeros) {
         const block = Buffer.alloc(Math.min(entry.size, 1024 * 1024))
@@ -582,7 +583,7 @@ async function packPlan(
             createReadStream(entry.path, { start: 0, end: entry.size - 1 }),
             new Transform({
               transform(chunk: Buffer, _encoding, done) {
-                hash.update(chunk)
+                hash?.update(chunk)
                 done(null, chunk)
               },
             }),
@@ -596,7 +597,7 @@ async function packPlan(
       const now = await stat(entry.path).catch(() => undefined)
       if (now === undefined || now.size !== entry.size || now.mtimeMs !== entry.mtimeMs)
         throw changedWhileSent(entry.path)
-      hashes.set(entry.member, hash.digest('hex'))
+      if (hash !== undefined) hashes?.set(entry.member, hash.digest('hex'))
     }
   }
 }
@@ -685,7 +686,7 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
         const counted = (async () => {
           for await (const chunk of measure) length += (chunk as Buffer).length
         })()
-        await packPlan(measure, plan, owner, new Map(), true)
+        await packPlan(measure, plan, owner, undefined, true)
         measure.finalize()
         await counted
         options.log?.(`the server speaks ${made.protocol}: sending the archive's length (${length} bytes) first`)
@@ -707,7 +708,8 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
       const pack = tar.pack()
       const hashes = new Map<string, string>()
       const sending = pipeline(pack, counting(options.onBytes), session.stdin as Writable)
-      const packing = packPlan(pack, plan, owner, hashes).then(() => pack.finalize())
+      // Hashed only for --verify: sha256 of every byte is CPU a plain upload does not need to spend.
+      const packing = packPlan(pack, plan, owner, options.verify ? hashes : undefined).then(() => pack.finalize())
       sending.catch(() => undefined)
       packing.catch(() => undefined)
       let outcome: Awaited<typeof session.result>
