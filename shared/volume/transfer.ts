@@ -8,7 +8,7 @@ import tar from 'tar-stream'
 import { SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
 import { cutError, execCapture, execInPod } from '../kube/exec.ts'
-import { type ClaimAccess, withClaimPod } from './claim-pod.ts'
+import { type ClaimAccess, HELPER_UID, withClaimPod } from './claim-pod.ts'
 import { outsideWarning, safeExtract, skippedWarning } from './safe-extract.ts'
 
 /**
@@ -662,7 +662,11 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
       throw new SuiteError(
         'invalid',
         `cannot write into ${inVolume} in the volume: ${made.stderr.trim().split('\n')[0] || made.message}`,
-        { hint: 'check the claim is not mounted read-only, and that the folder is writable by the pod' },
+        {
+          hint: access.helper
+            ? `the helper pod runs as uid ${HELPER_UID} (PodSecurity restricted): make the folder writable for it, or run a pod that mounts the claim as the folder's owner and transfer through that`
+            : 'check the claim is not mounted read-only, and that the folder is writable by the pod',
+        },
       )
     try {
       const exists = await remoteExists(kube, access, options, destination)

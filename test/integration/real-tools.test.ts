@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import {
+  chmodSync,
   existsSync,
   linkSync,
   lstatSync,
@@ -440,6 +441,29 @@ for (const { kind, image } of IMAGES) {
         })
         expect(Object.keys(container?.resources.requests ?? {}).sort()).toEqual(['cpu', 'memory'])
         expect(Object.keys(container?.resources.limits ?? {}).sort()).toEqual(['cpu', 'memory'])
+      })
+    })
+
+    describe(`a helper pod of ${image} that may not write`, () => {
+      it('an upload into a folder the helper (uid 65534) cannot write says so, and leaves nothing', async () => {
+        const bare = `bare-${kind}`
+        const spec = sim.store.get('persistentvolumeclaims', NS, bare)?.spec as { volumeName?: string } | undefined
+        const bareVolume = join(sim.dataDir, 'volumes', spec?.volumeName ?? '')
+        mkdirSync(join(bareVolume, 'locked'), { recursive: true })
+        chmodSync(join(bareVolume, 'locked'), 0o555)
+        const source = join(work, `${kind}-locked-up`)
+        mkdirSync(source, { recursive: true })
+        writeFileSync(join(source, 'a.txt'), 'x\n')
+        try {
+          const result = await pv(['upload', bare, source, 'locked/inner', '--image', image])
+          expect(result.code).toBe(EXIT_CODES.invalid)
+          expect(result.stderr).toMatch(
+            /^error: cannot write into locked\/inner in the volume: .*\nhint: the helper pod runs as uid 65534/,
+          )
+          expect(readdirSync(join(bareVolume, 'locked'))).toEqual([])
+        } finally {
+          chmodSync(join(bareVolume, 'locked'), 0o755)
+        }
       })
     })
 
