@@ -17,6 +17,11 @@ export interface ExecOptions {
   container?: string | undefined
   command: string[]
   stdin?: boolean
+  /**
+   * Ending stdin half-closes it (v5 CLOSE frame), so the command sees EOF; the default. False when the command ends
+   * on its own after a known number of bytes (`head -c N | …`): ending stdin then sends nothing, so it works over v4.
+   */
+  halfClose?: boolean
   signal?: AbortSignal | undefined
 }
 
@@ -36,6 +41,8 @@ export interface ExecSession {
   result: Promise<ExecResult>
   /** Closes the connection at once (the command is then killed by the kubelet). */
   abort(): void
+  /** The subprotocol the server chose: v4.channel.k8s.io (before 1.30) cannot half-close stdin. */
+  protocol: string
 }
 
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io']
@@ -54,6 +61,17 @@ function exitCodeOf(status: ExecStatus): ExecResult {
   const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode')
   const code = cause?.message === undefined ? -1 : Number.parseInt(cause.message, 10)
   return { exitCode: Number.isNaN(code) ? -1 : code, message: status.message }
+}
+
+/** The one-line error for an exec stream cut before the command finished. */
+export function cutError(): SuiteError {
+  return new SuiteError(
+    'connection',
+    'the connection to the API server was cut before the command in the pod finished',
+    {
+      hint: 'run it again; nothing was kept (a proxy or load balancer may cut long streams)',
+    },
+  )
 }
 
 export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecSession> {
@@ -141,7 +159,9 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecS
       stderr.push(null)
       if (failure !== undefined) reject(failure)
       else if (options.signal?.aborted === true) reject(new SuiteError('interrupted', 'interrupted'))
-      else resolve(status ?? { exitCode: -1, message: 'the connection closed before the command reported its status' })
+      else if (status !== undefined) resolve(status)
+      // v4 and v5 always end with a status: a close without one is a cut connection (a proxy, a restarting server).
+      else reject(cutError())
     })
   })
   // The promise is awaited by the caller; until then a rejection must not count as unhandled.
@@ -165,10 +185,10 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecS
     stdin = new Writable({
       highWaterMark: LOW_WATER,
       write(chunk: Buffer, _encoding, done) {
-        if (socket.readyState !== socket.OPEN)
-          return done(new SuiteError('connection', 'the exec connection closed while sending'))
+        if (socket.readyState !== socket.OPEN) return done(cutError())
         socket.send(Buffer.concat([Buffer.from([0]), chunk]), { binary: true }, (error) => {
-          if (error !== undefined && error !== null) return done(error)
+          // ECANCELED, EPIPE, ECONNRESET: the socket went away under the write.
+          if (error !== undefined && error !== null) return done(failure ?? cutError())
           if (socket.bufferedAmount < HIGH_WATER) return done()
           const wait = setInterval(() => {
             if (socket.bufferedAmount < LOW_WATER || socket.readyState !== socket.OPEN) {
@@ -179,6 +199,7 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecS
         })
       },
       final(done) {
+        if (options.halfClose === false) return done()
         if (socket.protocol !== 'v5.channel.k8s.io') {
           done(
             new SuiteError('connection', 'the server cannot close stdin (it speaks only v4.channel.k8s.io)', {
@@ -192,14 +213,14 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecS
       },
     })
   }
-  return { stdout, stderr, stdin, result, abort }
+  return { stdout, stderr, stdin, result, abort, protocol: socket.protocol }
 }
 
 /** Runs a command to completion and returns its output (for small outputs: listings, checksums). */
 export async function execCapture(
   kube: Kube,
   options: ExecOptions,
-): Promise<{ stdout: Buffer; stderr: string; exitCode: number; message: string | undefined }> {
+): Promise<{ stdout: Buffer; stderr: string; exitCode: number; message: string | undefined; protocol: string }> {
   const session = await execInPod(kube, options)
   session.stdin?.end()
   const out: Buffer[] = []
@@ -207,5 +228,11 @@ export async function execCapture(
   session.stdout.on('data', (c: Buffer) => out.push(c))
   session.stderr.on('data', (c: Buffer) => err.push(c))
   const { exitCode, message } = await session.result
-  return { stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), exitCode, message }
+  return {
+    stdout: Buffer.concat(out),
+    stderr: Buffer.concat(err).toString('utf8'),
+    exitCode,
+    message,
+    protocol: session.protocol,
+  }
 }

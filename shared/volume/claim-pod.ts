@@ -13,6 +13,10 @@ import { dnsLabel, labelValue } from '../names.ts'
  */
 export const HELPER_LABEL = 'app.kubernetes.io/managed-by'
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36'
+/** The helper runs as nobody: PodSecurity `restricted` refuses root, and nobody owns nothing it could harm. */
+export const HELPER_UID = 65534
+/** The helper's backstop: if we die without deleting it, it ends after a day (a transfer may take hours). */
+export const HELPER_DEADLINE_SECONDS = 86_400
 
 export interface ClaimAccess {
   pod: string
@@ -35,6 +39,11 @@ export interface ClaimPodOptions {
   log?: (message: string) => void
   /** How long a helper pod may take to start (default 120 s). */
   startTimeoutMs?: number
+  /**
+   * Checks a running consumer pod can do the transfer (has the tools); a reason it cannot makes us use a helper pod
+   * instead. Without it, the first consumer is used.
+   */
+  probe?: (access: ClaimAccess) => Promise<string | undefined>
 }
 
 function mountsClaim(pod: V1Pod, claim: string, write: boolean): { container: string; mountPath: string } | undefined {
@@ -114,6 +123,64 @@ async function deletePod(kube: Kube, namespace: string, name: string): Promise<v
   }
 }
 
+/**
+ * The helper pod: admitted under PodSecurity `restricted` (non-root, no privilege escalation, no capabilities,
+ * RuntimeDefault seccomp) and by a ResourceQuota on limits (CPU and memory requests and limits). It lives as long as
+ * the transfer needs (a day's sleep, a day's deadline as a backstop) and is deleted as soon as the transfer ends.
+ */
+export function helperPod(spec: {
+  name: string
+  namespace: string
+  claim: string
+  managedBy: string
+  image: string
+  write: boolean
+  mountPath: string
+  nodeName?: string
+}): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      labels: { [HELPER_LABEL]: spec.managedBy, 'kubectl-suite/claim': labelValue(spec.claim) },
+    },
+    spec: {
+      restartPolicy: 'Never',
+      activeDeadlineSeconds: HELPER_DEADLINE_SECONDS,
+      terminationGracePeriodSeconds: 0,
+      ...(spec.nodeName === undefined ? {} : { nodeName: spec.nodeName }),
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: HELPER_UID,
+        runAsGroup: HELPER_UID,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      volumes: [{ name: 'volume', persistentVolumeClaim: { claimName: spec.claim, readOnly: !spec.write } }],
+      containers: [
+        {
+          name: 'transfer',
+          image: spec.image,
+          // Not `sleep infinity`: older busybox builds lack it. The deadline ends the pod anyway.
+          command: ['sleep', String(HELPER_DEADLINE_SECONDS)],
+          volumeMounts: [{ name: 'volume', mountPath: spec.mountPath, readOnly: !spec.write }],
+          resources: {
+            requests: { cpu: '50m', memory: '32Mi' },
+            limits: { cpu: '1', memory: '256Mi' },
+          },
+          securityContext: {
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+        },
+      ],
+    },
+  }
+}
+
 /** Runs `use` with a pod that mounts the claim; a helper pod it had to create is deleted whatever happens. */
 export async function withClaimPod<T>(
   kube: Kube,
@@ -135,8 +202,14 @@ export async function withClaimPod<T>(
     if (pod.status?.phase !== 'Running' || pod.metadata?.deletionTimestamp != null) continue
     const mount = mountsClaim(pod, claim, options.write)
     if (mount !== undefined) {
-      options.log?.(`using pod ${pod.metadata?.name}, which mounts ${claim} at ${mount.mountPath}`)
-      return use({ pod: pod.metadata?.name ?? '', ...mount, helper: false })
+      const access = { pod: pod.metadata?.name ?? '', ...mount, helper: false }
+      const unusable = await options.probe?.(access)
+      if (unusable !== undefined) {
+        options.log?.(`pod ${access.pod} mounts ${claim} but ${unusable}; using a helper pod instead`)
+        continue
+      }
+      options.log?.(`using pod ${access.pod}, which mounts ${claim} at ${mount.mountPath}`)
+      return use(access)
     }
   }
   const modes = claimObject.spec?.accessModes ?? []
@@ -153,33 +226,16 @@ export async function withClaimPod<T>(
   const pinnedNode = singleNode ? consumers.find((p) => p.spec?.nodeName !== undefined)?.spec?.nodeName : undefined
   const name = `pvclaim-helper-${dnsLabel(claim, 30) || 'claim'}-${randomBytes(3).toString('hex')}`
   const mountPath = '/volume'
-  const pod: V1Pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      namespace,
-      labels: { [HELPER_LABEL]: options.managedBy, 'kubectl-suite/claim': labelValue(claim) },
-    },
-    spec: {
-      restartPolicy: 'Never',
-      // If we die without cleaning up, the pod still ends within the hour.
-      activeDeadlineSeconds: 3600,
-      terminationGracePeriodSeconds: 0,
-      ...(pinnedNode === undefined ? {} : { nodeName: pinnedNode }),
-      volumes: [{ name: 'volume', persistentVolumeClaim: { claimName: claim, readOnly: !options.write } }],
-      containers: [
-        {
-          name: 'transfer',
-          image: options.image ?? DEFAULT_HELPER_IMAGE,
-          command: ['sleep', '3600'],
-          volumeMounts: [{ name: 'volume', mountPath, readOnly: !options.write }],
-          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '256Mi' } },
-          securityContext: { allowPrivilegeEscalation: false },
-        },
-      ],
-    },
-  }
+  const pod = helperPod({
+    name,
+    namespace,
+    claim,
+    managedBy: options.managedBy,
+    image: options.image ?? DEFAULT_HELPER_IMAGE,
+    write: options.write,
+    mountPath,
+    ...(pinnedNode === undefined ? {} : { nodeName: pinnedNode }),
+  })
   await kube.transport.json({
     method: 'POST',
     path: resourcePath({ plural: 'pods', namespace }),

@@ -32,7 +32,7 @@ export async function transferWithProgress(
   io: Io,
   log: Logger,
   label: string,
-  options: Omit<TransferOptions, 'onBytes' | 'onTotal' | 'log'>,
+  options: Omit<TransferOptions, 'onBytes' | 'onTotal' | 'log' | 'warn'>,
   run: (options: TransferOptions) => Promise<TransferResult>,
 ): Promise<TransferResult> {
   const progress = await startProgress(io, label)
@@ -43,6 +43,7 @@ export async function transferWithProgress(
       onBytes: (bytes) => progress.add(bytes),
       onTotal: (bytes) => progress.total(bytes),
       log: (message) => log.info(message),
+      warn: (message) => log.warn(message),
     })
     progress.stop()
     const seconds = Math.max((Date.now() - started) / 1000, 0.001)

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -74,23 +74,18 @@ describe('safeExtract refuses crafted archives and writes nothing outside', () =
     ],
     ['an absolute member', [{ name: '/tmp/evil.txt', body: 'pwned' }], /absolute path/],
     [
-      'a symlink out, then a file through it',
-      [
-        { name: 'out', type: 'symlink', linkname: '..' },
-        { name: 'out/evil.txt', body: 'x' },
-      ],
-      /symlink to \.\., outside/,
+      'a hard link to a file the archive did not make',
+      [{ name: 'h', type: 'link', linkname: '../outside/evil.txt' }],
+      /climbs out/,
     ],
-    ['an absolute symlink', [{ name: 'passwd', type: 'symlink', linkname: '/etc/passwd' }], /outside the folder/],
     [
-      'a hard link',
+      'a hard link to a name that is not a file of the archive',
       [
-        { name: 'f', body: 'x' },
-        { name: 'h', type: 'link', linkname: 'f' },
+        { name: 'd', type: 'directory' },
+        { name: 'h', type: 'link', linkname: 'd' },
       ],
-      /link entry/,
+      /not a file of this archive/,
     ],
-    ['a device', [{ name: 'dev', type: 'character-device' }], /character-device entry/],
   ])('%s', async (_case, entries, message) => {
     const { root, outside } = sandbox()
     await expect(safeExtract(await archive(entries), root)).rejects.toThrow(message)
@@ -108,9 +103,59 @@ describe('safeExtract refuses crafted archives and writes nothing outside', () =
       ]),
       root,
     )
-    expect(stats).toEqual({ files: 2, directories: 1, symlinks: 1, bytes: 4 })
+    expect(stats).toEqual({
+      files: 2,
+      links: 0,
+      directories: 1,
+      symlinks: 1,
+      bytes: 4,
+      skipped: [],
+      outside: [],
+      hashes: new Map(),
+    })
     expect(readFileSync(join(root, 'dir/ünïcødé 名前.txt'), 'utf8')).toBe('text')
     expect(lstatSync(join(root, 'dir/link')).isSymbolicLink()).toBe(true)
+  })
+
+  it('makes hard links inside the folder, hashes while writing, and skips devices with one warning', async () => {
+    const { root } = sandbox()
+    const warnings: string[] = []
+    const stats = await safeExtract(
+      await archive([
+        { name: 'f', body: 'x' },
+        { name: 'h', type: 'link', linkname: 'f' },
+        { name: 'dev', type: 'character-device' },
+      ]),
+      root,
+      { hash: true, warn: (m) => warnings.push(m) },
+    )
+    expect(stats).toMatchObject({ files: 1, links: 1, bytes: 1, skipped: ['dev'] })
+    expect(statSync(join(root, 'h')).ino).toBe(statSync(join(root, 'f')).ino)
+    expect(stats.hashes.get('h')).toBe(stats.hashes.get('f'))
+    expect(stats.hashes.get('f')).toBe('2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881')
+    expect(existsSync(join(root, 'dev'))).toBe(false)
+    expect(warnings).toEqual(['skipped 1 special file (FIFOs, sockets and devices hold no data to copy): "dev"'])
+  })
+
+  it('skips symlinks that point outside with one warning, and never writes through them', async () => {
+    const { root, outside } = sandbox()
+    const warnings: string[] = []
+    const stats = await safeExtract(
+      await archive([
+        { name: 'out', type: 'symlink', linkname: '..' },
+        { name: 'out/evil.txt', body: 'x' },
+        { name: 'passwd', type: 'symlink', linkname: '/etc/passwd' },
+      ]),
+      root,
+      { warn: (m) => warnings.push(m) },
+    )
+    expect(existsSync(join(outside, 'evil.txt'))).toBe(false)
+    expect(lstatSync(join(root, 'out')).isDirectory()).toBe(true)
+    expect(existsSync(join(root, 'passwd'))).toBe(false)
+    expect(stats.outside).toEqual(['out → ..', 'passwd → /etc/passwd'])
+    expect(warnings).toEqual([
+      'skipped 2 symlinks pointing outside the folder (not copied, never followed): "out → ..", "passwd → /etc/passwd"',
+    ])
   })
 
   it('never overwrites: a second entry with the same name is an error', async () => {

@@ -1,4 +1,6 @@
-import { lstat, mkdir, open, symlink } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { constants } from 'node:fs'
+import { copyFile, link, lstat, mkdir, open, symlink } from 'node:fs/promises'
 import { isAbsolute, join, normalize, posix, relative, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -8,14 +10,45 @@ import { SuiteError } from '../errors.ts'
 /**
  * Extracts a tar stream into a folder that nothing outside may be written through. tar-stream parses; the checks
  * are ours, because no tar library we could use refuses all of these together: absolute names, `..` components,
- * symlinks that point out of the folder, writing through a symlink an earlier entry planted, hard links and device
- * files. Every file is created new (O_EXCL), so nothing that exists is ever overwritten or followed.
+ * writing through a symlink an earlier entry planted, hard links to anything
+ * but a file this extraction made. Every file is created new (O_EXCL), so nothing that exists is ever overwritten or
+ * followed. Hard links (`link` entries) become hard links inside the folder, or copies where the file system cannot
+ * link; FIFOs, sockets and device files are skipped and named in one warning, and so are symlinks that point out of
+ * the folder (absolute or climbing out with ..): never made, so never followed.
  */
 export interface ExtractStats {
+  /** Regular files with their own content (one per inode: the second name of a hard link is in `links`). */
   files: number
+  /** Further names of files already extracted (tar `link` entries). */
+  links: number
   directories: number
   symlinks: number
+  /** Bytes of content (each inode once). */
   bytes: number
+  /** Entries not extracted because they are not files: FIFOs, sockets, device files. */
+  skipped: string[]
+  /** Symlinks not made because they point out of the folder (absolute, or climbing out), as `name → target`. */
+  outside: string[]
+  /** sha256 of every file and link name, by member path, when asked for (computed while the bytes pass). */
+  hashes: Map<string, string>
+}
+
+export interface ExtractOptions {
+  onBytes?: (bytes: number) => void
+  /** Hash every file while it is written (for --verify, without reading it again). */
+  hash?: boolean
+  /** One line naming what was skipped. */
+  warn?: (message: string) => void
+}
+
+/** The one warning line for symlinks that point out of the tree: not copied, never followed. */
+export function outsideWarning(links: readonly string[]): string {
+  return `skipped ${links.length} symlink${links.length === 1 ? '' : 's'} pointing outside the folder (not copied, never followed): ${links.map((n) => JSON.stringify(n)).join(', ')}`
+}
+
+/** The one warning line for entries that are not copied. */
+export function skippedWarning(names: readonly string[]): string {
+  return `skipped ${names.length} special file${names.length === 1 ? '' : 's'} (FIFOs, sockets and devices hold no data to copy): ${names.map((n) => JSON.stringify(n)).join(', ')}`
 }
 
 export function unsafeEntry(name: string, why: string): SuiteError {
@@ -58,12 +91,19 @@ async function assertNoSymlinkOnPath(root: string, member: string): Promise<void
   }
 }
 
-export async function safeExtract(
-  input: Readable,
-  root: string,
-  options: { onBytes?: (bytes: number) => void } = {},
-): Promise<ExtractStats> {
-  const stats: ExtractStats = { files: 0, directories: 0, symlinks: 0, bytes: 0 }
+export async function safeExtract(input: Readable, root: string, options: ExtractOptions = {}): Promise<ExtractStats> {
+  const stats: ExtractStats = {
+    files: 0,
+    links: 0,
+    directories: 0,
+    symlinks: 0,
+    bytes: 0,
+    skipped: [],
+    outside: [],
+    hashes: new Map(),
+  }
+  // Files this extraction created: the only things a `link` entry may point to.
+  const made = new Set<string>()
   const extract = tar.extract()
   let failure: unknown
   let current: { stream: { destroy(): void }; settled: Promise<void> } | undefined
@@ -81,17 +121,52 @@ export async function safeExtract(
           return
         case 'symlink': {
           const link = header.linkname ?? ''
-          if (!symlinkStaysInside(member, link))
-            throw unsafeEntry(header.name, `is a symlink to ${link}, outside the folder`)
+          if (!symlinkStaysInside(member, link)) {
+            // Never made, so never followed: an entry later written "through" it lands in a real folder here.
+            stats.outside.push(`${member} → ${link}`)
+            stream.resume()
+            return
+          }
           await mkdir(join(target, '..'), { recursive: true })
           await symlink(link, target)
           stats.symlinks++
           stream.resume()
           return
         }
+        case 'link': {
+          const existing = safeMemberPath(header.linkname ?? '')
+          if (!made.has(existing))
+            throw unsafeEntry(
+              header.name,
+              `is a hard link to ${header.linkname ?? ''}, which is not a file of this archive`,
+            )
+          await assertNoSymlinkOnPath(root, existing)
+          await mkdir(join(target, '..'), { recursive: true })
+          try {
+            await link(join(root, existing), target)
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code
+            if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw error
+            // A file system without hard links (FAT, some network mounts): a copy keeps the content.
+            await copyFile(join(root, existing), target, constants.COPYFILE_EXCL)
+          }
+          const hash = stats.hashes.get(existing)
+          if (hash !== undefined) stats.hashes.set(member, hash)
+          made.add(member)
+          stats.links++
+          stream.resume()
+          return
+        }
+        case 'fifo':
+        case 'character-device':
+        case 'block-device':
+          stats.skipped.push(member)
+          stream.resume()
+          return
         case 'file':
         case 'contiguous-file': {
           await mkdir(join(target, '..'), { recursive: true })
+          const hash = options.hash === true ? createHash('sha256') : undefined
           // 'wx': a new file or an error, so an entry can never replace or write through what is there. Chunks go
           // straight to the file handle: a write stream per entry costs a third of the throughput on big files.
           const file = await open(target, 'wx', (header.mode ?? 0o644) & 0o777)
@@ -102,6 +177,7 @@ export async function safeExtract(
             for await (const chunk of stream) {
               const bytes = chunk as Buffer
               pending.push(bytes)
+              hash?.update(bytes)
               pendingBytes += bytes.length
               stats.bytes += bytes.length
               options.onBytes?.(bytes.length)
@@ -115,11 +191,16 @@ export async function safeExtract(
           } finally {
             await file.close()
           }
+          if (hash !== undefined) stats.hashes.set(member, hash.digest('hex'))
+          made.add(member)
           stats.files++
           return
         }
         default:
-          throw unsafeEntry(header.name, `is a ${header.type ?? 'special'} entry, which is not copied`)
+          // Sockets and unknown types: nothing that holds data, so skipped like FIFOs.
+          stats.skipped.push(member)
+          stream.resume()
+          return
       }
     }
     // A cut archive (Ctrl-C, a dropped connection) errors the entry too; that error reaches us through the
@@ -145,6 +226,8 @@ export async function safeExtract(
     throw failure ?? error
   }
   if (failure !== undefined) throw failure
+  if (stats.skipped.length > 0) options.warn?.(skippedWarning(stats.skipped))
+  if (stats.outside.length > 0) options.warn?.(outsideWarning(stats.outside))
   return stats
 }
 

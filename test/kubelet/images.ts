@@ -11,6 +11,7 @@ import { join } from 'node:path'
  * | debian…, ubuntu…                                       | gnu: the host's /usr read-only (GNU coreutils, tar, python3) | sleep infinity |
  * | python…                                                | gnu, plus /usr/local/bin/python → python3 as in the image | sleep infinity |
  * | registry.example.com/…, registry.k8s.io/…              | busybox (the scenarios' stand-ins for app and system images) | sleep infinity |
+ * | …distroless/…                                          | minimal: no shell, no tar; /bin/sleep only (stands in for the app) | sleep infinity |
  * | …kaniko…                                               | busybox + a recording fake /kaniko/executor that "pushes" the context into the registry folder | — |
  * | an image "pushed" into the registry folder (mrun builds) | its Dockerfile's FROM image, the context copied to WORKDIR | sleep infinity |
  * | anything else                                          | none: ErrImagePull / ImagePullBackOff                        |
@@ -18,7 +19,7 @@ import { join } from 'node:path'
  * "no command →": real busybox and python images run `sh` or `python3`, which exit at once without a terminal; the
  * simulator's long-running pods are created without a command, so a waiting process stands in for the image's server.
  */
-export type RootfsKind = 'busybox' | 'gnu'
+export type RootfsKind = 'busybox' | 'gnu' | 'minimal'
 
 export interface ImageConfig {
   rootfs: RootfsKind
@@ -54,6 +55,11 @@ export const IMAGE_TABLE: readonly {
     rootfs: 'gnu',
     why: 'GNU userland; the image has python as well as python3',
     localBin: { python: '/usr/bin/python3' },
+  },
+  {
+    pattern: /(^|\/)distroless\//,
+    rootfs: 'minimal',
+    why: 'no shell, no tar: one program (sleep) stands in for the app',
   },
   { pattern: /^registry\.example\.com\//, rootfs: 'busybox', why: "the scenarios' app images" },
   { pattern: /^registry\.k8s\.io\//, rootfs: 'busybox', why: "the scenarios' system pods" },

@@ -32,6 +32,21 @@ export function busyboxTree(runtimeDir: string): { hostPath: string; path: strin
   return dirs.map((d) => ({ hostPath: join(root, d), path: `/${d}` }))
 }
 
+/**
+ * A distroless-like image: no shell, no tar, no coreutils; only /bin/sleep (busybox, run under that name) stands in
+ * for the image's one program so the pod keeps running. Builds once per runtime; returns the folder to bind.
+ */
+export function minimalTree(runtimeDir: string): { hostPath: string; path: string }[] {
+  const root = join(runtimeDir, 'images', 'minimal')
+  if (!existsSync(join(root, '.ready'))) {
+    mkdirSync(join(root, 'bin'), { recursive: true })
+    copyFileSync(BUSYBOX, join(root, 'bin/sleep'))
+    chmodSync(join(root, 'bin/sleep'), 0o755)
+    writeFileSync(join(root, '.ready'), '')
+  }
+  return [{ hostPath: join(root, 'bin'), path: '/bin' }]
+}
+
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'
 const GROUP = 'root:x:0:\nnogroup:x:65534:\n'
 

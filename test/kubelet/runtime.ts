@@ -13,7 +13,7 @@ import {
 import { dirname, join } from 'node:path'
 import { type ImageConfig, resolveImage } from './images.ts'
 import { ContainerLog } from './logs.ts'
-import { busyboxTree, gnuEtcBinds, prepareContainerRoot } from './rootfs.ts'
+import { busyboxTree, gnuEtcBinds, minimalTree, prepareContainerRoot } from './rootfs.ts'
 import { type Bind, type SandboxProcess, type SandboxSpec, spawnSandbox } from './sandbox.ts'
 
 /**
@@ -216,6 +216,8 @@ export class Runtime {
     }
     const binds: Bind[] = []
     if (image.rootfs === 'busybox') for (const b of busyboxTree(this.options.dir)) binds.push({ ...b, readOnly: true })
+    else if (image.rootfs === 'minimal')
+      for (const b of minimalTree(this.options.dir)) binds.push({ ...b, readOnly: true })
     else {
       binds.push({ hostPath: '/usr', path: '/usr', readOnly: true })
       for (const b of gnuEtcBinds()) binds.push({ ...b, readOnly: true })

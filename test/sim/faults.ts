@@ -29,6 +29,11 @@ export interface Faults {
    * clusters before 1.28): requests for them answer 404 like an apiserver without that API.
    */
   absentResources: string[]
+  /**
+   * Exec subprotocols this server speaks, best first; undefined = all it knows (v5 first). `['v4.channel.k8s.io']`
+   * is a server before 1.30: no CLOSE frame, so a client cannot half-close stdin.
+   */
+  execProtocols: string[] | undefined
   /** Which requests counted faults and latency apply to; by default every resource request. */
   match: (info: RequestInfo) => boolean
 }
@@ -46,6 +51,7 @@ export function defaultFaults(): Faults {
     metricsLatencyMs: 5_000,
     expireContinueAfterPages: undefined,
     absentResources: [],
+    execProtocols: undefined,
     match: (info) => info.isResource,
   }
 }

@@ -75,6 +75,8 @@ export interface Sim {
   ): IssuedCert
   writeKubeconfig(options?: KubeconfigOptions): string
   resetFaults(): void
+  /** Cuts every open connection, exec streams included, as a load balancer or a restarting server does. */
+  cutConnections(): void
   stop(): Promise<void>
 }
 
@@ -152,7 +154,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       podMetrics: (ns) => controllers.podMetrics(ns),
       nodeMetrics: () => controllers.nodeMetrics(),
       statsSummary: (node) => controllers.statsSummary(node),
-      negotiateExec: (protocols) => negotiateExecProtocol(protocols),
+      negotiateExec: (protocols) => negotiateExecProtocol(protocols, faults.execProtocols),
       prepareExec,
       counters,
     },
@@ -232,6 +234,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     issueCert,
     writeKubeconfig,
     resetFaults: () => Object.assign(faults, defaultFaults()),
+    cutConnections: () => server.closeAllConnections(),
     stop: async () => {
       await controllers.stop()
       server.closeAllConnections()

@@ -6,30 +6,7 @@ import { it } from 'vitest'
  * fix makes one pass it fails, saying to take it off this list. Never skip or delete them; fix the plugin.
  * Keys are the full test names (describe › it), so a renamed test cannot silently leave the list.
  */
-export const KNOWN_FAILURES: Readonly<Record<string, string>> = {
-  'pvclaim against real busybox tools (busybox:1.36) › download keeps both names of a hard-linked file':
-    'tar writes a `link` entry for the second name of a hard link and safeExtract refuses link entries, so nothing is extracted',
-  'pvclaim against real busybox tools (busybox:1.36) › download skips a FIFO and brings the regular files':
-    'tar writes a `fifo` entry and safeExtract refuses it instead of skipping it, so nothing is extracted',
-  'pvclaim against real busybox tools (busybox:1.36) › download with --verify keeps a name with a newline':
-    'the file list from `find` is split at newlines, so a name with a newline becomes two names that `stat` cannot find',
-  'pvclaim against real busybox tools (busybox:1.36) › download with --verify keeps a name with a leading dash':
-    'the name goes to `tar cf - -C DIR NAME` as it is, so tar reads -leading-dash.txt as options',
-  'pvclaim against real busybox tools (busybox:1.36) › upload with --verify keeps a name with a newline':
-    'the staged upload is listed with `find` and split at newlines, so `stat` fails on half a name',
-  'pvclaim against real gnu tools (debian:12) › download keeps both names of a hard-linked file':
-    'tar writes a `link` entry for the second name of a hard link and safeExtract refuses link entries, so nothing is extracted',
-  'pvclaim against real gnu tools (debian:12) › download skips a FIFO and brings the regular files':
-    'tar writes a `fifo` entry and safeExtract refuses it instead of skipping it, so nothing is extracted',
-  'pvclaim against real gnu tools (debian:12) › download with --verify keeps a name with a newline':
-    'the file list from `find` is split at newlines, so a name with a newline becomes two names that `stat` cannot find',
-  'pvclaim against real gnu tools (debian:12) › download with --verify keeps a name with a leading dash':
-    'the name goes to `tar cf - -C DIR NAME` as it is, so tar reads -leading-dash.txt as options',
-  'pvclaim against real gnu tools (debian:12) › upload with --verify keeps a name with a newline':
-    'the staged upload is listed with `find` and split at newlines, so `stat` fails on half a name',
-  'pvclaim against real gnu tools (debian:12) › upload with --verify keeps a name with a backslash':
-    'GNU sha256sum escapes a name with a backslash (the line starts with `\\`, the name has `\\\\`), and the verification compares the escaped name',
-}
+export const KNOWN_FAILURES: Readonly<Record<string, string>> = {}
 
 type TestFn = () => Promise<void> | void
 

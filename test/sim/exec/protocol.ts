@@ -24,8 +24,8 @@ const PREFERENCE = [
  */
 export class ExecStartError extends Error {}
 
-export function negotiateExecProtocol(offered: string[]): string | undefined {
-  return PREFERENCE.find((p) => offered.includes(p))
+export function negotiateExecProtocol(offered: string[], spoken?: readonly string[]): string | undefined {
+  return PREFERENCE.find((p) => offered.includes(p) && (spoken === undefined || spoken.includes(p)))
 }
 
 const HIGH_WATER = 4 * 1024 * 1024
@@ -121,7 +121,7 @@ export async function serveExec(
         ws.pause()
         child.stdin.once('drain', () => ws.resume())
       }
-    } else if (channel === 255 && frame[1] === 0) child.stdin.end()
+    } else if (channel === 255 && frame[1] === 0 && protocol === 'v5.channel.k8s.io') child.stdin.end()
   })
   ws.on('close', () => child.kill())
   ws.on('error', () => child.kill())
