@@ -1,6 +1,4 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,6 +9,7 @@ import { runPlugin } from '../../shared/cli/run.ts'
 import { EXIT_CODES } from '../../shared/errors.ts'
 import { demoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
+import { type ConnectProxy, startConnectProxy } from '../support/connect-proxy.ts'
 
 /**
  * Streams go as the same user and the same way as plain requests: exec and log streams carry the impersonation
@@ -23,9 +22,7 @@ const AE5 = 'anaconda-enterprise'
 let sim: Sim
 let admin: string
 let work: string
-let proxy: Server
-let proxyUrl: string
-const tunnels: string[] = []
+let proxy: ConnectProxy
 
 async function plugin(
   root: typeof pvclaimRoot,
@@ -41,26 +38,11 @@ beforeAll(async () => {
   sim = await startSim({ scenario: demoScenario(), runContainers: true })
   admin = sim.writeKubeconfig({ user: 'admin', namespace: ML })
   work = mkdtempSync(join(tmpdir(), 'exec-identity-'))
-  proxy = createServer()
-  proxy.on('connect', (req, client, head) => {
-    tunnels.push(req.url ?? '')
-    const [host = '', port = ''] = (req.url ?? '').split(':')
-    const upstream = connect(Number(port), host, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-      upstream.write(head)
-      upstream.pipe(client)
-      client.pipe(upstream)
-    })
-    upstream.on('error', () => client.destroy())
-    client.on('error', () => upstream.destroy())
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`
+  proxy = await startConnectProxy()
 })
 
 afterAll(async () => {
-  proxy.closeAllConnections()
-  await new Promise((resolve) => proxy.close(resolve))
+  await proxy.stop()
   await sim.stop()
   rmSync(work, { recursive: true, force: true })
 })
@@ -104,14 +86,14 @@ describe('identity on streams', () => {
 
 describe('exec through a proxy', () => {
   it('HTTPS_PROXY tunnels the exec stream through CONNECT, as it does REST calls', async () => {
-    tunnels.length = 0
+    proxy.tunnels.length = 0
     const result = await plugin(pvclaimRoot, ['download', 'results', 'README.txt', join(work, 'via-proxy')], {
-      HTTPS_PROXY: proxyUrl,
+      HTTPS_PROXY: proxy.url,
     })
     expect(result.code, result.stderr).toBe(0)
     expect(readFileSync(join(work, 'via-proxy', 'README.txt'), 'utf8')).toBe('experiment results\n')
     // One tunnel for the REST calls' kept-alive sockets and one per exec stream at least.
-    expect(tunnels.filter((t) => t === `127.0.0.1:${sim.port}`).length).toBeGreaterThanOrEqual(2)
+    expect(proxy.tunnels.filter((t) => t === `127.0.0.1:${sim.port}`).length).toBeGreaterThanOrEqual(2)
     expect(sim.requests.some((r) => r.path.endsWith('/exec') && r.status === 101)).toBe(true)
   })
 })

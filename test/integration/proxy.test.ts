@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:http'
-import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { demoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
+import { type ConnectProxy, startConnectProxy } from '../support/connect-proxy.ts'
 import { probe } from '../support/probe.ts'
 
 /**
@@ -10,55 +9,38 @@ import { probe } from '../support/probe.ts'
  * an HTTP CONNECT tunnel, with TLS to the API server inside it.
  */
 let sim: Sim
-let proxy: Server
-let proxyUrl: string
-const tunnels: string[] = []
+let proxy: ConnectProxy
 
 beforeAll(async () => {
   sim = await startSim({ scenario: demoScenario(), runContainers: false })
-  proxy = createServer()
-  proxy.on('connect', (req, client, head) => {
-    tunnels.push(req.url ?? '')
-    const [host = '', port = ''] = (req.url ?? '').split(':')
-    const upstream = connect(Number(port), host, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-      upstream.write(head)
-      upstream.pipe(client)
-      client.pipe(upstream)
-    })
-    upstream.on('error', () => client.destroy())
-    client.on('error', () => upstream.destroy())
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`
+  proxy = await startConnectProxy()
 })
 
 afterAll(async () => {
-  proxy.closeAllConnections()
-  await new Promise((resolve) => proxy.close(resolve))
+  await proxy.stop()
   await sim.stop()
 })
 
 describe('proxies', () => {
   it('HTTPS_PROXY tunnels every request through CONNECT', async () => {
-    tunnels.length = 0
+    proxy.tunnels.length = 0
     const result = await probe(['pods', '-n', 'ml-team'], {
       KUBECONFIG: sim.writeKubeconfig({ user: 'admin' }),
-      HTTPS_PROXY: proxyUrl,
+      HTTPS_PROXY: proxy.url,
     })
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    expect(tunnels).toContain(`127.0.0.1:${sim.port}`)
+    expect(proxy.tunnels).toContain(`127.0.0.1:${sim.port}`)
   })
 
   it('NO_PROXY bypasses the proxy for matching hosts', async () => {
-    tunnels.length = 0
+    proxy.tunnels.length = 0
     const result = await probe(['pods', '-n', 'ml-team'], {
       KUBECONFIG: sim.writeKubeconfig({ user: 'admin' }),
-      HTTPS_PROXY: proxyUrl,
+      HTTPS_PROXY: proxy.url,
       NO_PROXY: '127.0.0.1',
     })
     expect(result.code).toBe(0)
-    expect(tunnels).toEqual([])
+    expect(proxy.tunnels).toEqual([])
   })
 })

@@ -4,7 +4,7 @@ import { SuiteError } from '../../../shared/errors.ts'
 import { claimConsumers, getClaim, podsOfNamespace } from '../../../shared/volume/claim-pod.ts'
 import { deleteObject, getVolume } from '../collect.ts'
 import { deleteConsequence } from '../model.ts'
-import { CLAIMS } from './_complete.ts'
+import { claimArg } from './_complete.ts'
 
 export default defineSuiteCommand({
   meta: {
@@ -13,15 +13,7 @@ export default defineSuiteCommand({
     description: 'Delete a claim, refusing while pods mount it, and say what happens to the data',
   },
   args: {
-    claim: {
-      type: 'positional',
-      required: false,
-      names: 'object',
-      neededByCommand: true,
-      usageName: 'NAME',
-      description: 'The claim',
-      complete: CLAIMS,
-    },
+    ...claimArg,
     force: { type: 'boolean', description: 'Delete even while pods mount it (it is removed once they are gone)' },
     ...kubeArgs,
   },

@@ -5,7 +5,7 @@ import { getClaim } from '../../../shared/volume/claim-pod.ts'
 import { claimEvents, collectStats, getVolume, listPods } from '../collect.ts'
 import { claimRows } from '../model.ts'
 import { renderDescribe } from '../render.ts'
-import { CLAIMS } from './_complete.ts'
+import { claimArg } from './_complete.ts'
 
 export default defineSuiteCommand({
   meta: {
@@ -14,15 +14,7 @@ export default defineSuiteCommand({
     description: 'A claim, its volume (NFS server and path, CSI driver), usage, pods and events',
   },
   args: {
-    claim: {
-      type: 'positional',
-      required: false,
-      names: 'object',
-      neededByCommand: true,
-      usageName: 'NAME',
-      description: 'The claim',
-      complete: CLAIMS,
-    },
+    ...claimArg,
     ...kubeArgs,
   },
   run: async ({ args, io, kube, signal }) => {

@@ -3,7 +3,7 @@ import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { transferArgs, transferFlags, transferWithProgress } from '../../../shared/volume/report.ts'
 import { downloadFromClaim } from '../../../shared/volume/transfer.ts'
-import { CLAIMS } from './_complete.ts'
+import { claimArg } from './_complete.ts'
 
 export default defineSuiteCommand({
   meta: {
@@ -17,15 +17,7 @@ export default defineSuiteCommand({
     description: 'Copy a claim’s files (or a path in it) to a local folder, verified, never half-written',
   },
   args: {
-    claim: {
-      type: 'positional',
-      required: false,
-      names: 'object',
-      neededByCommand: true,
-      usageName: 'NAME',
-      description: 'The claim',
-      complete: CLAIMS,
-    },
+    ...claimArg,
     path: { type: 'positional', required: false, description: 'Path inside the volume (default: all of it)' },
     dir: { type: 'positional', required: false, description: 'Local folder (default: ./NAME)' },
     ...transferArgs,

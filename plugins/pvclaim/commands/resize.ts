@@ -5,7 +5,7 @@ import { formatQuantity } from '../../../shared/quantity.ts'
 import { getClaim } from '../../../shared/volume/claim-pod.ts'
 import { getStorageClass, resizeClaim } from '../collect.ts'
 import { checkResize, parseSize } from '../model.ts'
-import { CLAIMS } from './_complete.ts'
+import { claimArg } from './_complete.ts'
 
 export default defineSuiteCommand({
   meta: {
@@ -14,15 +14,7 @@ export default defineSuiteCommand({
     description: 'Grow a claim, where its storage class allows expansion',
   },
   args: {
-    claim: {
-      type: 'positional',
-      required: false,
-      names: 'object',
-      neededByCommand: true,
-      usageName: 'NAME',
-      description: 'The claim',
-      complete: CLAIMS,
-    },
+    ...claimArg,
     size: { type: 'string', description: 'New size, larger than the current one' },
     ...kubeArgs,
   },

@@ -3,7 +3,7 @@ import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { transferArgs, transferFlags, transferWithProgress } from '../../../shared/volume/report.ts'
 import { uploadToClaim } from '../../../shared/volume/transfer.ts'
-import { CLAIMS } from './_complete.ts'
+import { claimArg } from './_complete.ts'
 
 export default defineSuiteCommand({
   meta: {
@@ -12,15 +12,7 @@ export default defineSuiteCommand({
     description: 'Copy a local file or folder into a claim, verified, put in place only when complete',
   },
   args: {
-    claim: {
-      type: 'positional',
-      required: false,
-      names: 'object',
-      neededByCommand: true,
-      usageName: 'NAME',
-      description: 'The claim',
-      complete: CLAIMS,
-    },
+    ...claimArg,
     source: {
       type: 'positional',
       required: false,
