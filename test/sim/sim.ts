@@ -4,6 +4,7 @@ import type { Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import type { Duplex } from 'node:stream'
 import { stringify } from 'yaml'
 import { admit } from './admission/index.ts'
 import { DEFAULT_POLICY, DEFAULT_USERS, type PolicyRule, type SimUser } from './auth.ts'
@@ -159,6 +160,13 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       counters,
     },
   })
+  // Upgraded (exec) sockets leave the HTTP server's bookkeeping: closeAllConnections does not reach them and
+  // server.close() waits for them, so a client killed mid-exec could hold stop() forever. They are ended by hand.
+  const upgraded = new Set<Duplex>()
+  server.on('upgrade', (_req: unknown, socket: Duplex) => {
+    upgraded.add(socket)
+    socket.once('close', () => upgraded.delete(socket))
+  })
   const port = (server.address() as AddressInfo).port
   const url = `https://127.0.0.1:${port}`
   let fileCounter = 0
@@ -236,6 +244,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     resetFaults: () => Object.assign(faults, defaultFaults()),
     cutConnections: () => server.closeAllConnections(),
     stop: async () => {
+      for (const socket of upgraded) socket.destroy()
       await controllers.stop()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
