@@ -1,6 +1,6 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join, relative } from 'node:path'
+import { basename, join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { build, type Plugin } from 'esbuild'
 import { ensureNodeArchive, NodeUnavailable, pkgHome } from './node-archive.ts'
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   const built: string[] = []
   for (const plugin of plugins) {
     const started = Date.now()
-    const entry = await bundle(plugin)
+    const entry = seaEntry(await bundle(plugin))
     const seaTargets = ready.map((t) => {
       mkdirSync(join(DIST, targetKey(t)), { recursive: true })
       const output = join(DIST, targetKey(t), exeName(plugin.bin, t))
@@ -194,6 +194,20 @@ async function main(): Promise<void> {
   // What `npm run release` checks before it writes manifests: which targets and plugins this build made.
   const info: BuildInfo = { version: VERSION, targets: ready.map(targetKey), plugins: built }
   writeFileSync(BUILD_INFO, `${JSON.stringify(info, null, 2)}\n`)
+}
+
+/**
+ * The SEA blob records the absolute path of its main script, so a bundle built in /work/a and one built in /work/b
+ * gave binaries (and archives, and manifest sha256s) that differed by that path alone. The bundle is handed to the
+ * SEA step from one fixed folder, the same in every checkout, so a rebuild of a commit anywhere gives the same bytes.
+ */
+export const SEA_ENTRY_DIR = `/tmp/kubectl-suite-sea/v${VERSION}`
+
+function seaEntry(bundled: string): string {
+  mkdirSync(SEA_ENTRY_DIR, { recursive: true })
+  const entry = join(SEA_ENTRY_DIR, basename(bundled))
+  copyFileSync(bundled, entry)
+  return entry
 }
 
 if (import.meta.main) await main()
