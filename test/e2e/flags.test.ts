@@ -1,31 +1,13 @@
-import { rmSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { liveDemoScenario } from '../sim/scenario/demo.ts'
-import { type Sim, startSim } from '../sim/sim.ts'
-import { pluginBinDir, pluginPath } from '../support/plugins.ts'
+import { describe, expect, it } from 'vitest'
+import { useDemoE2e } from '../support/e2e-demo.ts'
 import { kubectl } from '../support/run.ts'
 
 /** The same flag means the same thing in every plugin: -l, --field-selector and -A on every list, sent to the server. */
-/** The plugins linked as kubectl finds them; removed after the file's tests. */
-const bin = pluginBinDir()
-let sim: Sim
-let admin: string
-let env: NodeJS.ProcessEnv
-
-beforeAll(async () => {
-  sim = await startSim({ scenario: liveDemoScenario(), runContainers: false })
-  admin = sim.writeKubeconfig({ user: 'admin', namespace: 'ml-team' })
-  env = { PATH: pluginPath(bin) }
-})
-
-afterAll(async () => {
-  rmSync(bin, { recursive: true, force: true })
-  await sim.stop()
-})
+const bed = useDemoE2e()
 
 /** The list requests a command sent, from its -v 6 log. */
 async function requests(words: string[]): Promise<string[]> {
-  const result = await kubectl(admin, [...words, '-v', '6'], { env })
+  const result = await kubectl(bed.admin, [...words, '-v', '6'], { env: bed.env })
   expect(result.code, result.stderr).toBe(0)
   return result.stderr.split('\n').filter((line) => / GET \S+\?/.test(line))
 }
@@ -48,8 +30,8 @@ describe('selectors on every list, applied by the server like kubectl', () => {
       sent.length > 0
         ? sent
         : (
-            await kubectl(admin, [...words, '-l', 'tier=web', '--field-selector', 'metadata.name=x', '-v', '6'], {
-              env,
+            await kubectl(bed.admin, [...words, '-l', 'tier=web', '--field-selector', 'metadata.name=x', '-v', '6'], {
+              env: bed.env,
             })
           ).stderr
             .split('\n')
@@ -64,26 +46,41 @@ describe('selectors on every list, applied by the server like kubectl', () => {
 
   it('pvclaim list --field-selector lists what kubectl get pvc lists', async () => {
     const ours = await kubectl(
-      admin,
+      bed.admin,
       ['pvclaim', 'list', '-A', '--field-selector', 'metadata.name=results', '-o', 'name'],
       {
-        env,
+        env: bed.env,
       },
     )
-    const theirs = await kubectl(admin, ['get', 'pvc', '-A', '--field-selector', 'metadata.name=results', '-o', 'name'])
+    const theirs = await kubectl(bed.admin, [
+      'get',
+      'pvc',
+      '-A',
+      '--field-selector',
+      'metadata.name=results',
+      '-o',
+      'name',
+    ])
     expect(ours.code, ours.stderr).toBe(0)
     expect(ours.stdout).toBe(theirs.stdout)
   })
 
   it('secretview --all --field-selector type=… keeps only that type, as kubectl get secrets does', async () => {
     const ours = await kubectl(
-      admin,
+      bed.admin,
       ['secretview', '--all', '--field-selector', 'type=kubernetes.io/tls', '-o', 'name'],
       {
-        env,
+        env: bed.env,
       },
     )
-    const theirs = await kubectl(admin, ['get', 'secrets', '--field-selector', 'type=kubernetes.io/tls', '-o', 'name'])
+    const theirs = await kubectl(bed.admin, [
+      'get',
+      'secrets',
+      '--field-selector',
+      'type=kubernetes.io/tls',
+      '-o',
+      'name',
+    ])
     expect(ours.code, ours.stderr).toBe(0)
     expect(
       ours.stdout
@@ -99,7 +96,7 @@ describe('selectors on every list, applied by the server like kubectl', () => {
   })
 
   it.each([['usage'], ['ae-sessions']])('%s nodes accepts -A as kubectl get nodes does', async (plugin) => {
-    const result = await kubectl(admin, [plugin, 'nodes', '-A', '--no-metrics', '-o', 'name'], { env })
+    const result = await kubectl(bed.admin, [plugin, 'nodes', '-A', '--no-metrics', '-o', 'name'], { env: bed.env })
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toContain('gpu-1')
   })
@@ -107,7 +104,7 @@ describe('selectors on every list, applied by the server like kubectl', () => {
 
 describe('secretview NAME --all', () => {
   it.each([['--all'], ['-A']])('refuses NAME with %s: exit 2, the error and one hint', async (flag) => {
-    const result = await kubectl(admin, ['secretview', 'db-credentials', flag], { env })
+    const result = await kubectl(bed.admin, ['secretview', 'db-credentials', flag], { env: bed.env })
     expect(result.code).toBe(2)
     expect(result.stdout).toBe('')
     const lines = result.stderr.trimEnd().split('\n')

@@ -1,30 +1,13 @@
-import { rmSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { liveDemoScenario } from '../sim/scenario/demo.ts'
-import { type Sim, startSim } from '../sim/sim.ts'
-import { existingPlugins, pluginBinDir, pluginPath } from '../support/plugins.ts'
+import { describe, expect, it } from 'vitest'
+import { useDemoE2e } from '../support/e2e-demo.ts'
+import { existingPlugins } from '../support/plugins.ts'
 import { kubectl } from '../support/run.ts'
 
 /**
  * --help through real kubectl plugin dispatch, in the shape of kubectl's own help: description, Examples,
  * (Available Commands), Options, Usage, then one line pointing at `kubectl <plugin> options` for the global flags.
  */
-/** The plugins linked as kubectl finds them; removed after the file's tests. */
-const bin = pluginBinDir()
-let sim: Sim
-let admin: string
-let env: NodeJS.ProcessEnv
-
-beforeAll(async () => {
-  sim = await startSim({ scenario: liveDemoScenario(), runContainers: false })
-  admin = sim.writeKubeconfig({ user: 'admin', namespace: 'ml-team' })
-  env = { PATH: pluginPath(bin) }
-})
-
-afterAll(async () => {
-  rmSync(bin, { recursive: true, force: true })
-  await sim.stop()
-})
+const bed = useDemoE2e()
 
 const SECTIONS = /^(Examples|Available Commands|Options|Usage):$/
 
@@ -43,7 +26,7 @@ function inKubectlOrder(sections: string[]): boolean {
 }
 
 async function help(words: string[]): Promise<string> {
-  const result = await kubectl(admin, [...words, '--help'], { env })
+  const result = await kubectl(bed.admin, [...words, '--help'], { env: bed.env })
   expect(result.code, result.stderr).toBe(0)
   expect(result.stderr).toBe('')
   return result.stdout
@@ -94,7 +77,7 @@ describe('--help through kubectl', () => {
       }
       for (const example of examples.filter((line) => READ_ONLY.test(line))) {
         const words = example.split(' ').slice(1)
-        const result = await kubectl(admin, words, { env })
+        const result = await kubectl(bed.admin, words, { env: bed.env })
         // secretview check exits 10 when it finds something, which the demo cluster is made to have.
         expect(result.code, `${example}\n${result.stderr}`).toBe(example.includes(' check ') ? 10 : 0)
       }
@@ -110,7 +93,7 @@ describe('--help through kubectl', () => {
   })
 
   it('kubectl <plugin> options prints the global flags', async () => {
-    const result = await kubectl(admin, ['usage', 'options'], { env })
+    const result = await kubectl(bed.admin, ['usage', 'options'], { env: bed.env })
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toMatch(/^The following options can be passed to any command:\n/)
     expect(result.stdout).toContain("    -n, --namespace='':\n")
