@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { stringify } from 'yaml'
 import { kubectl, type RunResult } from '../support/run.ts'
+import { eventually } from '../support/testBed.ts'
 import { ensureControlPlaneBinaries, KUBERNETES_VERSION } from './build.ts'
 import { type ControlPlane, startControlPlane } from './launch.ts'
 import { LIMITS_REQUIRED_NAMESPACE, RESTRICTED_NAMESPACE } from './scenario.ts'
@@ -28,23 +29,6 @@ const ok = async (args: string[], options: { input?: string; timeoutMs?: number;
   expect(result.stderr, `kubectl ${args.join(' ')}`).toBe(result.code === 0 ? result.stderr : '')
   expect(result.code).toBe(0)
   return result
-}
-
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const value = await attempt()
-      if (value !== undefined) return value
-    } catch (error) {
-      last = error
-    }
-    await new Promise((r) => setTimeout(r, 1000))
-  }
-  throw new Error(
-    `${what} did not happen within ${timeoutMs / 1000}s${last instanceof Error ? `: ${last.message}` : ''}`,
-  )
 }
 
 const pod = (name: string, spec: object, namespace = 'default') =>
