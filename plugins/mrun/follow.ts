@@ -245,15 +245,16 @@ export async function superviseRun(kube: Kube, options: SuperviseOptions): Promi
         }
       const now = Date.now()
       stalledSince = stalls.length === 0 ? undefined : (stalledSince ?? now)
-      if (stalledSince !== undefined && now - stalledSince >= stallLimit)
+      const overall = options.timeoutMs !== undefined && now - startedAt >= options.timeoutMs
+      if (stalledSince !== undefined && (overall || now - stalledSince >= stallLimit))
         throw new SuiteError('internal', `${what} will not finish: ${stalls[0]}`, {
-          hint: `gave up after ${formatDuration(stallLimit)}; ${stallHint(stalls[0] as string, name, namespace)}`,
+          hint: `gave up after ${formatDuration(overall ? (options.timeoutMs as number) : stallLimit)}; ${stallHint(stalls[0] as string, name, namespace)}`,
         })
-      if (options.timeoutMs !== undefined && now - startedAt >= options.timeoutMs) {
+      if (overall) {
         const summary = summarizeRun(job)
         throw new SuiteError(
           'internal',
-          `${what} did not finish within ${formatDuration(options.timeoutMs)}: ${stalls[0] ?? `${summary.phase}${summary.counts === undefined ? '' : ` ${summary.counts}`}`}`,
+          `${what} did not finish within ${formatDuration(options.timeoutMs as number)}: ${summary.phase}${summary.counts === undefined ? '' : ` ${summary.counts}`}`,
           {
             hint: `it goes on in the cluster: kubectl mrun status ${name} -n ${namespace}, or kubectl mrun delete ${name}`,
           },

@@ -53,6 +53,28 @@ describe('kubectl mrun', () => {
     expect(deleted.stdout).toBe(`job.batch/${name} deleted\n`)
   })
 
+  it('--follow follows a run through watches: a few reads, not one every 300 ms', async () => {
+    const start = sim.requests.length
+    const began = Date.now()
+    const run = await kubectl(
+      config,
+      ['mrun', 'run', '--image', 'busybox', '--follow', '--', 'sh', '-c', 'sleep 4; echo done'],
+      { env },
+    )
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/done\n$/)
+    expect(Date.now() - began).toBeGreaterThan(4000)
+    const reads = sim.requests
+      .slice(start)
+      .filter((r) => r.method === 'GET' && !r.query.includes('watch=true') && !r.path.endsWith('/log'))
+    const jobReads = reads.filter((r) => r.path.startsWith('/apis/batch/v1/namespaces/mrun-e2e/jobs'))
+    const podReads = reads.filter((r) => r.path === '/api/v1/namespaces/mrun-e2e/pods')
+    // Polling every 300 ms read the Job and listed its pods about 14 times each in 4 s; a watch lists once per
+    // informer (one to see the first pod admitted, one to follow) and then only receives changes.
+    expect(jobReads.length).toBeLessThanOrEqual(3)
+    expect(podReads.length).toBeLessThanOrEqual(3)
+  })
+
   it('an unknown run is exit 7 with one line', async () => {
     const result = await kubectl(config, ['mrun', 'status', 'nope', '-n', 'mrun-e2e'], { env })
     expect(result.code).toBe(7)
