@@ -158,7 +158,8 @@ export async function checkPodsAdmitted(
     while (Date.now() < deadline) {
       await pulse.next(Math.max(1, deadline - Date.now()))
       options.signal.throwIfAborted()
-      const failure = objects.job.failure() ?? objects.pods.failure() ?? objects.events.failure()
+      // Events only explain; a user who may not read them still follows the run.
+      const failure = objects.job.failure() ?? objects.pods.failure()
       if (failure !== undefined) throw failure
       if (objects.pods.items().length > 0) return
       const refusal = activeRefusal(objects, options.namespace)
@@ -215,7 +216,8 @@ export async function superviseRun(kube: Kube, options: SuperviseOptions): Promi
         if (options.wait) options.signal.throwIfAborted()
         break
       }
-      const failure = objects.job.failure() ?? objects.pods.failure() ?? objects.events.failure()
+      // Events only explain; a user who may not read them still follows the run.
+      const failure = objects.job.failure() ?? objects.pods.failure()
       if (failure !== undefined) throw failure
       if (!objects.job.synced() || !objects.pods.synced()) continue
       job = objects.job.items()[0]

@@ -75,6 +75,19 @@ describe('kubectl mrun', () => {
     expect(podReads.length).toBeLessThanOrEqual(3)
   })
 
+  it.each([
+    [['--access-mode', 'shared'], 'error: --access-mode "shared" is not an access mode'],
+    [['--timeout', '5m'], 'error: --timeout needs --wait or --follow'],
+    [['--wait', '--timeout', 'soon'], 'error: invalid --timeout "soon": a duration must be'],
+  ])('run %j is a usage error before anything is created', async (flags, message) => {
+    const before = await kubectl(config, ['get', 'jobs', '-A', '-o', 'name'])
+    const result = await kubectl(config, ['mrun', 'run', ...flags, '--image', 'busybox', '--', 'true'], { env })
+    expect(result.code).toBe(2)
+    expect(result.stderr.split('\n')[0]).toContain(message)
+    const after = await kubectl(config, ['get', 'jobs', '-A', '-o', 'name'])
+    expect(after.stdout).toBe(before.stdout)
+  })
+
   it('an unknown run is exit 7 with one line', async () => {
     const result = await kubectl(config, ['mrun', 'status', 'nope', '-n', 'mrun-e2e'], { env })
     expect(result.code).toBe(7)
