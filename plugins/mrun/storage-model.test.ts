@@ -73,6 +73,12 @@ describe('a claim that will not bind', () => {
     expect(claimHint(claim)).toMatch(/--storage-class.*--access-mode ReadWriteOnce/)
   })
 
+  it('ignores the events of an earlier claim of the same name (events outlive their object)', () => {
+    const current = { ...claim, metadata: { name: 'mrun-storage', uid: 'new' } }
+    expect(claimFailure(current, [{ ...failed, involvedObject: { uid: 'old' } }])).toBeUndefined()
+    expect(claimFailure(current, [{ ...failed, involvedObject: { uid: 'new' } }])).toMatch(/ProvisioningFailed/)
+  })
+
   it('says nothing while nothing failed, or once the claim is bound', () => {
     expect(
       claimFailure(claim, [

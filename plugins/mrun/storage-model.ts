@@ -81,7 +81,7 @@ export function defaultStorageClass<T extends StorageClassLike>(classes: readonl
 }
 
 export interface ClaimLike {
-  metadata?: { name?: string; namespace?: string }
+  metadata?: { name?: string; namespace?: string; uid?: string }
   spec?: { accessModes?: string[]; storageClassName?: string; volumeName?: string }
   status?: { phase?: string }
 }
@@ -94,6 +94,7 @@ export interface EventLike {
   lastTimestamp?: string
   eventTime?: string
   metadata?: { name?: string; resourceVersion?: string; creationTimestamp?: string }
+  involvedObject?: { uid?: string }
 }
 
 const eventTime = (e: EventLike): string => e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? ''
@@ -112,7 +113,13 @@ const CLAIM_FAILURES = new Set(['ProvisioningFailed', 'FailedBinding', 'External
  */
 export function claimFailure(claim: ClaimLike, events: readonly EventLike[]): string | undefined {
   if (claim.status?.phase === 'Bound') return undefined
-  const failed = newestFirst(events).find((e) => CLAIM_FAILURES.has(e.reason ?? ''))
+  // Events outlive their object by an hour: those of an earlier claim of the same name are not about this one.
+  const uid = claim.metadata?.uid
+  const failed = newestFirst(events).find(
+    (e) =>
+      CLAIM_FAILURES.has(e.reason ?? '') &&
+      (uid === undefined || e.involvedObject?.uid === undefined || e.involvedObject.uid === uid),
+  )
   if (failed === undefined) return undefined
   const name = claim.metadata?.name ?? 'mrun-storage'
   const modes = (claim.spec?.accessModes ?? []).join(',')
