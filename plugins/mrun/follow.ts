@@ -246,7 +246,9 @@ export async function superviseRun(kube: Kube, options: SuperviseOptions): Promi
           warn(line)
         }
       const now = Date.now()
-      stalledSince = stalls.length === 0 ? undefined : (stalledSince ?? now)
+      // A pod still running is progress: a sweep whose later points wait for quota or room is not stuck.
+      const progressing = pods.some((p) => p.status?.phase === 'Running')
+      stalledSince = stalls.length === 0 || progressing ? undefined : (stalledSince ?? now)
       const overall = options.timeoutMs !== undefined && now - startedAt >= options.timeoutMs
       if (stalledSince !== undefined && (overall || now - stalledSince >= stallLimit))
         throw new SuiteError('internal', `${what} will not finish: ${stalls[0]}`, {

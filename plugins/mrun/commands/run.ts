@@ -288,9 +288,10 @@ export default defineSuiteCommand({
         throw error
       }
       const ns = namespaceObject(namespace)
-      // Only a real run reads the cluster's classes; a dry run shows what the flags and context say.
+      // Only a real run reads the cluster's classes (a named one that does not exist stops it before the build); a
+      // dry run shows what the flags and context say.
       let storageClass: StorageClassLike | undefined
-      if (!dryRun && accessFlag === undefined && accessConfigured === undefined) {
+      if (!dryRun) {
         kube ??= await connectFor(ctx, context)
         storageClass = await lookupStorageClass(kube, storageClassName, signal)
       }
@@ -350,7 +351,6 @@ export default defineSuiteCommand({
       const claimResult = await ensureClaim(kube, claim, signal)
       say(`persistentvolumeclaim/${claim.metadata.name} ${claimResult}`)
       try {
-        storageClass ??= await lookupStorageClass(kube, storageClassName, signal)
         await awaitClaimBound(kube, { namespace, name: claim.metadata.name, storageClass, signal, say })
       } catch (error) {
         // A claim this run made that cannot bind goes again, so the next run can ask for another class or mode.
