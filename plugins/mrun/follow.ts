@@ -169,7 +169,8 @@ export async function checkPodsAdmitted(
         return
       }
       await deleteObject(kube, 'jobs', options.namespace, options.name, new AbortController().signal)
-      throw refusalError(`run ${options.name}`, refusal)
+      const error = refusalError(`run ${options.name}`, refusal)
+      throw new SuiteError(error.kind, error.message, { hint: `${error.hint}; the Job was removed` })
     }
   } finally {
     stop.abort()
@@ -252,7 +253,7 @@ export async function superviseRun(kube: Kube, options: SuperviseOptions): Promi
       const overall = options.timeoutMs !== undefined && now - startedAt >= options.timeoutMs
       if (stalledSince !== undefined && (overall || now - stalledSince >= stallLimit))
         throw new SuiteError('internal', `${what} will not finish: ${stalls[0]}`, {
-          hint: `gave up after ${formatDuration(overall ? (options.timeoutMs as number) : stallLimit)}; ${stallHint(stalls[0] as string, name, namespace)}`,
+          hint: `gave up after ${formatDuration(overall ? (options.timeoutMs as number) : stallLimit)}; ${refusal !== undefined && stalls[0] === transientLine(refusal) ? refusal.hint : stallHint(stalls[0] as string, name, namespace)}`,
         })
       if (overall) {
         const summary = summarizeRun(job)

@@ -133,7 +133,9 @@ describe.each(BEDS)('kubectl mrun run on the %s bed', (kind) => {
       expect(error).toMatch(
         /^error: run sh-[a-z0-9]{6} cannot start its pods: PodSecurity "restricted:latest" of namespace "restricted" refuses them: violates PodSecurity "restricted:latest": .*runAsNonRoot != true/,
       )
-      expect(result.stderr).toMatch(/hint: .*pod-security\.kubernetes\.io\/enforce level is baseline or privileged/)
+      expect(result.stderr).toMatch(
+        /hint: .*pod-security\.kubernetes\.io\/enforce level is baseline or privileged.*; the Job was removed$/m,
+      )
       const jobs = await bed.kubectl(['get', 'jobs', '-n', RESTRICTED_NAMESPACE, '-o', 'name'])
       expect(jobs.stdout).toBe('')
     })
@@ -184,7 +186,7 @@ describe.each(BEDS)('kubectl mrun run on the %s bed', (kind) => {
         /Warning: ResourceQuota "compute" of namespace "limits-required" refuses the pods for now: exceeded quota: compute, requested: limits\.memory=6Gi/,
       )
       expect(result.stderr).toMatch(/error: run \S+ will not finish: ResourceQuota "compute" .*exceeded quota/)
-      expect(result.stderr).toMatch(/hint: gave up after 15s; /)
+      expect(result.stderr).toMatch(/hint: gave up after 15s; ask for less with --cpu\/--mem or run fewer points/)
       await mrun(['delete', createdName(result.stdout), '-n', LIMITS_REQUIRED_NAMESPACE])
     })
   })
