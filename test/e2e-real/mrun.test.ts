@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIMITS_REQUIRED_NAMESPACE, RESTRICTED_NAMESPACE } from '../control-plane/scenario.ts'
 import { type Bed, type BedKind, startBed } from '../support/testBed.ts'
@@ -188,6 +191,46 @@ describe.each(BEDS)('kubectl mrun run on the %s bed', (kind) => {
       expect(result.stderr).toMatch(/error: run \S+ will not finish: ResourceQuota "compute" .*exceeded quota/)
       expect(result.stderr).toMatch(/hint: gave up after 15s; ask for less with --cpu\/--mem or run fewer points/)
       await mrun(['delete', createdName(result.stdout), '-n', LIMITS_REQUIRED_NAMESPACE])
+    })
+  })
+
+  describe.runIf(kind === 'real')("fetch's helper pod", () => {
+    it('meets PodSecurity restricted and a quota on limits: it fetches from namespaces enforcing both', async () => {
+      const ns = 'mrun-fetch-strict'
+      const result = await mrun([
+        'run',
+        '-n',
+        ns,
+        '--image',
+        'busybox',
+        '--wait',
+        '--',
+        'sh',
+        '-c',
+        'mkdir -p $MRUN_OUTPUT_DIR && echo 0.93 > $MRUN_OUTPUT_DIR/accuracy.txt',
+      ])
+      expect(result.code, result.stderr).toBe(0)
+      // Now the namespace enforces restricted and requires limits, as a locked-down team namespace does.
+      const label = await bed.kubectl([
+        'label',
+        'namespace',
+        ns,
+        'pod-security.kubernetes.io/enforce=restricted',
+        'pod-security.kubernetes.io/enforce-version=latest',
+      ])
+      expect(label.code, label.stderr).toBe(0)
+      await bed.apply([
+        {
+          apiVersion: 'v1',
+          kind: 'ResourceQuota',
+          metadata: { name: 'compute', namespace: ns },
+          spec: { hard: { 'limits.cpu': '4', 'limits.memory': '4Gi' } },
+        },
+      ])
+      const target = join(mkdtempSync(join(tmpdir(), 'mrun-fetch-')), 'out')
+      const fetched = await mrun(['fetch', createdName(result.stdout), target, '-n', ns])
+      expect(fetched.code, fetched.stderr).toBe(0)
+      expect(readFileSync(join(target, 'accuracy.txt'), 'utf8')).toBe('0.93\n')
     })
   })
 
