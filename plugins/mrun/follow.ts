@@ -161,7 +161,8 @@ export async function checkPodsAdmitted(
       // Events only explain; a user who may not read them still follows the run.
       const failure = objects.job.failure() ?? objects.pods.failure()
       if (failure !== undefined) throw failure
-      if (objects.pods.items().length > 0) return
+      // A pod exists, or the Job is held back on purpose (suspended, e.g. by a queue): nothing to check yet.
+      if (objects.pods.items().length > 0 || objects.job.items()[0]?.spec?.suspend === true) return
       const refusal = activeRefusal(objects, options.namespace)
       if (refusal === undefined) continue
       if (!refusal.permanent) {

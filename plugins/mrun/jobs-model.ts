@@ -20,7 +20,12 @@ export function withDefaultResources(resources: Resources): Resources {
 
 /** The Job fields this module reads besides model.ts's JobLike. */
 export interface IndexedJobLike extends JobLike {
-  spec?: JobLike['spec'] & { backoffLimit?: number; backoffLimitPerIndex?: number; maxFailedIndexes?: number }
+  spec?: JobLike['spec'] & {
+    backoffLimit?: number
+    backoffLimitPerIndex?: number
+    maxFailedIndexes?: number
+    suspend?: boolean
+  }
   status?: JobLike['status'] & { completedIndexes?: string; failedIndexes?: string }
 }
 
