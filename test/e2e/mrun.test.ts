@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { liveDemoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
 import { pluginBinDir, pluginPath } from '../support/plugins.ts'
-import { kubectl } from '../support/run.ts'
+import { kubectl, run } from '../support/run.ts'
 
 /** `kubectl mrun` through real kubectl plugin dispatch: a run submitted, followed, listed and cleaned up. */
 let sim: Sim
@@ -73,6 +73,27 @@ describe('kubectl mrun', () => {
     // informer (one to see the first pod admitted, one to follow) and then only receives changes.
     expect(jobReads.length).toBeLessThanOrEqual(3)
     expect(podReads.length).toBeLessThanOrEqual(3)
+  })
+
+  it('--wait on a terminal clears its spinner line before a warning, and gives up after --timeout', async () => {
+    // A pseudo-terminal (util-linux script) with a width, so the spinner draws as it does for a person.
+    const command = `stty cols 120 rows 40; kubectl mrun run --image busybox --cpu 500 --wait --timeout 4s -- true`
+    const result = await run('script', ['-qec', command, '/dev/null'], {
+      env: { ...process.env, ...env, KUBECONFIG: config, HOME: '/nonexistent', TERM: 'xterm' },
+      timeoutMs: 60_000,
+    })
+    const screen = result.stdout
+    expect(result.code).toBe(1)
+    expect(screen).toContain('waiting for run') // the spinner was drawn
+    const at = screen.indexOf('Warning')
+    expect(at).toBeGreaterThan(0)
+    // What is left on the warning's line before it: after the last erase-line, nothing of the spinner.
+    const line = screen.slice(0, at).split('\n').at(-1) ?? ''
+    const afterErase = line.slice(line.lastIndexOf('\u001b[2K') + 1)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what this checks
+    expect(afterErase.replace(/\u001b\[[0-9;?]*[A-Za-z]|\r|\[2K/g, '')).toBe('')
+    expect(screen).toMatch(/cannot be scheduled: 0\/\d+ nodes are available/)
+    expect(screen).toMatch(/will not finish/)
   })
 
   it.each([
