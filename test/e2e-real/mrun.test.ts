@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIMITS_REQUIRED_NAMESPACE, RESTRICTED_NAMESPACE } from '../control-plane/scenario.ts'
+import { run } from '../support/run.ts'
 import { type Bed, type BedKind, startBed } from '../support/testBed.ts'
 
 /**
@@ -141,6 +142,35 @@ describe.each(BEDS)('kubectl mrun run on the %s bed', (kind) => {
       )
       const jobs = await bed.kubectl(['get', 'jobs', '-n', RESTRICTED_NAMESPACE, '-o', 'name'])
       expect(jobs.stdout).toBe('')
+    })
+
+    it('the in-cluster build refused by PodSecurity says so at once, naming the build job; no helper is left', async () => {
+      const project = mkdtempSync(join(tmpdir(), 'mrun-build-project-'))
+      writeFileSync(join(project, 'train.py'), 'print("never built")\n')
+      const started = Date.now()
+      const result = await run(
+        'kubectl',
+        [
+          'mrun',
+          'run',
+          '-n',
+          RESTRICTED_NAMESPACE,
+          '--builder',
+          'cluster',
+          '--registry',
+          'reg.example.com/team',
+          '--',
+          'train.py',
+        ],
+        { env: { ...process.env, ...bed.env, KUBECONFIG: bed.kubeconfig(), HOME: '/nonexistent' }, cwd: project },
+      )
+      expect(result.code).toBe(6)
+      expect(Date.now() - started).toBeLessThan(30_000)
+      expect(lines(result.stderr).find((l) => l.startsWith('error: '))).toMatch(
+        /^error: the build job mrun-build-[0-9a-f]{12} cannot start its pods: PodSecurity "restricted:latest" of namespace "restricted" refuses them: violates PodSecurity/,
+      )
+      const left = await bed.kubectl(['get', 'jobs,configmaps,pods', '-n', RESTRICTED_NAMESPACE, '-o', 'name'])
+      expect(left.stdout.split('\n').filter((n) => n.includes('mrun-build-'))).toEqual([])
     })
 
     it('a quota on limits: runs without --cpu/--mem get requests and limits and succeed', async () => {
