@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
 import { createGzip } from 'node:zlib'
-import ignore from 'ignore'
+import dockerignore from '@balena/dockerignore'
 import { pack } from 'tar-stream'
 import { dockerfile } from './model.ts'
 
@@ -34,30 +34,48 @@ export interface BuildContext {
   hash: string
 }
 
-/** Always left out: version control and our own ignore files carry nothing the experiment needs. */
-const ALWAYS_IGNORED = ['.git', '.hg', '.svn', '.mrunignore', '.dockerignore']
+/**
+ * Always left out, at any depth, and read after the user's patterns so no `!` brings them back: version control and
+ * our own ignore files carry nothing the experiment needs.
+ */
+const ALWAYS_IGNORED = ['**/.git', '**/.hg', '**/.svn', '.mrunignore', '.dockerignore']
 
 /**
- * The files `COPY . /experiment` should see: the folder minus what .dockerignore and .mrunignore exclude (gitignore
- * pattern rules, which is what both tools document in practice). Symbolic links are skipped, as they could point
- * outside the project.
+ * The exclusion rules of a project folder: `.dockerignore`, then `.mrunignore`, both with Docker's rules (patterns
+ * are anchored at the context root, `*` does not cross `/`, `**` does, a later `!pattern` re-includes, and a
+ * directory's exclusion covers what is inside it). `.mrunignore` is read after `.dockerignore`, so it can exclude
+ * more (files the image needs for docker but the experiment does not) or re-include with `!`.
+ * @balena/dockerignore is a port of moby's matcher; the gitignore rules of `ignore` differ (`*.md` there also
+ * excludes `docs/a.md`, `data` also excludes `src/data`).
+ */
+export function ignoreRules(root: string): { ignores: (path: string) => boolean; reincludes: boolean } {
+  const patterns: string[] = []
+  for (const name of ['.dockerignore', '.mrunignore']) {
+    const file = join(root, name)
+    if (existsSync(file)) patterns.push(...readFileSync(file, 'utf8').split(/\r?\n/))
+  }
+  const rules = dockerignore().add([...patterns, ...ALWAYS_IGNORED])
+  // Docker still walks into an excluded directory when some `!` pattern may re-include a file inside it.
+  const reincludes = patterns.some((line) => line.trim().startsWith('!'))
+  return { ignores: (path) => rules.ignores(path), reincludes }
+}
+
+/**
+ * The files `COPY . /experiment` should see: the folder minus what .dockerignore and .mrunignore exclude (see
+ * {@link ignoreRules}). Symbolic links are skipped, as they could point outside the project.
  */
 export function collectContext(
   root: string,
   options: { baseImage: string; requirements?: string | undefined },
 ): BuildContext {
-  const rules = ignore().add(ALWAYS_IGNORED)
-  for (const name of ['.dockerignore', '.mrunignore']) {
-    const file = join(root, name)
-    if (existsSync(file)) rules.add(readFileSync(file, 'utf8'))
-  }
+  const rules = ignoreRules(root)
   const files: ContextFile[] = []
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const absolute = join(dir, entry.name)
       const path = relative(root, absolute).split(sep).join('/')
       if (entry.isDirectory()) {
-        if (!rules.ignores(`${path}/`)) walk(absolute)
+        if (rules.reincludes || !rules.ignores(path)) walk(absolute)
       } else if (entry.isFile() && !rules.ignores(path)) {
         files.push({ path, absolute, executable: (lstatSync(absolute).mode & 0o111) !== 0 })
       }
