@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { collectContext } from './image.ts'
+import { collectContext, removeOrphanedStages, stageContext } from './image.ts'
 
 /** A project folder with these files (each holding its own path) and ignore files; removed after each test. */
 let roots: string[] = []
@@ -112,5 +113,40 @@ describe('.dockerignore follows Docker rules (the examples of the Dockerfile ref
     expect(collectContext(root, { baseImage: 'python:3.12' }).hash).toBe(first)
     writeFileSync(join(root, '.dockerignore'), '')
     expect(collectContext(root, { baseImage: 'python:3.12' }).hash).not.toBe(first)
+  })
+})
+
+describe('the staged copy of the project', () => {
+  it('is removed when copying fails halfway, and the error goes on', () => {
+    const root = project(['a.py', 'b.py', '.env'], {})
+    const context = collectContext(root, { baseImage: 'python:3.12' })
+    rmSync(join(root, 'b.py')) // vanishes between listing and copying
+    const tmp = mkdtempSync(join(tmpdir(), 'mrun-stage-tmp-'))
+    roots.push(tmp)
+    const saved = process.env.TMPDIR
+    process.env.TMPDIR = tmp
+    try {
+      expect(() => stageContext(context)).toThrow(/ENOENT/)
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR
+      else process.env.TMPDIR = saved
+    }
+    expect(readdirSync(tmp)).toEqual([])
+  })
+
+  it('left by a process that is gone is removed; one of a live process is kept', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'mrun-stage-tmp-'))
+    roots.push(tmp)
+    const child = spawn('true')
+    const dead = await new Promise<number>((resolve) => child.on('close', () => resolve(child.pid as number)))
+    for (const name of [`mrun-build-${dead}-abc`, `mrun-build-${process.ppid}-def`, `mrun-build-${process.pid}-ghi`]) {
+      mkdirSync(join(tmp, name))
+      writeFileSync(join(tmp, name, '.env'), 'API_KEY=x')
+    }
+    writeFileSync(join(tmp, 'mrun-build-1-not-a-folder'), '')
+    expect(removeOrphanedStages(tmp)).toEqual([join(tmp, `mrun-build-${dead}-abc`)])
+    expect(readdirSync(tmp).sort()).toEqual(
+      [`mrun-build-${process.pid}-ghi`, `mrun-build-${process.ppid}-def`, 'mrun-build-1-not-a-folder'].sort(),
+    )
   })
 })

@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -98,21 +99,68 @@ export function contextTag(context: BuildContext): string {
   return `ctx-${context.hash.slice(0, 16)}`
 }
 
+const STAGED_PREFIX = 'mrun-build-'
+
 /**
  * A temporary folder holding exactly the build context (filtered files, Dockerfile, requirements.txt), for builders
- * that take a folder; the caller removes it. A copy, not the project itself, so an engine that ignores our filter
- * (or a stale .dockerignore) still cannot upload what .mrunignore left out.
+ * that take a folder; the caller removes it in a `finally` (ctx.signal turns SIGINT, SIGTERM, SIGHUP and a closed
+ * pipe into an abort, so that runs). A copy, not the project itself, so an engine that ignores our filter (or a stale
+ * .dockerignore) still cannot upload what .mrunignore left out. The copy holds the user's code and perhaps a .env, so:
+ * it is private (mkdtemp makes it 0700), a copy that fails halfway is removed before the error goes on, and what a
+ * process could not remove (SIGKILL, a second Ctrl-C that ends it at once) is removed by the next run: the folder
+ * is named after its pid, and folders of ours whose process is gone are deleted first.
  */
 export function stageContext(context: BuildContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mrun-build-'))
-  for (const file of context.files) {
-    const target = join(dir, file.path)
-    mkdirSync(dirname(target), { recursive: true })
-    copyFileSync(file.absolute, target)
+  removeOrphanedStages()
+  const dir = mkdtempSync(join(tmpdir(), `${STAGED_PREFIX}${process.pid}-`))
+  try {
+    for (const file of context.files) {
+      const target = join(dir, file.path)
+      mkdirSync(dirname(target), { recursive: true })
+      copyFileSync(file.absolute, target)
+    }
+    if (context.requirements !== undefined) copyFileSync(context.requirements, join(dir, 'requirements.txt'))
+    writeFileSync(join(dir, 'Dockerfile'), context.dockerfile)
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true })
+    throw error
   }
-  if (context.requirements !== undefined) copyFileSync(context.requirements, join(dir, 'requirements.txt'))
-  writeFileSync(join(dir, 'Dockerfile'), context.dockerfile)
   return dir
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists and belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Staged copies (ours: same owner) left by runs whose process no longer exists. Returns the folders removed. */
+export function removeOrphanedStages(dir = tmpdir()): string[] {
+  const removed: string[] = []
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return removed
+  }
+  for (const name of names) {
+    const pid = new RegExp(`^${STAGED_PREFIX}(\\d+)-`).exec(name)?.[1]
+    if (pid === undefined || Number(pid) === process.pid || processAlive(Number(pid))) continue
+    const path = join(dir, name)
+    try {
+      const stat = lstatSync(path)
+      if (!stat.isDirectory() || (process.getuid !== undefined && stat.uid !== process.getuid())) continue
+      rmSync(path, { recursive: true, force: true })
+      removed.push(path)
+    } catch {
+      // Gone already, or not ours to remove: nothing to do.
+    }
+  }
+  return removed
 }
 
 /** The context as a tar.gz (Dockerfile and requirements.txt at the top), for the in-cluster builder. */
