@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
 import { createGzip } from 'node:zlib'
-import dockerignore from '@balena/dockerignore'
+import dockerignoreModule, { type Ignore } from '@balena/dockerignore'
 import { pack } from 'tar-stream'
 import { dockerfile } from './model.ts'
 
@@ -34,6 +34,10 @@ export interface BuildContext {
   /** sha256 over the Dockerfile, the requirements and every file's path, mode and bytes: same code, same tag. */
   hash: string
 }
+
+// CommonJS (`module.exports = factory`, `factory.default = factory`): TypeScript under nodenext types the default
+// import as the whole module, so take its .default, which is the factory either way.
+const dockerignore = (dockerignoreModule as unknown as { default: () => Ignore }).default
 
 /**
  * Always left out, at any depth, and read after the user's patterns so no `!` brings them back: version control and

@@ -497,7 +497,7 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
     async () => {
       const m = (args: string[], timeoutMs = 180_000) => bed.kubectl(['mrun', ...args], { timeoutMs })
       const added = await m([
-        'context',
+        'profile',
         'add',
         `e2e-${kind}`,
         '-n',
