@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { renderView } from '../../shared/output/index.ts'
 import { buildGrid, type RunSummary } from './model.ts'
 import {
+  columnNames,
   flattenMetrics,
   lastJsonObject,
   type ResultPod,
@@ -18,8 +19,16 @@ import { renderResults } from './results-render.ts'
 describe('lastJsonObject: what a point reported', () => {
   it.each([
     { what: 'one object', text: '{"loss": 0.5}', expected: { loss: 0.5 } },
-    { what: 'one object over several lines', text: '{\n  "loss": 0.5,\n  "acc": 0.9\n}\n', expected: { loss: 0.5, acc: 0.9 } },
-    { what: 'JSON lines: the last', text: '{"epoch": 1, "loss": 0.9}\n{"epoch": 2, "loss": 0.4}\n', expected: { epoch: 2, loss: 0.4 } },
+    {
+      what: 'one object over several lines',
+      text: '{\n  "loss": 0.5,\n  "acc": 0.9\n}\n',
+      expected: { loss: 0.5, acc: 0.9 },
+    },
+    {
+      what: 'JSON lines: the last',
+      text: '{"epoch": 1, "loss": 0.9}\n{"epoch": 2, "loss": 0.4}\n',
+      expected: { epoch: 2, loss: 0.4 },
+    },
     {
       what: 'a log: the last line that is an object',
       text: 'epoch 1\n{"loss": 0.9}\nWarning: slow\n{"loss": 0.3, "acc": 0.8}\ndone\n',
@@ -119,19 +128,47 @@ describe('resultRows', () => {
   it.each([
     {
       index: 0,
-      row: { params: { epochs: 3, lr: 0.1, bs: 32 }, state: 'succeeded', exitCode: 0, reason: '', durationMs: 42_000, metrics: { loss: 0.25, acc: 0.9 }, source: 'metrics.json' },
+      row: {
+        params: { epochs: 3, lr: 0.1, bs: 32 },
+        state: 'succeeded',
+        exitCode: 0,
+        reason: '',
+        durationMs: 42_000,
+        metrics: { loss: 0.25, acc: 0.9 },
+        source: 'metrics.json',
+      },
     },
     {
       index: 1,
-      row: { params: { epochs: 3, lr: 0.1, bs: 64 }, state: 'succeeded', exitCode: 0, durationMs: 10_000, metrics: { loss: 0.75 }, source: 'log' },
+      row: {
+        params: { epochs: 3, lr: 0.1, bs: 64 },
+        state: 'succeeded',
+        exitCode: 0,
+        durationMs: 10_000,
+        metrics: { loss: 0.75 },
+        source: 'log',
+      },
     },
     {
       index: 2,
-      row: { params: { epochs: 3, lr: 0.01, bs: 32 }, state: 'running', exitCode: undefined, durationMs: 60_000, metrics: { loss: 0.6, acc: 0.5 }, source: 'log' },
+      row: {
+        params: { epochs: 3, lr: 0.01, bs: 32 },
+        state: 'running',
+        exitCode: undefined,
+        durationMs: 60_000,
+        metrics: { loss: 0.6, acc: 0.5 },
+        source: 'log',
+      },
     },
     {
       index: 3,
-      row: { params: { epochs: 3, lr: 0.01, bs: 64 }, state: 'not started', durationMs: undefined, metrics: {}, source: 'none' },
+      row: {
+        params: { epochs: 3, lr: 0.01, bs: 64 },
+        state: 'not started',
+        durationMs: undefined,
+        metrics: {},
+        source: 'none',
+      },
     },
   ])('index $index', ({ index, row }) => {
     expect(rows[index]).toMatchObject({ index, ...row })
@@ -150,21 +187,61 @@ describe('resultRows', () => {
     expect(sortRows(rows, key as NonNullable<typeof key>, desc).map((r) => r.index)).toEqual(order)
   })
 
+  it.each([
+    { metric: 3, shown: false },
+    { metric: 4, shown: true },
+  ])('a metric named like a parameter is a column only when it differs ($metric vs 3: $shown)', ({ metric, shown }) => {
+    const both = resultRows({
+      points: 1,
+      grid: undefined,
+      params: { epochs: 3 },
+      pods: [],
+      metricsFiles: new Map([[0, JSON.stringify({ loss: 1, epochs: metric })]]),
+      logs: new Map(),
+      now,
+    })
+    expect(columnNames(both)).toEqual({ params: ['epochs'], metrics: shown ? ['loss', 'epochs'] : ['loss'] })
+  })
+
   it('a name that is no metric, parameter or column is not a sort key', () => {
     expect(sortKey('accuracy', rows)).toBeUndefined()
   })
 
   it('a single run has one row with its own parameters', () => {
-    const single = resultRows({ points: 1, grid: undefined, params: { lr: 0.1 }, pods: [], metricsFiles: new Map([[0, '{"loss":1}']]), logs: new Map(), now })
+    const single = resultRows({
+      points: 1,
+      grid: undefined,
+      params: { lr: 0.1 },
+      pods: [],
+      metricsFiles: new Map([[0, '{"loss":1}']]),
+      logs: new Map(),
+      now,
+    })
     expect(single).toEqual([
-      { index: 0, params: { lr: 0.1 }, state: 'not started', exitCode: undefined, reason: '', durationMs: undefined, metrics: { loss: 1 }, source: 'metrics.json' },
+      {
+        index: 0,
+        params: { lr: 0.1 },
+        state: 'not started',
+        exitCode: undefined,
+        reason: '',
+        durationMs: undefined,
+        metrics: { loss: 1 },
+        source: 'metrics.json',
+      },
     ])
   })
 })
 
 describe('parseMetricsListing', () => {
   it.each([
-    { sweep: true, output: '\x1e0/metrics.json\x1f{"a":1}\x1e12/metrics.json\x1f{"a":2}\n\x1emetrics.json\x1f{"old":1}', expected: [[0, '{"a":1}'], [12, '{"a":2}\n']] },
+    {
+      sweep: true,
+      output: '\x1e0/metrics.json\x1f{"a":1}\x1e12/metrics.json\x1f{"a":2}\n\x1emetrics.json\x1f{"old":1}',
+      expected: [
+        [0, '{"a":1}'],
+        [12, '{"a":2}\n'],
+      ],
+    },
     { sweep: false, output: '\x1emetrics.json\x1f{"a":1}\n\x1e3/metrics.json\x1f{}', expected: [[0, '{"a":1}\n']] },
     { sweep: true, output: '', expected: [] },
   ])('sweep $sweep', ({ sweep, output, expected }) => {
@@ -185,15 +262,29 @@ describe('the results table (golden)', () => {
     grid,
     params: {},
     pods: [
-      pod(0, 'Succeeded', '2026-12-02T10:00:00Z', { exitCode: 0, reason: 'Completed', startedAt: '2026-12-02T10:00:00Z', finishedAt: '2026-12-02T10:00:42Z' }),
-      pod(1, 'Failed', '2026-12-02T10:00:00Z', { exitCode: 137, reason: 'OOMKilled', startedAt: '2026-12-02T10:00:00Z', finishedAt: '2026-12-02T10:00:05Z' }),
+      pod(0, 'Succeeded', '2026-12-02T10:00:00Z', {
+        exitCode: 0,
+        reason: 'Completed',
+        startedAt: '2026-12-02T10:00:00Z',
+        finishedAt: '2026-12-02T10:00:42Z',
+      }),
+      pod(1, 'Failed', '2026-12-02T10:00:00Z', {
+        exitCode: 137,
+        reason: 'OOMKilled',
+        startedAt: '2026-12-02T10:00:00Z',
+        finishedAt: '2026-12-02T10:00:05Z',
+      }),
       pod(2, 'Running', '2026-12-02T10:00:00Z'),
     ],
     metricsFiles: new Map([[0, '{"loss": 0.123456789, "acc": 0.9, "val": {"loss": 0.2}}']]),
     logs: new Map([[2, '{"loss": 0.6}']]),
     now,
   })
-  const view = renderResults(run, sortRows(rows, sortKey('loss', rows) as NonNullable<ReturnType<typeof sortKey>>, false), { sweep: true })
+  const view = renderResults(
+    run,
+    sortRows(rows, sortKey('loss', rows) as NonNullable<ReturnType<typeof sortKey>>, false),
+    { sweep: true },
+  )
   it.each([
     ['table', 'results.table.txt'],
     ['wide', 'results.wide.txt'],

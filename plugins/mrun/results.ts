@@ -182,7 +182,11 @@ export function resultRows(input: {
   return rows
 }
 
-/** Every parameter and metric name over all rows, in first-seen order (the order a point wrote them). */
+/**
+ * Every parameter and metric name over all rows, in first-seen order (the order a point wrote them). A metric that
+ * only repeats a parameter (scripts often log their config with their metrics) is left out when every point reports
+ * the same value as its parameter; one that differs somewhere stays, as its own column.
+ */
 export function columnNames(rows: readonly ResultRow[]): { params: string[]; metrics: string[] } {
   const params = new Set<string>()
   const metrics = new Set<string>()
@@ -190,7 +194,10 @@ export function columnNames(rows: readonly ResultRow[]): { params: string[]; met
     for (const key of Object.keys(row.params)) params.add(key)
     for (const key of Object.keys(row.metrics)) metrics.add(key)
   }
-  return { params: [...params], metrics: [...metrics] }
+  const repeats = (name: string): boolean =>
+    params.has(name) &&
+    rows.every((row) => !(name in row.metrics) || String(row.metrics[name]) === String(row.params[name]))
+  return { params: [...params], metrics: [...metrics].filter((name) => !repeats(name)) }
 }
 
 /** What --sort-by may name: a metric, a parameter, or index, state, duration. */
