@@ -8,7 +8,9 @@ import {
 import type { SuiteCommandContext } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { connect, type Kube } from '../../../shared/kube/connect.ts'
-import type { MrunContext } from '../model.ts'
+import { listAll } from '../../../shared/kube/list.ts'
+import { resourcePath } from '../../../shared/kube/paths.ts'
+import { LABEL_EXPERIMENT, type MrunContext } from '../model.ts'
 import { type LoadedProfiles, loadProfiles, profileNames, selectProfile } from '../profiles.ts'
 
 /** Shell completion of profile names: read from the profiles file, no cluster needed. */
@@ -65,14 +67,37 @@ export const EXPERIMENT_COMPLETION = {
   nameOf: (item) => item.metadata?.labels?.['mrun/experiment'],
 } as const satisfies CompletionSource
 
-/** The RUN argument of status, logs and fetch. */
+/**
+ * Shell completion of what status, logs, fetch and results accept: runs (Job names, which hold the run id) and
+ * experiment names (the newest run of each), from one list of mrun's Jobs in the namespace the command would use.
+ */
+export const RUN_OR_EXPERIMENT_COMPLETION = {
+  ...RUN_COMPLETION,
+  names: async ({ kube, namespace }) => {
+    const { items } = await listAll<{ metadata?: { name?: string; labels?: Record<string, string> } }>(kube.transport, {
+      path: resourcePath({ group: 'batch', version: 'v1', plural: 'jobs', namespace }),
+      labelSelector: RUN_COMPLETION.labelSelector,
+      context: { verb: 'list', resource: 'jobs', namespace },
+      timeoutMs: 5_000,
+    })
+    const names: string[] = []
+    for (const item of items) {
+      if (item.metadata?.name !== undefined) names.push(item.metadata.name)
+      const experiment = item.metadata?.labels?.[LABEL_EXPERIMENT]
+      if (experiment !== undefined && experiment !== '') names.push(experiment)
+    }
+    return names
+  },
+} as const satisfies CompletionSource
+
+/** The RUN argument of status, logs, fetch and results: a run, or an experiment for its newest run. */
 export const runArg = {
   run: {
     type: 'positional',
     required: true,
     names: 'reference',
-    description: 'Run (Job name or run id)',
-    complete: RUN_COMPLETION,
+    description: 'Run (Job name or run id), or an experiment name for its newest run',
+    complete: RUN_OR_EXPERIMENT_COMPLETION,
   },
 } as const satisfies SuiteArgsDef
 
