@@ -27,10 +27,8 @@ const FLAG_OF: Record<string, string> = {
   'resources.mem': '--mem',
   'resources.gpu': '--gpu',
   'resources.tpu': '--tpu',
-  resources: '--cpu/--mem/--gpu/--tpu',
   'limits.cpu': '--limit-cpu',
   'limits.mem': '--limit-mem',
-  limits: '--limit-cpu/--limit-mem',
   tpu_accelerator: '--tpu-accelerator',
   tpu_topology: '--tpu-topology',
   node_selector: '--node-selector',
@@ -135,6 +133,10 @@ const add = defineSuiteCommand({
     if (problems.length > 0) {
       const lines = problems.map((p) => {
         const field = p.path.replace(`profiles.${args.name}.`, '')
+        // A resource value's problem starts with its key: `cpu "-1" must be more than 0`.
+        const value = /^(cpu|mem|gpu|tpu) (.*)$/.exec(p.message)
+        if ((field === 'resources' || field === 'limits') && value !== null)
+          return `${field === 'limits' ? '--limit-' : '--'}${value[1]} ${value[2]}`
         return `${FLAG_OF[field] ?? field} ${p.message}`
       })
       throw new SuiteError('usage', lines.join('\n'))
