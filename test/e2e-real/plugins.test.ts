@@ -609,7 +609,12 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
       ])
       const table = await m(['results', 'py-sweep', '--sort-by', 'loss', '--desc'])
       expect(table.stdout.split('\n')[0]).toMatch(/^INDEX +lr +STATE +DURATION +loss$/)
-      expect(table.stdout.split('\n').slice(1, 4).map((l) => l.trim().split(/ +/)[0])).toEqual(['2', '1', '0'])
+      expect(
+        table.stdout
+          .split('\n')
+          .slice(1, 4)
+          .map((l) => l.trim().split(/ +/)[0]),
+      ).toEqual(['2', '1', '0'])
       const unknown = await m(['status', 'nope', '-n', 'mrun-e2e'])
       expect(unknown.code).toBe(7)
       expect(unknown.stderr.split('\n')[0]).toBe(

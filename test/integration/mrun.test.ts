@@ -513,7 +513,12 @@ describe('conflicts are errors, never skipped', () => {
 
 describe('bad input: one line, an exit code, nothing created', () => {
   it.each([
-    ['unknown profile', ['run', '--profile', 'nope', '--', 'train.py'], 3, 'mrun profile "nope" (from --profile) is not defined'],
+    [
+      'unknown profile',
+      ['run', '--profile', 'nope', '--', 'train.py'],
+      3,
+      'mrun profile "nope" (from --profile) is not defined',
+    ],
     ['missing script', ['run', '--', 'missing.py'], 2, 'script missing.py does not exist'],
     [
       'missing requirements',
