@@ -78,6 +78,12 @@ describe('--context is the kubeconfig context, as in kubectl', () => {
     expect(runs((await h.mrun(['list', '--context', 'sim'])).stdout)).toEqual(['home-run-aaaaaa'])
   })
 
+  it("--help shows --profile among the command's own flags (kubectl's hidden --profile is a profiling switch)", async () => {
+    const help = await h.mrun(['status', '--help'])
+    expect(help.stdout).toContain("    --profile='':\n\tmrun profile to use instead of $MRUN_PROFILE or the current one\n")
+    expect(help.stdout).not.toContain('--context')
+  })
+
   it('--context with the name of a profile says to use --profile (exit 3)', async () => {
     expect((await h.mrun(['profile', 'add', 'lab', '-n', 'ml-team'])).code).toBe(0)
     const result = await h.mrun(['list', '--context', 'lab'])
