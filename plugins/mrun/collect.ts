@@ -143,7 +143,7 @@ export async function ensureClaim(kube: Kube, object: KubeObject, signal: AbortS
         'conflict',
         `claim "${object.metadata.name}" in namespace "${namespace}" exists with access modes ${modes.join(',') || 'none'}, not ${wanted.join(',')}`,
         {
-          hint: 'set access_mode in the mrun profile to match it, or delete the claim (its data goes with it)',
+          hint: 'set storage_access_mode in the mrun context to match it, or delete the claim (its data goes with it)',
         },
       )
     return 'exists'

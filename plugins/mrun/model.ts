@@ -62,7 +62,7 @@ export interface MrunContext {
   storage_size?: string
   storage_class?: string
   /** The storage claim's access mode; `run` decides the default (ReadWriteOnce unless the class provides RWX). */
-  access_mode?: 'ReadWriteOnce' | 'ReadWriteMany'
+  storage_access_mode?: 'ReadWriteOnce' | 'ReadWriteMany'
   registry?: string
   builder?: Builder
   kaniko_image?: string

@@ -18,7 +18,7 @@ export function renderProfiles(file: ProfilesFile): View {
       p.registry ?? '<none>',
       p.builder ?? 'docker',
       p.storage_dir ?? DEFAULT_STORAGE_DIR,
-      p.access_mode ?? '<default>',
+      p.storage_access_mode ?? '<default>',
       resources === '' ? '<default>' : resources,
     ]
   })

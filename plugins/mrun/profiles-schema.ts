@@ -151,7 +151,7 @@ export const PROFILE_FIELDS = {
       v.check(isDnsSubdomain, (i) => `must be a StorageClass name, not ${shown(i.input)}`),
     ),
   ),
-  access_mode: v.optional(
+  storage_access_mode: v.optional(
     v.picklist(ACCESS_MODES, (i) => `must be ReadWriteOnce or ReadWriteMany, not ${shown(i.input)}`),
   ),
   registry: v.optional(nonEmpty('a registry and repository prefix such as ghcr.io/team')),

@@ -53,8 +53,8 @@ describe('the profiles schema: one problem per bad field', () => {
     },
     {
       what: 'an access mode outside the two',
-      data: { profiles: { lab: { access_mode: 'ReadOnlyMany' } } },
-      problems: ['profiles.lab.access_mode: must be ReadWriteOnce or ReadWriteMany, not "ReadOnlyMany"'],
+      data: { profiles: { lab: { storage_access_mode: 'ReadOnlyMany' } } },
+      problems: ['profiles.lab.storage_access_mode: must be ReadWriteOnce or ReadWriteMany, not "ReadOnlyMany"'],
     },
     {
       what: 'a negative CPU and a malformed memory, each named',
@@ -98,7 +98,7 @@ describe('the profiles schema: one problem per bad field', () => {
           storage_dir: '/storage',
           storage_size: '100Gi',
           storage_class: 'filestore-rwx',
-          access_mode: 'ReadWriteMany',
+          storage_access_mode: 'ReadWriteMany',
           registry: 'ghcr.io/team',
           builder: 'cluster',
           resources: { cpu: 4, mem: '16Gi', gpu: 1 },
@@ -162,7 +162,7 @@ describe('loading profiles', () => {
     const first = loadProfiles(env, (line) => notes.push(line))
     expect(first.file).toEqual({
       current_profile: 'lab',
-      profiles: { lab: { namespace: 'ml-team', access_mode: 'ReadWriteOnce' } },
+      profiles: { lab: { namespace: 'ml-team', storage_access_mode: 'ReadWriteOnce' } },
     })
     expect(notes).toEqual([
       `note: moved 1 mrun context from ${legacyConfigPath(env)} to ${profilesPath(env)}; they are profiles now (--profile NAME), and --context names a kubeconfig context, as in kubectl`,

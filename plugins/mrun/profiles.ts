@@ -43,24 +43,15 @@ export function problemsError(path: string, problems: readonly SchemaProblem[]):
   })
 }
 
-/** The old file's shape made a profiles file's: contexts → profiles, storage_access_mode → access_mode. */
+/** The old file's shape made a profiles file's: `contexts` → `profiles`, `current_context` → `current_profile`. */
 export function migrateLegacy(data: unknown): unknown {
   if (data === null || data === undefined) return {}
   if (typeof data !== 'object' || Array.isArray(data)) return data
   const { contexts, current_context, ...rest } = data as Record<string, unknown>
-  let profiles = contexts
-  if (contexts !== null && typeof contexts === 'object' && !Array.isArray(contexts))
-    profiles = Object.fromEntries(
-      Object.entries(contexts as Record<string, unknown>).map(([name, context]) => {
-        if (context === null || typeof context !== 'object' || Array.isArray(context)) return [name, context]
-        const { storage_access_mode, ...settings } = context as Record<string, unknown>
-        return [name, storage_access_mode === undefined ? settings : { ...settings, access_mode: storage_access_mode }]
-      }),
-    )
   return {
     ...rest,
     ...(current_context === undefined ? {} : { current_profile: current_context }),
-    ...(profiles === undefined ? {} : { profiles }),
+    ...(contexts === undefined ? {} : { profiles: contexts }),
   }
 }
 

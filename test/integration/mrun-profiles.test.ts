@@ -80,7 +80,9 @@ describe('--context is the kubeconfig context, as in kubectl', () => {
 
   it("--help shows --profile among the command's own flags (kubectl's hidden --profile is a profiling switch)", async () => {
     const help = await h.mrun(['status', '--help'])
-    expect(help.stdout).toContain("    --profile='':\n\tmrun profile to use instead of $MRUN_PROFILE or the current one\n")
+    expect(help.stdout).toContain(
+      "    --profile='':\n\tmrun profile to use instead of $MRUN_PROFILE or the current one\n",
+    )
     expect(help.stdout).not.toContain('--context')
   })
 
@@ -159,7 +161,7 @@ describe('profile add checks its flags with the same schema', () => {
       profiles: {
         lab: {
           namespace: 'ml-team',
-          access_mode: 'ReadWriteOnce',
+          storage_access_mode: 'ReadWriteOnce',
           resources: { cpu: '2', mem: '4Gi' },
           limits: { mem: '8Gi' },
         },
@@ -184,7 +186,7 @@ describe('the config file of before profiles', () => {
     expect(second.stderr).toBe('')
     expect(readFileSync(legacy, 'utf8')).toBe(old)
     expect(readFileSync(profiles, 'utf8')).toBe(
-      'current_profile: team\nprofiles:\n  team:\n    kube_context: team-cluster\n    access_mode: ReadWriteMany\n',
+      'current_profile: team\nprofiles:\n  team:\n    kube_context: team-cluster\n    storage_access_mode: ReadWriteMany\n',
     )
   })
 

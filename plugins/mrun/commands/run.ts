@@ -253,7 +253,7 @@ export default defineSuiteCommand({
       const claim = storageClaimObject(namespace, {
         size: context.storage_size ?? DEFAULT_STORAGE_SIZE,
         storageClass: context.storage_class,
-        accessMode: context.access_mode,
+        accessMode: context.storage_access_mode,
       })
       if (dryRun) {
         // Secrets are named, never printed: a dry run must not put credentials on the screen or in CI logs.
