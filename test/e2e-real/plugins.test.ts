@@ -594,11 +594,13 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
         'lr=0.1,0.01,0.001',
         '--wait',
         '--',
-        'python',
+        // python3: on the real bed's node agent `python` (the image's /usr/local/bin link) is not on PATH.
+        'python3',
         '-c',
         python,
       ])
-      expect(pySweep.code, `${pySweep.stdout}${pySweep.stderr}`).toBe(0)
+      const pyLogs = pySweep.code === 0 ? '' : (await m(['logs', 'py-sweep'])).stdout
+      expect(pySweep.code, `${pySweep.stdout}${pySweep.stderr}${pyLogs}`).toBe(0)
       const results = await m(['results', 'py-sweep', '-o', 'json'])
       expect(results.code, results.stderr).toBe(0)
       const items = (JSON.parse(results.stdout) as { items: Record<string, unknown>[] }).items
