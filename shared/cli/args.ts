@@ -56,9 +56,11 @@ export interface CompletionSource {
    * the connection, the namespace and the positionals so far. Replaces the list of `plural` when set.
    */
   names?: (context: CompletionContext) => Promise<string[]>
+  /** Names known without a cluster (mrun's profiles, from a local file): listed without connecting at all. */
+  local?: (env: NodeJS.ProcessEnv) => string[]
   /**
-   * Where the command itself would look when -n (or the kubeconfig context) is not typed: mrun's --context names an
-   * mrun context whose kube_context and namespace apply, so completion must follow the same rule.
+   * Where the command itself would look when -n (or --context) is not typed: mrun's profile (--profile,
+   * $MRUN_PROFILE or the current one) has a kube_context and namespace that apply, so completion follows the same rule.
    */
   scope?: (
     args: Record<string, unknown>,

@@ -51,6 +51,7 @@ async function liveNames(
   defs: Record<string, SuiteArgDef>,
   options: CompleteOptions,
 ): Promise<Candidate[]> {
+  if (source.local !== undefined) return [...new Set(source.local(options.io.env))].sort().map((value) => ({ value }))
   let flags: KubeFlags & { viaSsh?: string } = {}
   let args: Record<string, unknown> = {}
   let positionals: string[] = []
