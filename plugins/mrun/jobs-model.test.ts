@@ -5,10 +5,12 @@ import {
   DEFAULT_MEM,
   indexRows,
   keepsPerIndexBackoff,
+  limitsProblem,
   parseIndexRanges,
   podRefusal,
   podStall,
   withDefaultResources,
+  withLimits,
   withoutPerIndexBackoff,
   withPerIndexBackoff,
 } from './jobs-model.ts'
@@ -51,6 +53,20 @@ describe('resources of mrun Jobs', () => {
       requests: { cpu: DEFAULT_CPU, memory: DEFAULT_MEM },
       limits: { cpu: DEFAULT_CPU, memory: DEFAULT_MEM },
     })
+  })
+})
+
+describe("a profile's limits", () => {
+  it('replace the limits they name, keep the requests, and may not be below them', () => {
+    const job = withLimits(jobObject(spec(1)), { mem: '4Gi' })
+    expect(specOf(job).template.spec.containers[0]?.resources).toEqual({
+      requests: { cpu: DEFAULT_CPU, memory: DEFAULT_MEM },
+      limits: { cpu: DEFAULT_CPU, memory: '4Gi' },
+    })
+    expect(limitsProblem({ cpu: '2', mem: '8Gi' }, { cpu: '4', mem: '8Gi' })).toBeUndefined()
+    expect(limitsProblem({ cpu: '2', mem: '8Gi' }, { mem: '4Gi' })).toBe(
+      "the profile's limits.mem 4Gi is less than the mem request 8Gi; a limit must be at least the request",
+    )
   })
 })
 

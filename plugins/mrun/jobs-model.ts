@@ -1,3 +1,4 @@
+import { parseQuantity } from '../../shared/quantity.ts'
 import type { JobLike, KubeObject, PodLike, PodStatusRow, Resources } from './model.ts'
 import { podIndex, podStatusRow } from './model.ts'
 
@@ -16,6 +17,36 @@ export const DEFAULT_MEM = '1Gi'
 
 export function withDefaultResources(resources: Resources): Resources {
   return { ...resources, cpu: resources.cpu ?? DEFAULT_CPU, mem: resources.mem ?? DEFAULT_MEM }
+}
+
+export type Limits = Pick<Resources, 'cpu' | 'mem'>
+
+/** A profile's limit below the request it goes with (the API server refuses such a pod), as one line, or undefined. */
+export function limitsProblem(requests: Resources, limits: Limits): string | undefined {
+  for (const key of ['cpu', 'mem'] as const) {
+    const limit = limits[key]
+    const request = requests[key]
+    if (limit === undefined || request === undefined) continue
+    if (parseQuantity(limit).nanos < parseQuantity(request).nanos)
+      return `the profile's limits.${key} ${limit} is less than the ${key} request ${request}; a limit must be at least the request`
+  }
+  return undefined
+}
+
+/** The run's container with limits where the profile's `limits` set them apart from the requests (cpu, memory). */
+export function withLimits(job: KubeObject, limits: Limits): KubeObject {
+  if (limits.cpu === undefined && limits.mem === undefined) return job
+  const copy = structuredClone(job)
+  const spec = copy.spec as {
+    template: { spec: { containers: { resources?: { limits?: Record<string, string> } }[] } }
+  }
+  for (const container of spec.template.spec.containers) {
+    const own = container.resources?.limits
+    if (own === undefined) continue
+    if (limits.cpu !== undefined) own.cpu = limits.cpu
+    if (limits.mem !== undefined) own.memory = limits.mem
+  }
+  return copy
 }
 
 /** The Job fields this module reads besides model.ts's JobLike. */

@@ -12,7 +12,7 @@ import { buildInCluster, buildLocally, findExecutable } from '../builders.ts'
 import { createObject, deleteObject, ensureClaim, ensureNamespace, ensureSecret, patchObject } from '../collect.ts'
 import { checkPodsAdmitted, waitForRun } from '../follow.ts'
 import { collectContext, contextTag } from '../image.ts'
-import { withDefaultResources, withPerIndexBackoff } from '../jobs-model.ts'
+import { type Limits, limitsProblem, withDefaultResources, withLimits, withPerIndexBackoff } from '../jobs-model.ts'
 import {
   BUILDERS,
   type Builder,
@@ -163,6 +163,16 @@ export default defineSuiteCommand({
     if (problem !== undefined) throw usageError(problem)
     // Always requests and limits: a namespace with a quota on limits refuses pods without them.
     resources = withDefaultResources(resources)
+    // The profile's limits apply where no flag set that resource (a flag means requests = limits).
+    const limits: Limits = {
+      ...(args.cpu === undefined && context.limits?.cpu !== undefined ? { cpu: context.limits.cpu } : {}),
+      ...(args.mem === undefined && context.limits?.mem !== undefined ? { mem: context.limits.mem } : {}),
+    }
+    const tooLow = limitsProblem(resources, limits)
+    if (tooLow !== undefined)
+      throw new SuiteError('config', tooLow, {
+        hint: 'raise the limit or lower the request in the profile (profile add)',
+      })
     const accessFlag = accessModeOf('--access-mode', args.accessMode)
     const accessConfigured = accessModeOf('storage_access_mode', context.storage_access_mode)
     const storageClassName = args.storageClass ?? context.storage_class
@@ -278,7 +288,7 @@ export default defineSuiteCommand({
         neptuneProject: context.neptune?.project,
         neptuneToken: secrets.some((s) => s.metadata.name === 'mrun-neptune'),
       }
-      let job = withPerIndexBackoff(jobObject(spec), retries)
+      let job = withLimits(withPerIndexBackoff(jobObject(spec), retries), limits)
       const points = gridSize(grid)
       let gridMap: KubeObject | undefined
       try {
