@@ -298,18 +298,15 @@ export default defineSuiteCommand({
         throw error
       }
       const ns = namespaceObject(namespace)
-      // Only a real run reads the cluster's classes (a named one that does not exist stops it before the build); a
-      // dry run shows what the flags and context say.
-      let storageClass: StorageClassLike | undefined
-      if (!dryRun) {
-        kube ??= await connectFor(ctx, context)
-        storageClass = await lookupStorageClass(kube, storageClassName, signal)
-      }
-      const claim = storageClaimObject(namespace, {
-        size: context.storage_size ?? DEFAULT_STORAGE_SIZE,
-        storageClass: storageClassName,
-        accessMode: claimAccessMode({ flag: accessFlag, configured: accessConfigured, storageClass }),
-      })
+      // A dry run shows what the flags and profile say; a real run also reads the cluster's class (after a local
+      // build, which needs nothing from the cluster).
+      const claimFor = (storageClass: StorageClassLike | undefined): KubeObject =>
+        storageClaimObject(namespace, {
+          size: context.storage_size ?? DEFAULT_STORAGE_SIZE,
+          storageClass: storageClassName,
+          accessMode: claimAccessMode({ flag: accessFlag, configured: accessConfigured, storageClass }),
+        })
+      let claim = claimFor(undefined)
       if (dryRun) {
         // Secrets are named, never printed: a dry run must not put credentials on the screen or in CI logs.
         for (const secret of secrets)
@@ -332,6 +329,9 @@ export default defineSuiteCommand({
       // made them and the build fails.
       if (build !== undefined && build.builder !== 'cluster')
         await buildLocally(build.builder, build.context, image, { env: io.env, log: io.err, signal, say })
+      // A named class that does not exist stops the run here, before anything is created.
+      const storageClass = await lookupStorageClass(kube, storageClassName, signal)
+      claim = claimFor(storageClass)
       const namespaceResult = await ensureNamespace(kube, ns, signal)
       say(`namespace/${namespace} ${namespaceResult}`)
       const madeSecrets: string[] = []
