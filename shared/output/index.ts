@@ -11,6 +11,7 @@ export { plainTable, renderFields } from './fields.ts'
 export {
   allowedFormatNames,
   type ChosenFormat,
+  formatChoices,
   isOutputFormat,
   OUTPUT_FORMATS,
   type OutputFormat,
