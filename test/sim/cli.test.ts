@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { afterAll, describe, expect, it } from 'vitest'
+import { REPO_ROOT } from '../support/plugins.ts'
 import { kubectl } from '../support/run.ts'
 import { type SimChild, startSimChild } from '../support/sim-child.ts'
 
@@ -35,4 +40,31 @@ describe('npm run sim -- --user', () => {
       expect(`${pods.stdout}${pods.stderr}`).not.toMatch(/forbidden/i)
     },
   )
+})
+
+describe('npm run sim -- --user alice, as a person reads it', () => {
+  it('names the user and namespace, and suggests a first command alice may run', async () => {
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'test/sim/cli.ts'), '--user', 'alice', '--no-run-containers'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    try {
+      const lines: string[] = []
+      for await (const line of createInterface({ input: child.stdout })) {
+        lines.push(line)
+        if (line.startsWith('press Ctrl-C')) break
+      }
+      expect(lines[0]).toMatch(/\(user alice, namespace ml-team\)$/)
+      const kubeconfig = (lines[1] ?? '').replace(/^ {2}export KUBECONFIG=/, '')
+      expect(lines[2]).toBe('  kubectl get pods')
+      expect(readFileSync(kubeconfig, 'utf8')).toContain('namespace: ml-team')
+    } finally {
+      child.kill('SIGINT')
+      await exited
+    }
+  })
 })
