@@ -4,7 +4,7 @@ import { parseRequestTimeout } from '../kube/config/duration.ts'
 import type { Kube } from '../kube/connect.ts'
 import type { KubeFlags } from '../kube/types.ts'
 import { isDnsSubdomain } from '../names.ts'
-import { allowedFormatNames, type OutputFormat, parseOutputFormat, TEMPLATE_FORMATS } from '../output/format.ts'
+import { allowedFormatNames, formatChoices, type OutputFormat, parseOutputFormat } from '../output/format.ts'
 
 /**
  * A flag's other names. One character is a shorthand (`-n`); longer is another long name. Readonly so groups can be
@@ -323,8 +323,7 @@ export const selectorArgs = {
 export function outputArgs(allowed: readonly OutputFormat[]) {
   const named = allowedFormatNames(allowed)
   const tableNote = allowed.includes('table') ? '; leave it out for a table' : ''
-  // Template formats complete as `jsonpath=` so the user types the template straight after.
-  const choices = named.map((name) => ((TEMPLATE_FORMATS as readonly string[]).includes(name) ? `${name}=` : name))
+  const choices = formatChoices(allowed)
   return {
     output: {
       type: 'string',
@@ -413,6 +412,7 @@ export const dryRunArgs = {
     type: 'string',
     bareValue: 'client',
     valueHint: 'mode',
+    choices: DRY_RUN_MODES,
     description: 'none, client (print, send nothing) or server (the apiserver checks it, stores nothing)',
     validate: (value: string): undefined => {
       if (!(DRY_RUN_MODES as readonly string[]).includes(value))

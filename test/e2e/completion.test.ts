@@ -118,6 +118,40 @@ describe('completion through kubectl plugin completion', () => {
     { words: ['pvclaim', 'list', '--sort-by', 'us'], expected: ['used', 'use%'] },
     { words: ['ae-sessions', '--kind', ''], expected: ['session', 'deployment', 'run'] },
     { words: ['ae-sessions', 'list', '--sort-by', 'ph'], expected: ['phase'] },
+    { words: ['ae-sessions', 'nodes', '--sort-by', 'cpu'], expected: ['cpu', 'cpu-requests'] },
+    { words: ['usage', 'pods', '--sort-by', 'na'], expected: ['name', 'namespace'] },
+    { words: ['usage', 'pods', '--resources', 'c'], expected: ['cpu', 'cpu,memory', 'cpu,memory,gpu'] },
+    // -o on every printing command, also those that print only a document or a dry run.
+    { words: ['ae-sessions', 'nodes', '-o', 'y'], expected: ['yaml'] },
+    { words: ['ae-sessions', 'info', '-o', 'n'], expected: ['name'] },
+    {
+      words: ['secretview', 'check', '-o', 'j'],
+      expected: ['json', 'jsonpath=', 'jsonpath-as-json=', 'jsonpath-file='],
+    },
+    { words: ['secretview', '-o', 'd'], expected: ['dotenv'] },
+    {
+      words: ['pvclaim', 'create', 'x', '-o', ''],
+      expected: [
+        'custom-columns=',
+        'custom-columns-file=',
+        'json',
+        'jsonpath=',
+        'jsonpath-as-json=',
+        'jsonpath-file=',
+        'yaml',
+      ],
+    },
+    // pvclaim create's and secretview create's fixed and live values.
+    { words: ['pvclaim', 'create', 'x', '--storage-class', ''], expected: ['fast', 'standard'] },
+    { words: ['pvclaim', 'create', 'x', '--access-mode', 'RW'], expected: ['RWO', 'RWX', 'RWOP'] },
+    { words: ['pvclaim', 'create', 'x', '--nfs', 'h:/e', '--reclaim-policy', ''], expected: ['Retain', 'Delete'] },
+    { words: ['secretview', 'create', 'x', '--type', 'kubernetes.io/d'], expected: ['kubernetes.io/dockerconfigjson'] },
+    {
+      words: ['secretview', 'create', 'x', '--dry-run='],
+      expected: ['--dry-run=none', '--dry-run=client', '--dry-run=server'],
+    },
+    // --dry-run alone means client (kubectl's NoOptDefVal): the next word is not its value.
+    { words: ['pvclaim', 'create', 'x', '--dry-run', ''], expected: [] },
   ])('$words completes to $expected', async ({ words, expected }) => {
     const { values, directive } = await completeWords(words)
     expect(values).toEqual(expected)
