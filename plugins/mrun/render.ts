@@ -76,7 +76,7 @@ export function renderStatus(run: RunSummary, pods: PodStatusRow[]): View {
   ]
   const rows = pods.map((pod) => [
     ...(indexed ? [pod.index === undefined ? '-' : String(pod.index)] : []),
-    pod.pod,
+    pod.pod === '' ? '<none>' : pod.pod,
     {
       text: pod.phase,
       ...(pod.phase === 'Failed' ? { role: 'bad' as const } : pod.phase === 'Succeeded' ? { role: 'ok' as const } : {}),
@@ -88,7 +88,7 @@ export function renderStatus(run: RunSummary, pods: PodStatusRow[]): View {
   return {
     table: { columns, rows },
     document: { apiVersion: 'mrun.kubectl-suite/v1', kind: 'RunStatus', run: runDocument(run), pods },
-    names: pods.map((pod) => `pod/${pod.pod}`),
+    names: pods.filter((pod) => pod.pod !== '').map((pod) => `pod/${pod.pod}`),
   }
 }
 

@@ -220,7 +220,7 @@ describe('runs by experiment name', () => {
 
 describe('sweeps, status, logs, list and delete', () => {
   let sweep = ''
-  it('runs the grid as one Indexed Job; a failing index fails the run with exit 1', async () => {
+  it('runs the grid as one Indexed Job; failing points do not stop the others, and fail the run with exit 1', async () => {
     const result = await h.mrun([
       'run',
       '--wait',
@@ -235,15 +235,21 @@ describe('sweeps, status, logs, list and delete', () => {
       '--',
       'sh',
       '-c',
-      // Failing indexes end a moment later: the Job fails at its first failed pod and deletes the pods still running
-      // (real processes run concurrently, so without the pause index 0 could be deleted before it succeeds).
       'echo params $MRUN_PARAMS lr $MRUN_PARAM_LR index $MRUN_INDEX; [ $MRUN_INDEX = 0 ] || sleep 2; exit $MRUN_INDEX',
     ])
     sweep = createdName(result.stdout)
-    expect(result.stderr).toContain(`error: run ${sweep} failed (BackoffLimitExceeded)`)
+    // Per-index backoff: every point ran to its end, index 0 succeeded although 1-3 failed.
+    expect(result.stderr).toContain(`error: run ${sweep} failed (FailedIndexes: index 1-3 of 4 failed)`)
     expect(result.code).toBe(1)
     const job = jobNamed(sweep) as Obj
-    expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, backoffLimit: 0 })
+    expect(job.spec).toMatchObject({
+      completionMode: 'Indexed',
+      completions: 4,
+      backoffLimitPerIndex: 0,
+      maxFailedIndexes: 4,
+    })
+    // Not sent: the API server's default with per-index backoff is no limit for the sweep as a whole.
+    expect(job.spec?.backoffLimit).toBe(2147483647)
   })
 
   it('status shows each index with node, exit code and reason', async () => {
@@ -257,12 +263,15 @@ describe('sweeps, status, logs, list and delete', () => {
     const index0 = status.pods.find((p) => p.index === 0)
     expect(index0).toMatchObject({ phase: 'Succeeded', exitCode: 0 })
     expect(index0?.node).not.toBe('')
-    const failed = status.pods.filter((p) => p.phase === 'Failed')
-    expect(failed.length).toBeGreaterThan(0)
-    expect(failed.every((p) => p.exitCode === p.index && p.reason === 'Error')).toBe(true)
+    expect(status.pods.map((p) => [p.index, p.phase, p.exitCode, p.reason])).toEqual([
+      [0, 'Succeeded', 0, ''],
+      [1, 'Failed', 1, 'Error'],
+      [2, 'Failed', 2, 'Error'],
+      [3, 'Failed', 3, 'Error'],
+    ])
     const table = await h.mrun(['status', sweep])
     expect(table.stdout.split('\n')[0]).toMatch(/^INDEX\s+POD\s+PHASE\s+NODE\s+EXIT\s+REASON$/)
-    expect(table.stderr).toContain(`run ${sweep} in ${NS}: failed (BackoffLimitExceeded)`)
+    expect(table.stderr).toContain(`run ${sweep} in ${NS}: failed (FailedIndexes)`)
   })
 
   it('logs of one index carry that index and its parameters', async () => {
@@ -484,9 +493,21 @@ describe('conflicts are errors, never skipped', () => {
       metadata: { name: 'mrun-storage', namespace: 'mrun-rwo' },
       spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
     })
-    const result = await h.mrun(['run', '--profile', 'rwo', '--image', 'busybox', '--', 'sh', '-c', 'echo hi'])
+    const result = await h.mrun([
+      'run',
+      '--profile',
+      'rwo',
+      '--access-mode',
+      'ReadWriteMany',
+      '--image',
+      'busybox',
+      '--',
+      'sh',
+      '-c',
+      'echo hi',
+    ])
     expect(result.stderr).toContain(
-      'error: claim "mrun-storage" in namespace "mrun-rwo" exists with access modes ReadWriteOnce',
+      'error: claim "mrun-storage" in namespace "mrun-rwo" exists with access modes ReadWriteOnce, not ReadWriteMany',
     )
     expect(result.code).toBe(8)
     expect([...sim.store.all('jobs', 'mrun-rwo')]).toEqual([])
