@@ -144,7 +144,7 @@ export async function ensureClaim(kube: Kube, object: KubeObject, signal: AbortS
         'conflict',
         `claim "${object.metadata.name}" in namespace "${namespace}" exists with access modes ${modes.join(',') || 'none'}, not ${wanted.join(',')}`,
         {
-          hint: `pass --access-mode ${modes[0] ?? 'ReadWriteOnce'} (or set storage_access_mode in the mrun context) to use it, or delete the claim (its data goes with it)`,
+          hint: `pass --access-mode ${modes[0] ?? 'ReadWriteOnce'} (or set storage_access_mode in the mrun profile) to use it, or delete the claim (its data goes with it)`,
         },
       )
     return 'exists'

@@ -178,7 +178,7 @@ export function podRefusal(message: string, namespace: string): Refusal | undefi
       policy: `ResourceQuota "${mustSpecify[1]}" of namespace "${namespace}"`,
       permanent: true,
       detail,
-      hint: `give every resource the quota lists (--cpu, --mem, --gpu) or set them in the mrun context's resources (kubectl describe resourcequota -n ${namespace})`,
+      hint: `give every resource the quota lists (--cpu, --mem, --gpu) or set them in the mrun profile's resources (kubectl describe resourcequota -n ${namespace})`,
     }
   if (/(maximum|minimum) [\w./-]+ usage per (Container|Pod)|ratio to request/.test(detail))
     return {

@@ -285,14 +285,14 @@ export function namespaceObject(name: string): KubeObject {
 
 export function storageClaimObject(
   namespace: string,
-  options: { size: string; storageClass?: string | undefined; accessMode?: string | undefined },
+  options: { size: string; storageClass?: string | undefined; accessMode: string },
 ): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: { name: STORAGE_CLAIM, namespace, labels: managedLabels() },
     spec: {
-      accessModes: [options.accessMode ?? 'ReadWriteMany'],
+      accessModes: [options.accessMode],
       ...(options.storageClass === undefined ? {} : { storageClassName: options.storageClass }),
       resources: { requests: { storage: options.size } },
     },

@@ -47,7 +47,7 @@ export async function lookupStorageClass(
   } catch (error) {
     if (name !== undefined && isStatus(error, 404))
       throw new SuiteError('config', `storage class "${name}" does not exist in this cluster`, {
-        hint: 'pick one of kubectl get storageclass with --storage-class (or storage_class in the mrun context)',
+        hint: 'pick one of kubectl get storageclass with --storage-class (or storage_class in the mrun profile)',
       })
     if (isStatus(error, 401, 403)) return undefined
     throw error

@@ -221,7 +221,7 @@ export default defineSuiteCommand({
         throw usageError(`--builder "${builder}" is not a builder`, `use one of ${BUILDERS.join(', ')}`)
       if (registry === undefined || registry === '')
         throw new SuiteError('config', 'no registry to push the image to', {
-          hint: 'set one with kubectl mrun context add NAME --registry REGISTRY/PREFIX, pass --registry, or run a ready image with --image',
+          hint: 'set one with kubectl mrun profile add NAME --registry REGISTRY/PREFIX, pass --registry, or run a ready image with --image',
         })
       if (script !== undefined && !existsSync(resolve(cwd, script)))
         throw usageError(`script ${script} does not exist in ${cwd}`, 'run from the project folder or fix the path')
