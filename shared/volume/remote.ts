@@ -103,11 +103,6 @@ export function toolProbe(kube: Kube, namespace: string, tools: readonly string[
   }
 }
 
-/** Whether a path exists in the volume (`test -e`, which fails quietly when it does not). */
-export async function remoteExists(r: Remote, path: string): Promise<boolean> {
-  return (await run(r, ['test', '-e', path])).exitCode === 0
-}
-
 /**
  * The regular files under a path in the volume, counted once per inode (the names of a hard-linked file are one file,
  * as tar sends its content once), and their bytes. One exec whatever the number of files: `find -exec stat {} +`

@@ -6,7 +6,7 @@ import { SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
 import { cutError, execInPod } from '../kube/exec.ts'
 import { type ClaimAccess, withClaimPod } from './claim-pod.ts'
-import { checkRan, type Remote, remoteExists, remoteHashes, remoteTotals, run, toolProbe } from './remote.ts'
+import { checkRan, type Remote, remoteHashes, remoteTotals, run, toolProbe } from './remote.ts'
 import { safeExtract } from './safe-extract.ts'
 
 /**
@@ -159,7 +159,18 @@ export async function downloadFromClaim(
                 hint: 'remove it, choose another folder, or pass --overwrite',
               })
         }
-        if (!(await remoteExists(r, source)))
+        // One exec before any byte moves: whether the path exists and, for a download into the target itself
+        // without --overwrite, the names at its top (so what exists locally is refused first, not after the
+        // transfer). Through sh, which the probe found: each exec costs a round trip and a process in the pod.
+        const look = await run(r, [
+          'sh',
+          '-c',
+          '[ -e "$1" ] || exit 3; if [ "$2" = list ]; then find "$1" -mindepth 1 -maxdepth 1 -print0; fi; exit 0',
+          'sh',
+          source,
+          flat && !options.overwrite ? 'list' : '',
+        ])
+        if (look.exitCode === 3)
           throw new SuiteError(
             'not-found',
             `"${inVolume}" does not exist in persistentvolumeclaim "${options.claim}"`,
@@ -167,21 +178,23 @@ export async function downloadFromClaim(
               hint: 'give a path relative to the volume root, or leave it out to download everything',
             },
           )
-        // What exists locally is refused before a byte moves, not after the whole transfer.
+        if (look.exitCode !== 0)
+          throw new SuiteError(
+            'invalid',
+            `cannot read "${inVolume}" in pod ${access.pod}: ${look.stderr.trim().split('\n')[0] || look.message}`,
+          )
         if (!flat) await refuseExisting([posix.basename(source)])
-        else if (!options.overwrite) {
-          const top = await run(r, ['find', source, '-mindepth', '1', '-maxdepth', '1', '-print0'])
-          if (top.exitCode === 0)
-            await refuseExisting(
-              top.stdout
-                .toString('utf8')
-                .split('\0')
-                .filter((n) => n !== '')
-                .map((n) => posix.basename(n)),
-            )
-        }
-        const totals = await remoteTotals(r, source)
-        options.onTotal?.(totals.bytes)
+        else
+          await refuseExisting(
+            look.stdout
+              .toString('utf8')
+              .split('\0')
+              .filter((n) => n !== '')
+              .map((n) => posix.basename(n)),
+          )
+        // Counted while the archive streams (it is needed only to compare at the end, and for the progress bar).
+        const tally = remoteTotals(r, source)
+        tally.then((t) => options.onTotal?.(t.bytes)).catch(() => undefined)
         const base = flat ? source : posix.dirname(source)
         // The volume's sums are computed while the archive streams, and ours as its bytes are written.
         const theirs = options.verify ? remoteHashes(r, source, base) : undefined
@@ -230,6 +243,7 @@ export async function downloadFromClaim(
             },
           )
         }
+        const totals = await tally
         if (extracted.files !== totals.files || extracted.bytes !== totals.bytes)
           throw new SuiteError(
             'invalid',

@@ -14,7 +14,6 @@ import {
   couldNotRun,
   type Remote,
   remote,
-  remoteExists,
   remoteHashes,
   remoteTotals,
   run,
@@ -253,17 +252,23 @@ async function uploadThrough(
   try {
     // The folders of the path that do not exist yet (deepest first): on failure they go again, so no empty folder
     // is left in the volume.
-    const missing = await run(r, [
+    // One exec before the stream (each costs a round trip and a process in the pod): the folders of the path that
+    // do not exist yet (deepest first, NUL-separated: on failure they go again, so no empty folder is left in the
+    // volume), the staging folder made, whether the destination exists, and who owns the folder it lands in.
+    const made = await run(r, [
       'sh',
       '-c',
-      'd="$1"; while [ ! -e "$d" ]; do printf "%s\\000" "$d"; d=$(dirname "$d"); done',
+      'd="$1"; while [ ! -e "$d" ]; do printf "%s\\000" "$d"; d=$(dirname "$d"); done; mkdir -p "$2" || exit 4; if [ -e "$3" ]; then e=1; else e=0; fi; printf "\\n%s %s" "$e" "$(stat -c "%u %g" "$1")"',
       'sh',
       parent,
+      staging,
+      destination,
     ])
-    for (const dir of missing.stdout.toString('utf8').split('\0'))
+    const out = made.stdout.toString('utf8')
+    const cut = out.lastIndexOf('\n')
+    for (const dir of (cut < 0 ? out : out.slice(0, cut)).split('\0'))
       if (dir !== '') leftovers.madeDirs.push(posix.relative(access.mountPath, dir))
-    const made = await run(r, ['mkdir', '-p', staging])
-    if (made.exitCode !== 0)
+    if (made.exitCode !== 0 || cut < 0)
       throw new SuiteError(
         'invalid',
         `cannot write into ${inVolume} in the volume: ${made.stderr.trim().split('\n')[0] || made.message}`,
@@ -273,7 +278,11 @@ async function uploadThrough(
             : 'check the claim is not mounted read-only, and that the folder is writable by the pod',
         },
       )
-    const exists = await remoteExists(r, destination)
+    const [flag, uid, gid] = out
+      .slice(cut + 1)
+      .split(' ')
+      .map((n) => Number.parseInt(n, 10))
+    const exists = flag === 1
     if (exists && !options.overwrite)
       throw new SuiteError('conflict', `${posix.join(inVolume, name)} already exists in the volume`, {
         hint: 'pass --overwrite to replace it, or upload to another path',
@@ -281,10 +290,6 @@ async function uploadThrough(
     // Files get the owner of the folder they land in: a helper pod runs as that owner (claim-pod.ts), and tar run
     // by root (a consumer pod) restores the archive's owner, which is that owner too, never root because the archive
     // said 0.
-    const [uid, gid] = (await remote(r, ['stat', '-c', '%u %g', parent]))
-      .trim()
-      .split(' ')
-      .map((n) => Number.parseInt(n, 10))
     const owner = { uid: Number.isFinite(uid) ? (uid as number) : 0, gid: Number.isFinite(gid) ? (gid as number) : 0 }
     // Before 1.30 (v4 only) stdin cannot be half-closed, so tar would wait for EOF for ever: the archive's length
     // goes first and head passes exactly that many bytes to tar, which then ends on its own.
@@ -376,8 +381,17 @@ async function uploadThrough(
         })
       verified = 'sha256'
     }
-    if (exists) await remote(r, ['rm', '-rf', destination])
-    await remote(r, ['mv', landed, destination])
+    // Into place, and the staging folder gone, in one exec.
+    await remote(r, [
+      'sh',
+      '-c',
+      'if [ "$4" = replace ]; then rm -rf "$2" || exit 1; fi; mv "$1" "$2" && rm -rf "$3"',
+      'sh',
+      landed,
+      destination,
+      staging,
+      exists ? 'replace' : '',
+    ])
     succeeded = true
     return { files: plan.files, bytes: plan.bytes, destination: posix.join(inVolume, name), via: access, verified }
   } finally {
@@ -387,8 +401,12 @@ async function uploadThrough(
         (result) => !couldNotRun(result),
         () => false,
       )
-    const staged = [posix.join(posix.relative(access.mountPath, parent), stagingName), ...leftovers.stale]
-    if (await exec(['rm', '-rf', ...staged.map(inside)])) leftovers.stale.splice(0)
+    // After success the staging folder is gone already; only what earlier attempts left may remain.
+    const staged = [
+      ...(succeeded ? [] : [posix.join(posix.relative(access.mountPath, parent), stagingName)]),
+      ...leftovers.stale,
+    ]
+    if (staged.length === 0 || (await exec(['rm', '-rf', ...staged.map(inside)]))) leftovers.stale.splice(0)
     else leftovers.stale.splice(0, leftovers.stale.length, ...staged)
     if (!succeeded && leftovers.madeDirs.length > 0) {
       // Deepest first; a folder that is not empty (another upload's) stays.
