@@ -23,6 +23,8 @@ export interface ExecOptions {
    */
   halfClose?: boolean
   signal?: AbortSignal | undefined
+  /** Told which stdin chunks have been copied into a frame, so their buffers can be filled again. */
+  onSent?: (chunks: Buffer[]) => void
 }
 
 export interface ExecResult {
@@ -47,7 +49,8 @@ export interface ExecSession {
 
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io']
 const PING_INTERVAL_MS = 5_000
-const HIGH_WATER = 8 * 1024 * 1024
+/** Output held before the socket is paused, and stdin queued before writes wait: small enough to die young. */
+const HIGH_WATER = 2 * 1024 * 1024
 const LOW_WATER = 1024 * 1024
 
 interface ExecStatus {
@@ -198,6 +201,7 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecS
         const parts = chunks.map((c) => c.chunk as Buffer)
         for (const part of parts) sent += part.length
         open.send(0, parts, waitForRoom(done))
+        options.onSent?.(parts)
       },
       final(done) {
         if (options.halfClose === false) return done()

@@ -1,24 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { lstat, readdir, readlink, stat } from 'node:fs/promises'
+import { lstat, open, readdir, readlink, stat } from 'node:fs/promises'
 import { basename, join, posix, resolve } from 'node:path'
-import { Transform, type Writable } from 'node:stream'
+import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import { SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
 import { cutError, execCapture, execInPod } from '../kube/exec.ts'
 import { withClaimPod } from './claim-pod.ts'
-import {
-  checkRan,
-  couldNotRun,
-  type Remote,
-  remote,
-  remoteHashes,
-  remoteTotals,
-  run,
-  toolProbe,
-} from './remote.ts'
+import { checkRan, couldNotRun, type Remote, remote, remoteHashes, remoteTotals, run, toolProbe } from './remote.ts'
 import { outsideWarning, skippedWarning } from './safe-extract.ts'
 import { checkedVolumePath, counting, remotePath, type TransferOptions, type TransferResult } from './transfer.ts'
 
@@ -93,6 +83,97 @@ async function planTree(
   } else plan.skipped.push(member)
 }
 
+/**
+ * The buffers files are read into, used again once their bytes are in a WebSocket frame (exec's onSent gives them
+ * back): a fresh megabyte per read cost page faults and, as external memory, full collections (2 s per GiB). A
+ * buffer that is not given back is simply not reused; past four in use, reads get fresh ones.
+ */
+export class ReadBuffers {
+  static readonly SIZE = 1024 * 1024
+  private readonly free: Buffer[] = []
+  private readonly owned = new Map<ArrayBufferLike, Buffer>()
+
+  take(): Buffer {
+    const spare = this.free.pop()
+    if (spare !== undefined) return spare
+    const fresh = Buffer.allocUnsafeSlow(ReadBuffers.SIZE)
+    if (this.owned.size < 4) this.owned.set(fresh.buffer, fresh)
+    return fresh
+  }
+
+  /** Chunks whose bytes have been copied out: the pool's own buffers among them can be read into again. */
+  release(chunks: readonly Buffer[]): void {
+    for (const chunk of chunks) {
+      const buffer = this.owned.get(chunk.buffer)
+      if (buffer !== undefined && !this.free.includes(buffer)) this.free.push(buffer)
+    }
+  }
+}
+
+type EntrySink = ReturnType<tar.Pack['entry']>
+
+/** Writes a chunk into a stream, waiting while it is full; rejects if the stream fails or closes first. */
+function gone(sink: EntrySink): boolean {
+  return sink.destroyed || (sink as { destroying?: boolean }).destroying === true
+}
+
+function writeInto(sink: EntrySink, chunk: Buffer): Promise<void> {
+  // A destroyed entry (the archive failed: a cut stream, Ctrl-C) neither drains nor closes again.
+  if (gone(sink)) return Promise.reject(new Error('the archive closed while a file was sent'))
+  if (sink.write(chunk)) return Promise.resolve()
+  return new Promise((drained, fail) => {
+    const cleanup = (): void => {
+      sink.off('drain', onDrain)
+      sink.off('error', onError)
+      sink.off('close', onClose)
+    }
+    const onDrain = (): void => {
+      cleanup()
+      drained()
+    }
+    const onError = (error: Error): void => {
+      cleanup()
+      fail(error)
+    }
+    const onClose = (): void => {
+      cleanup()
+      fail(new Error('the archive closed while a file was sent'))
+    }
+    sink.on('drain', onDrain)
+    sink.on('error', onError)
+    sink.on('close', onClose)
+  })
+}
+
+/** A file's bytes into its tar entry, exactly `entry.size` of them, hashed on the way when asked. */
+async function sendFile(
+  sink: EntrySink,
+  entry: PlanEntry,
+  hash: ReturnType<typeof createHash> | undefined,
+  reads: ReadBuffers,
+): Promise<void> {
+  const handle = await open(entry.path, 'r')
+  try {
+    for (let position = 0; position < entry.size; ) {
+      const buffer = reads.take()
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, entry.size - position), position)
+      if (bytesRead === 0) throw changedWhileSent(entry.path)
+      const view = buffer.subarray(0, bytesRead)
+      position += bytesRead
+      hash?.update(view)
+      await writeInto(sink, view)
+    }
+  } finally {
+    await handle.close()
+  }
+  if (gone(sink)) throw new Error('the archive closed while a file was sent')
+  await new Promise<void>((done, fail) => {
+    sink.once('error', fail)
+    sink.once('close', () => (gone(sink) ? fail(new Error('the archive closed while a file was sent')) : done()))
+    sink.end(() => done())
+  })
+}
+
 function changedWhileSent(path: string): SuiteError {
   return new SuiteError('invalid', `${path} changed while it was sent; nothing was kept`, {
     hint: 'run it again once the file is no longer written to',
@@ -111,6 +192,7 @@ async function packPlan(
   hashes: Map<string, string> | undefined,
   /** Zeros instead of the files' bytes: the same archive length without reading anything (to measure it). */
   zeros = false,
+  reads: ReadBuffers = new ReadBuffers(),
 ): Promise<void> {
   const add = (header: Parameters<tar.Pack['entry']>[0]): Promise<void> =>
     new Promise((done, fail) => pack.entry(header, (e) => (e ? fail(e) : done())))
@@ -140,18 +222,7 @@ async function packPlan(
         continue
       }
       try {
-        if (entry.size === 0) sink.end(Buffer.alloc(0))
-        else
-          await pipeline(
-            createReadStream(entry.path, { start: 0, end: entry.size - 1 }),
-            new Transform({
-              transform(chunk: Buffer, _encoding, done) {
-                hash?.update(chunk)
-                done(null, chunk)
-              },
-            }),
-            sink,
-          )
+        await sendFile(sink, entry, hash, reads)
       } catch (error) {
         const now = await stat(entry.path).catch(() => undefined)
         if (now === undefined || now.size !== entry.size) throw changedWhileSent(entry.path)
@@ -308,6 +379,7 @@ async function uploadThrough(
     const command = sized
       ? ['sh', '-c', 'head -c "$1" | tar xf - -C "$2"', 'sh', String(length), staging]
       : ['tar', 'xf', '-', '-C', staging]
+    const reads = new ReadBuffers()
     const session = await execInPod(kube, {
       namespace: options.namespace,
       pod: access.pod,
@@ -315,6 +387,7 @@ async function uploadThrough(
       command,
       stdin: true,
       halfClose: !sized,
+      onSent: (chunks) => reads.release(chunks),
       signal: options.signal,
     })
     const errors: Buffer[] = []
@@ -324,7 +397,9 @@ async function uploadThrough(
     const hashes = new Map<string, string>()
     const sending = pipeline(pack, counting(options.onBytes), session.stdin as Writable)
     // Hashed only for --verify: sha256 of every byte is CPU a plain upload does not need to spend.
-    const packing = packPlan(pack, plan, owner, options.verify ? hashes : undefined).then(() => pack.finalize())
+    const packing = packPlan(pack, plan, owner, options.verify ? hashes : undefined, false, reads).then(() =>
+      pack.finalize(),
+    )
     sending.catch(() => undefined)
     packing.catch(() => undefined)
     let outcome: Awaited<typeof session.result>
