@@ -92,7 +92,7 @@ export interface PodRuntimeStatus {
 
 export interface ContainerStats {
   name: string
-  /** CPU time used by the sandbox's processes, nanoseconds (utime + stime). */
+  /** CPU time used by the sandbox's processes, nanoseconds (time on CPU from schedstat, else utime + stime). */
   cpuNanos: bigint
   /** Resident memory of the sandbox's processes, bytes. */
   memoryBytes: number
@@ -625,13 +625,24 @@ function descendants(children: Map<number, number[]>, pid: number): number[] {
   return result
 }
 
+/**
+ * CPU time and resident memory of one process. CPU time comes from /proc/<pid>/schedstat (nanoseconds on CPU) when the
+ * kernel has it: /proc/<pid>/stat counts in 10 ms ticks, so a mostly idle container reads 0, and metrics-server drops
+ * a pod any of whose containers reports 0 CPU (kubectl top pod then says the metrics are not available).
+ */
 function processUsage(pid: number): { cpuNanos: bigint; memoryBytes: number } {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const ticks = BigInt(fields[11] ?? '0') + BigInt(fields[12] ?? '0')
     const rssPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1] ?? '0')
-    return { cpuNanos: (ticks * 1_000_000_000n) / 100n, memoryBytes: rssPages * 4096 }
+    let cpuNanos: bigint
+    try {
+      cpuNanos = BigInt(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0] ?? '0')
+    } catch {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const ticks = BigInt(fields[11] ?? '0') + BigInt(fields[12] ?? '0')
+      cpuNanos = (ticks * 1_000_000_000n) / 100n
+    }
+    return { cpuNanos, memoryBytes: rssPages * 4096 }
   } catch {
     return { cpuNanos: 0n, memoryBytes: 0 }
   }
