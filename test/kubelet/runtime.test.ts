@@ -136,6 +136,29 @@ describe('kubelet runtime', () => {
     })
   })
 
+  it('during the back-off the run that ended is the previous log (lastState), as the kubelet serves --previous', async () => {
+    const slow = new Runtime({ dir: join(dir, 'slow'), backoffMs: 60_000 })
+    try {
+      let last: PodRuntimeStatus | undefined
+      const sandbox = slow.runPod(
+        pod('crash', [{ name: 'main', command: ['sh', '-c', 'echo run 1; exit 2'] }], { restartPolicy: 'Always' }),
+        (status) => {
+          last = status
+        },
+      )
+      for (let i = 0; i < 100 && !('waiting' in (last?.containerStatuses[0]?.state ?? {})); i++)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      const main = last?.containerStatuses[0]
+      expect(main?.state).toMatchObject({ waiting: { reason: 'CrashLoopBackOff' } })
+      expect(main?.lastState).toMatchObject({ terminated: { exitCode: 2 } })
+      expect(main?.restartCount).toBe(1)
+      expect(sandbox.logs('main', { previous: true })).toBe('run 1\n')
+      expect(sandbox.logs('main')).toBe('run 1\n')
+    } finally {
+      await slow.close()
+    }
+  })
+
   it('restarts by restartPolicy with back-off; the last run is the previous log', async () => {
     const counter = join(dir, 'counter')
     mkdirSync(counter)

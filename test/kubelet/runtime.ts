@@ -421,12 +421,10 @@ class PodSandboxImpl implements PodSandbox {
   /** One run of a container, to its end; the exit code (128 when it could not start). */
   private async runOnce(r: Run): Promise<number> {
     const image = r.image as ImageConfig
-    // A new run gets a new log; the last run's becomes `previous` (until then, during the back-off, the last run's
-    // log is still the current one, as the kubelet serves the most recent container).
-    if (r.ran) {
-      r.previous = r.log
-      r.log = new ContainerLog(this.clock)
-    }
+    // A new run gets a new log. During the back-off before it, the run that ended is both the current log and the
+    // previous one (terminated() made it `previous`): the kubelet serves `--previous` from lastState's container and
+    // a waiting container's log from it too (pkg/kubelet/kubelet_pods.go validateContainerLogStatus).
+    if (r.ran) r.log = new ContainerLog(this.clock)
     r.ran = true
     const startedAt = this.now()
     const containerID = `containerd://${sha(`${this.spec.uid}/${r.spec.name}/${r.status.restartCount}/${startedAt}`)}`
@@ -490,6 +488,7 @@ class PodSandboxImpl implements PodSandbox {
     if (willRestart) {
       r.status.lastState = r.status.state
       r.status.restartCount++
+      r.previous = r.log
     }
     return exitCode
   }
