@@ -153,9 +153,11 @@ export function serveKubeletApi(options: KubeletApiOptions, pods: Map<string, Ag
     const waiting = status !== undefined && 'waiting' in status.state ? status.state.waiting.reason : undefined
     if (status === undefined || entry.sandbox === undefined || (waiting !== undefined && status.restartCount === 0)) {
       const why =
-        waiting === 'ErrImagePull' || waiting === 'ImagePullBackOff'
-          ? 'trying and failing to pull image'
-          : (waiting ?? 'ContainerCreating')
+        waiting === 'ErrImagePull'
+          ? "image can't be pulled"
+          : waiting === 'ImagePullBackOff'
+            ? 'trying and failing to pull image'
+            : (waiting ?? 'ContainerCreating')
       return fail(400, `container "${container}" in pod "${podName}" is waiting to start: ${why}`)
     }
     const previous = query.get('previous') === 'true'
