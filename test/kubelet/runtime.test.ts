@@ -136,6 +136,17 @@ describe('kubelet runtime', () => {
     })
   })
 
+  it('a pod name longer than 63 characters runs with the hostname cut as the kubelet cuts it', async () => {
+    // 65 characters, like an AE5 session pod; the 63rd is '-', which the kubelet trims too.
+    const name = `anaconda-session-${'a'.repeat(32)}-${'b'.repeat(12)}-yy`
+    expect(name.length).toBe(65)
+    const sandbox = runtime.runPod(pod(name, [{ name: 'main', command: ['sh', '-c', 'hostname; echo $HOSTNAME'] }]))
+    await sandbox.done
+    const cut = name.slice(0, 62)
+    expect(sandbox.status().containerStatuses[0]?.state).toMatchObject({ terminated: { exitCode: 0 } })
+    expect(sandbox.logs('main')).toBe(`${cut}\n${cut}\n`)
+  })
+
   it('during the back-off the run that ended is the previous log (lastState), as the kubelet serves --previous', async () => {
     const slow = new Runtime({ dir: join(dir, 'slow'), backoffMs: 60_000 })
     try {

@@ -49,7 +49,7 @@ export interface PodRuntimeSpec {
   uid: string
   namespace: string
   name: string
-  /** HOSTNAME and the UTS name: spec.hostname, else the pod's name. */
+  /** HOSTNAME and the UTS name: spec.hostname, else the pod's name (cut to 63 characters as the kubelet does). */
   hostname: string
   restartPolicy: 'Always' | 'OnFailure' | 'Never'
   initContainers: readonly ContainerSpec[]
@@ -204,8 +204,9 @@ export class Runtime {
   /** The sandbox of one container: its root folder (made on first use), the image's binds, the volumes. */
   sandboxSpec(pod: PodRuntimeSpec, container: ContainerSpec, image: ImageConfig, argv: readonly string[]): SandboxSpec {
     const root = join(this.podDir(pod.uid), 'containers', container.name, 'root')
+    const hostname = podHostname(pod.hostname)
     if (!existsSync(join(root, 'etc', 'hostname'))) {
-      prepareContainerRoot(root, image.rootfs, pod.hostname)
+      prepareContainerRoot(root, image.rootfs, hostname)
       for (const f of image.files ?? []) {
         mkdirSync(dirname(join(root, f.path)), { recursive: true })
         writeFileSync(join(root, f.path), f.content)
@@ -243,14 +244,23 @@ export class Runtime {
     return {
       root,
       binds,
-      env: { PATH, HOSTNAME: pod.hostname, HOME: home, ...image.env, ...container.env },
+      env: { PATH, HOSTNAME: hostname, HOME: home, ...image.env, ...container.env },
       cwd: container.workingDir ?? image.workingDir ?? '/',
-      hostname: pod.hostname,
+      hostname,
       uid: container.runAsUser ?? 0,
       gid: container.runAsGroup ?? 0,
       argv,
     }
   }
+}
+
+/**
+ * The kubelet cuts a hostname longer than 63 characters (a UTS name holds 64 bytes with its NUL) and trims a trailing
+ * '-' or '.' (pkg/kubelet/kubelet_pods.go truncatePodHostnameIfNeeded): a pod named like a Deployment's pod with a long
+ * prefix still starts, where sethostname would refuse the whole name.
+ */
+export function podHostname(hostname: string): string {
+  return hostname.length <= 63 ? hostname : hostname.slice(0, 63).replace(/[-.]+$/, '')
 }
 
 /** What a container runs: command+args, else the image's entrypoint + args, else entrypoint + CMD. */
