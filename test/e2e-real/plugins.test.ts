@@ -136,7 +136,7 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
         c.run((args) => bed.kubectl(args), {
           metricsForEveryNode: true,
           pods: { scope: ['-n', AE5], atLeast: 3 },
-          settleMs: 90_000,
+          settleMs: 60_000,
         }),
       c.timeoutMs,
     )

@@ -194,7 +194,7 @@ export const USAGE_CASES: readonly UsageCase[] = [
     timeoutMs: 150_000,
     run: nodesMatchDescribeAndTop,
   },
-  { name: 'usage pods sums container usage like kubectl top pod', timeoutMs: 90_000, run: podsMatchTop },
+  { name: 'usage pods sums container usage like kubectl top pod', timeoutMs: 120_000, run: podsMatchTop },
   {
     name: 'usage keeps the JSON convention, jsonpath and custom-columns, and the --bars legend on stderr',
     timeoutMs: 60_000,
