@@ -105,6 +105,12 @@ const EMPTY_ROW: PodRow = {
  * needs the table), and a table cell is kept as a bare string unless it has a colour: on 150,000 pods each
  * wrapper object per cell cost more memory than the pods' rows.
  */
+/**
+ * The order `kubectl usage pods` leaves columns out on a terminal too narrow for its table: usage as a share of
+ * the limit, then of the request, then the limits, then the node.
+ */
+export const POD_COLUMNS_TO_HIDE: readonly string[] = ['* %LIM', '* %REQ', '* LIM', 'NODE']
+
 export function renderPods(rows: PodRow[], options: RenderPodsOptions): View {
   const columns = rowCells(rows[0] ?? EMPTY_ROW, options).map((c) => ({
     header: c.header,
@@ -117,6 +123,7 @@ export function renderPods(rows: PodRow[], options: RenderPodsOptions): View {
         rows: lazyRows(rows, (row) =>
           rowCells(row, options).map((c) => (c.cell.role === undefined ? c.cell.text : c.cell)),
         ),
+        hideToFit: POD_COLUMNS_TO_HIDE,
       }
     },
     get document() {

@@ -355,7 +355,7 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
     async () => {
       const m = (args: string[], timeoutMs = 180_000) => bed.kubectl(['mrun', ...args], { timeoutMs })
       const added = await m([
-        'context',
+        'profile',
         'add',
         `e2e-${kind}`,
         '-n',
@@ -430,8 +430,51 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
       const sweepInto = join(work, 'sweep')
       const sweepFetched = await m(['fetch', sweepName, sweepInto])
       expect(sweepFetched.code, sweepFetched.stderr).toBe(0)
-      expect(readFileSync(join(sweepInto, 'point-1.json'), 'utf8')).toBe('{"n":1}\n')
-      expect(readFileSync(join(sweepInto, 'point-2.json'), 'utf8')).toBe('{"n":2}\n')
+      // Each point keeps its outputs in a folder of its own, named by its index.
+      expect(readFileSync(join(sweepInto, '0', 'point-1.json'), 'utf8')).toBe('{"n":1}\n')
+      expect(readFileSync(join(sweepInto, '1', 'point-2.json'), 'utf8')).toBe('{"n":2}\n')
+      // A Python sweep whose points report metrics: two in metrics.json on the claim, one on its log.
+      const python = [
+        'import json, os',
+        'p = json.loads(os.environ["MRUN_PARAMS"])',
+        'm = {"loss": round(1 / (1 + 100 * p["lr"]), 4)}',
+        'os.makedirs(os.environ["MRUN_OUTPUT_DIR"], exist_ok=True)',
+        'if p["lr"] == 0.001: print(json.dumps(m))',
+        'else: json.dump(m, open(os.path.join(os.environ["MRUN_OUTPUT_DIR"], "metrics.json"), "w"))',
+      ].join('\n')
+      const pySweep = await m([
+        'run',
+        '--image',
+        'python:3.12',
+        '--name',
+        'py-sweep',
+        '--grid',
+        'lr=0.1,0.01,0.001',
+        '--wait',
+        '--',
+        // python3: on the real bed's node agent `python` (the image's /usr/local/bin link) is not on PATH.
+        'python3',
+        '-c',
+        python,
+      ])
+      const pyLogs = pySweep.code === 0 ? '' : (await m(['logs', 'py-sweep'])).stdout
+      expect(pySweep.code, `${pySweep.stdout}${pySweep.stderr}${pyLogs}`).toBe(0)
+      const results = await m(['results', 'py-sweep', '-o', 'json'])
+      expect(results.code, results.stderr).toBe(0)
+      const items = (JSON.parse(results.stdout) as { items: Record<string, unknown>[] }).items
+      expect(items.map((i) => [i.index, i.params, i.state, i.metrics, i.source])).toEqual([
+        [0, { lr: 0.1 }, 'succeeded', { loss: 0.0909 }, 'metrics.json'],
+        [1, { lr: 0.01 }, 'succeeded', { loss: 0.5 }, 'metrics.json'],
+        [2, { lr: 0.001 }, 'succeeded', { loss: 0.9091 }, 'log'],
+      ])
+      const table = await m(['results', 'py-sweep', '--sort-by', 'loss', '--desc'])
+      expect(table.stdout.split('\n')[0]).toMatch(/^INDEX +lr +STATE +DURATION +loss$/)
+      expect(
+        table.stdout
+          .split('\n')
+          .slice(1, 4)
+          .map((l) => l.trim().split(/ +/)[0]),
+      ).toEqual(['2', '1', '0'])
       const unknown = await m(['status', 'nope', '-n', 'mrun-e2e'])
       expect(unknown.code).toBe(7)
       expect(unknown.stderr.split('\n')[0]).toBe(

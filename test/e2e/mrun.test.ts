@@ -24,7 +24,7 @@ afterAll(async () => {
 
 describe('kubectl mrun', () => {
   it('runs a ready image, follows its logs, lists it and deletes it', async () => {
-    const added = await kubectl(config, ['mrun', 'context', 'add', 'e2e', '-n', 'mrun-e2e'], { env })
+    const added = await kubectl(config, ['mrun', 'profile', 'add', 'e2e', '-n', 'mrun-e2e'], { env })
     expect(added.code).toBe(0)
     const run = await kubectl(
       config,
