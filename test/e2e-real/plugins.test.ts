@@ -452,7 +452,7 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
         'lr=0.1,0.01,0.001',
         '--wait',
         '--',
-        // python3: on the real bed's node agent `python` (the image's /usr/local/bin link) is not on PATH.
+        // python3 or python: both beds run python images with python3 and the image's python link on PATH.
         'python3',
         '-c',
         python,
