@@ -207,6 +207,10 @@ async function packPlan(
     } else {
       const hash = hashes === undefined ? undefined : createHash('sha256')
       const sink = pack.entry({ ...header, type: 'file', size: entry.size })
+      // When the stream to the pod is cut (Ctrl-C, a lost connection) the pack destroys this entry, and streamx
+      // emits that error on it after sendFile has stopped listening: an uncaught exception instead of the one-line
+      // error. The failure reaches the upload through the pipeline and sendFile already.
+      sink.on('error', () => undefined)
       if (zeros) {
         const block = Buffer.alloc(Math.min(entry.size, 1024 * 1024))
         let left = entry.size
