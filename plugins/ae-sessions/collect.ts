@@ -5,7 +5,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node'
 import { pushAll } from '../../shared/arrays.ts'
 import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
-import { foldList, listAll } from '../../shared/kube/list.ts'
+import { foldList, listAll, streamListItems } from '../../shared/kube/list.ts'
 import {
   METRICS_TIMEOUT_MS,
   type MetricsResult,
@@ -191,15 +191,31 @@ async function listPodMetrics(
   namespace: string | undefined,
   labelSelector: string | undefined,
 ): Promise<Map<string, PodMetricsItem>> {
-  const { items } = await listAll<PodMetricsItem>(kube.transport, {
-    path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
-    labelSelector,
-    context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
-    // Metrics are a nicety: a slow metrics API must not hold the whole command for a minute.
-    timeoutMs: METRICS_TIMEOUT_MS,
-    ...(query.signal === undefined ? {} : { signal: query.signal }),
-  })
-  return new Map(items.map((item) => [`${item.metadata.namespace ?? namespace ?? ''}/${item.metadata.name}`, item]))
+  const byPod = new Map<string, PodMetricsItem>()
+  // Streamed item by item (metrics.k8s.io sends one document whatever limit says), each kept with only what the
+  // rows use: its containers' usage, window and timestamp, not its labels and metadata.
+  await streamListItems<PodMetricsItem>(
+    kube.transport,
+    {
+      path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
+      labelSelector,
+      context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
+      // Metrics are a nicety: a slow metrics API must not hold the whole command for a minute.
+      timeoutMs: METRICS_TIMEOUT_MS,
+      ...(query.signal === undefined ? {} : { signal: query.signal }),
+    },
+    (item) => {
+      const name = item.metadata?.name
+      if (name === undefined) return
+      byPod.set(`${item.metadata.namespace ?? namespace ?? ''}/${name}`, {
+        metadata: { name },
+        ...(item.timestamp === undefined ? {} : { timestamp: item.timestamp }),
+        ...(item.window === undefined ? {} : { window: item.window }),
+        ...(item.containers === undefined ? {} : { containers: item.containers }),
+      })
+    },
+  )
+  return byPod
 }
 
 /**
