@@ -87,9 +87,20 @@ describe('architecture', () => {
   })
 
   it('the kubelet runtime (test/kubelet) stands alone: no simulator store or API server, so a real node agent can use it', () => {
+    // Node built-ins, its own files and npm packages (ws for the exec protocol); nothing else of this repository.
     const offenders = sourceFiles('test/kubelet').filter((f) =>
-      importsOf(f).some((i) => !i.spec.startsWith('node:') && !resolved(f, i.spec).startsWith('test/kubelet/')),
+      importsOf(f).some((i) => i.spec.startsWith('.') && !resolved(f, i.spec).startsWith('test/kubelet/')),
     )
+    expect(sourceFiles('test/kubelet')).toContain('test/kubelet/runtime.ts')
     expect(offenders).toEqual([])
+  })
+
+  it("the real control plane's node agent runs pods with test/kubelet and never imports the simulator", () => {
+    const agent = sourceFiles('test/control-plane/node-agent')
+    expect(agent).toContain('test/control-plane/node-agent/node-agent.ts')
+    const offenders = agent.filter((f) => importsOf(f).some((i) => resolved(f, i.spec).startsWith('test/sim/')))
+    expect(offenders).toEqual([])
+    const usesRuntime = agent.some((f) => importsOf(f).some((i) => resolved(f, i.spec) === 'test/kubelet/runtime.ts'))
+    expect(usesRuntime).toBe(true)
   })
 })

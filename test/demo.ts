@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { existingPlugins, pluginBinDir, pluginPath } from './support/plugins.ts'
+import { shellQuote } from './support/run.ts'
 import { startSimChild } from './support/sim-child.ts'
 
 /**
@@ -39,11 +40,6 @@ const DEMO_COMMANDS: Record<string, { user: string; args: string[] }[]> = {
     { user: 'admin', args: ['mrun', 'list', '-A'] },
   ],
   pvclaim: [{ user: 'admin', args: ['pvclaim', 'list', '-A'] }],
-}
-
-/** A word as a POSIX shell reads it back: bare when safe, else in single quotes. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
 }
 
 const admin = await startSimChild(['--user', 'admin'])

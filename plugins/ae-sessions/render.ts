@@ -96,7 +96,8 @@ export function renderList(rows: readonly WorkloadRow[], options: ListRenderOpti
     row.reason ?? '',
   ])
   return {
-    table: { columns, rows: table },
+    // On a narrow terminal: restarts, node, ready, GPU, then the two percentages.
+    table: { columns, rows: table, hideToFit: ['RESTARTS', 'NODE', 'READY', 'GPU', 'MEM%', 'CPU%'] },
     document: { apiVersion: 'ae-sessions.kubectl-suite/v1', kind: 'WorkloadList', items: rows.map(workloadDocument) },
     names: rows.map((row) => `pod/${row.pod}`),
   }
@@ -399,5 +400,7 @@ export function renderNodes(
     unscheduled,
     metricsAvailable: options.metricsAvailable,
   }
-  return { table: { columns, rows }, document, names: sorted.map((s) => `node/${s.name}`) }
+  // On a narrow terminal: pod slots, GPUs, then memory and CPU; the workload counts stay.
+  const hideToFit = ['PODS', 'GPU(REQ/ALLOC)', 'MEM(USED/ALLOC)', 'CPU(USED/ALLOC)']
+  return { table: { columns, rows, hideToFit }, document, names: sorted.map((s) => `node/${s.name}`) }
 }

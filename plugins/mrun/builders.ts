@@ -2,20 +2,20 @@ import { spawn } from 'node:child_process'
 import { accessSync, constants, rmSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import type { Writable } from 'node:stream'
+import type { Io } from '../../shared/cli/io.ts'
 import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
-import { createObject, deleteObject, getObject, podLogs, runPods } from './collect.ts'
+import { createObject, deleteObject, podLogs, runPods } from './collect.ts'
+import { superviseRun } from './follow.ts'
 import { type BuildContext, contextTarball, stageContext } from './image.ts'
 import {
   type Builder,
   finishedCondition,
-  type JobLike,
   type KubeObject,
   LABEL_RUN_ID,
   managedLabels,
   REGISTRY_SECRET,
 } from './model.ts'
-import { progress } from './progress.ts'
 
 /** Where a local builder's executable is, or undefined: checked before anything is created in the cluster. */
 export function findExecutable(name: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -118,6 +118,15 @@ export async function buildLocally(
 /** A ConfigMap holds at most 1 MiB of data; leave room for its metadata. */
 export const CLUSTER_CONTEXT_LIMIT = 1024 * 1024 - 16 * 1024
 
+/** Where the registry Secret's config.json is mounted in the build pod, and DOCKER_CONFIG points. */
+export const DOCKER_CONFIG_DIR = '/kaniko/.docker'
+/**
+ * The build pod's requests and limits: a namespace with a quota on limits refuses a pod without them. Small requests
+ * so it fits on a busy node, limits for pip's peaks. kaniko runs as root (it unpacks image layers), so the pod meets
+ * PodSecurity baseline, not restricted.
+ */
+export const BUILD_RESOURCES = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '2Gi' } }
+
 /** The objects of an in-cluster build: a ConfigMap with the context tarball and a kaniko Job that reads it. */
 export function clusterBuildObjects(options: {
   namespace: string
@@ -151,17 +160,20 @@ export function clusterBuildObjects(options: {
               {
                 name: 'main',
                 image: options.kanikoImage,
-                command: ['/kaniko/executor'],
+                // The image's own entrypoint runs the executor: forks and versions put it in different places.
                 args: [
                   '--context=tar:///workspace/context.tar.gz',
                   '--dockerfile=Dockerfile',
                   `--destination=${options.image}`,
                   '--digest-file=/dev/termination-log',
                 ],
+                // Where kaniko reads registry credentials; set, not assumed from the image's default.
+                env: [{ name: 'DOCKER_CONFIG', value: DOCKER_CONFIG_DIR }],
+                resources: { requests: { ...BUILD_RESOURCES.requests }, limits: { ...BUILD_RESOURCES.limits } },
                 volumeMounts: [
                   { name: 'context', mountPath: '/workspace', readOnly: true },
                   ...(options.registrySecret
-                    ? [{ name: 'registry', mountPath: '/kaniko/.docker', readOnly: true }]
+                    ? [{ name: 'registry', mountPath: DOCKER_CONFIG_DIR, readOnly: true }]
                     : []),
                 ],
               },
@@ -204,7 +216,7 @@ export async function buildInCluster(
     errIsTTY: boolean
     signal: AbortSignal
     say: (line: string) => void
-    pollMs?: number
+    warn?: (line: string) => void
   },
 ): Promise<void> {
   const tarball = await contextTarball(context)
@@ -222,22 +234,22 @@ export async function buildInCluster(
   try {
     await createObject(kube, 'configmaps', configMap, { signal: options.signal })
     await createObject(kube, 'jobs', job, { signal: options.signal })
-    let finished: ReturnType<typeof finishedCondition>
-    const spinner = progress(
-      { err: options.log, errIsTTY: options.errIsTTY },
-      `building ${options.image} in the cluster`,
-    )
-    try {
-      for (;;) {
-        const current = await getObject<JobLike>(kube, 'jobs', options.namespace, name, options.signal)
-        finished = current === undefined ? undefined : finishedCondition(current)
-        if (finished !== undefined) break
-        await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500))
-        options.signal.throwIfAborted()
-      }
-    } finally {
-      spinner.stop()
-    }
+    // Followed through watches, as a run is: an unschedulable build pod or a policy refusing it is said at once.
+    const current = await superviseRun(kube, {
+      namespace: options.namespace,
+      name,
+      runId: name,
+      io: { err: options.log, errIsTTY: options.errIsTTY } as Io,
+      signal: options.signal,
+      follow: false,
+      index: undefined,
+      wait: true,
+      what: `the build job ${name}`,
+      spinnerText: `building ${options.image} in the cluster`,
+      ...(options.warn === undefined ? {} : { warn: options.warn }),
+    })
+    const finished = current === undefined ? undefined : finishedCondition(current)
+    if (finished === undefined) throw new SuiteError('interrupted', 'the in-cluster build was interrupted')
     for (const pod of await runPods(kube, options.namespace, name, options.signal)) {
       const text = await podLogs(kube, options.namespace, pod.metadata?.name ?? '', {
         follow: false,

@@ -13,6 +13,7 @@ import {
   MANAGED_BY,
   type PodLike,
 } from './model.ts'
+import { accessModesServe } from './storage-model.ts'
 
 /** API I/O of kubectl mrun, all through the shared transport. */
 
@@ -129,8 +130,8 @@ interface ClaimLike {
 }
 
 /**
- * Creates the storage claim unless it exists. An existing claim is reused only if it can serve the run (same access
- * mode); otherwise that is a conflict to resolve, never something to skip silently.
+ * Creates the storage claim unless it exists. An existing claim is reused only if it can serve the run (the same access
+ * mode, or ReadWriteMany, which serves a ReadWriteOnce run too); otherwise that is a conflict to resolve, never something to skip silently.
  */
 export async function ensureClaim(kube: Kube, object: KubeObject, signal: AbortSignal): Promise<EnsureResult> {
   const namespace = object.metadata.namespace as string
@@ -138,12 +139,12 @@ export async function ensureClaim(kube: Kube, object: KubeObject, signal: AbortS
   const existing = await getObject<ClaimLike>(kube, 'persistentvolumeclaims', namespace, object.metadata.name, signal)
   if (existing !== undefined) {
     const modes = existing.spec?.accessModes ?? []
-    if (!wanted.every((mode) => modes.includes(mode)))
+    if (!accessModesServe(modes, wanted))
       throw new SuiteError(
         'conflict',
         `claim "${object.metadata.name}" in namespace "${namespace}" exists with access modes ${modes.join(',') || 'none'}, not ${wanted.join(',')}`,
         {
-          hint: 'set storage_access_mode in the mrun context to match it, or delete the claim (its data goes with it)',
+          hint: `pass --access-mode ${modes[0] ?? 'ReadWriteOnce'} (or set storage_access_mode in the mrun profile) to use it, or delete the claim (its data goes with it)`,
         },
       )
     return 'exists'

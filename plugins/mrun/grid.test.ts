@@ -60,7 +60,7 @@ function runPoint(configMap: KubeObject, shell: string[], index: number): Record
   for (const [key, value] of Object.entries(configMap.data as Record<string, string>))
     writeFileSync(join(grid, key), value)
   const result = spawnSync(shell[0] as string, [...shell.slice(1), join(grid, 'select.sh'), 'env'], {
-    env: { PATH: '/usr/bin:/bin', MRUN_INDEX: String(index) },
+    env: { PATH: '/usr/bin:/bin', MRUN_INDEX: String(index), MRUN_OUTPUT_DIR: '/storage/runs/bcd234' },
     encoding: 'utf8',
   })
   expect(result.status, result.stderr).toBe(0)
@@ -121,15 +121,20 @@ describe('sweep grids', () => {
     expect(job.metadata.annotations).toMatchObject({ 'mrun/grid': `${job.metadata.name}-grid`, 'mrun/points': '12' })
   })
 
-  it.each(shells)('select.sh under %s exports each point as MRUN_PARAMS and MRUN_PARAM_<NAME>', (_name, shell) => {
-    const configMap = gridConfigMapObject(spec(awkward), 'exp-bcd234')
-    for (let index = 0; index < gridSize(awkward); index++) {
-      const env = runPoint(configMap, shell, index)
-      const point = gridPoint(awkward, index)
-      expect(JSON.parse(env.MRUN_PARAMS as string)).toEqual(point)
-      for (const [key, value] of Object.entries(point)) expect(env[paramEnvName(key)]).toBe(String(value))
-    }
-  })
+  it.each(shells)(
+    'select.sh under %s exports each point as MRUN_PARAMS and MRUN_PARAM_<NAME>, with its own output folder',
+    (_name, shell) => {
+      const configMap = gridConfigMapObject(spec(awkward), 'exp-bcd234')
+      for (let index = 0; index < gridSize(awkward); index++) {
+        const env = runPoint(configMap, shell, index)
+        const point = gridPoint(awkward, index)
+        expect(JSON.parse(env.MRUN_PARAMS as string)).toEqual(point)
+        for (const [key, value] of Object.entries(point)) expect(env[paramEnvName(key)]).toBe(String(value))
+        // A folder per point, so two points' metrics.json never overwrite each other.
+        expect(env.MRUN_OUTPUT_DIR).toBe(`/storage/runs/bcd234/${index}`)
+      }
+    },
+  )
 
   it('refuses values that do not fit a ConfigMap, naming the size', () => {
     const big = buildGrid({}, [['blob', ['x'.repeat(400_000), 'y'.repeat(400_000)]]])

@@ -7,12 +7,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
 import { createGzip } from 'node:zlib'
-import ignore from 'ignore'
+import dockerignoreModule, { type Ignore } from '@balena/dockerignore'
 import { pack } from 'tar-stream'
 import { dockerfile } from './model.ts'
 
@@ -34,30 +35,52 @@ export interface BuildContext {
   hash: string
 }
 
-/** Always left out: version control and our own ignore files carry nothing the experiment needs. */
-const ALWAYS_IGNORED = ['.git', '.hg', '.svn', '.mrunignore', '.dockerignore']
+// CommonJS (`module.exports = factory`, `factory.default = factory`): TypeScript under nodenext types the default
+// import as the whole module, so take its .default, which is the factory either way.
+const dockerignore = (dockerignoreModule as unknown as { default: () => Ignore }).default
 
 /**
- * The files `COPY . /experiment` should see: the folder minus what .dockerignore and .mrunignore exclude (gitignore
- * pattern rules, which is what both tools document in practice). Symbolic links are skipped, as they could point
- * outside the project.
+ * Always left out, at any depth, and read after the user's patterns so no `!` brings them back: version control and
+ * our own ignore files carry nothing the experiment needs.
+ */
+const ALWAYS_IGNORED = ['**/.git', '**/.hg', '**/.svn', '.mrunignore', '.dockerignore']
+
+/**
+ * The exclusion rules of a project folder: `.dockerignore`, then `.mrunignore`, both with Docker's rules (patterns
+ * are anchored at the context root, `*` does not cross `/`, `**` does, a later `!pattern` re-includes, and a
+ * directory's exclusion covers what is inside it). `.mrunignore` is read after `.dockerignore`, so it can exclude
+ * more (files the image needs for docker but the experiment does not) or re-include with `!`.
+ * @balena/dockerignore is a port of moby's matcher; the gitignore rules of `ignore` differ (`*.md` there also
+ * excludes `docs/a.md`, `data` also excludes `src/data`).
+ */
+export function ignoreRules(root: string): { ignores: (path: string) => boolean; reincludes: boolean } {
+  const patterns: string[] = []
+  for (const name of ['.dockerignore', '.mrunignore']) {
+    const file = join(root, name)
+    if (existsSync(file)) patterns.push(...readFileSync(file, 'utf8').split(/\r?\n/))
+  }
+  const rules = dockerignore().add([...patterns, ...ALWAYS_IGNORED])
+  // Docker still walks into an excluded directory when some `!` pattern may re-include a file inside it.
+  const reincludes = patterns.some((line) => line.trim().startsWith('!'))
+  return { ignores: (path) => rules.ignores(path), reincludes }
+}
+
+/**
+ * The files `COPY . /experiment` should see: the folder minus what .dockerignore and .mrunignore exclude (see
+ * {@link ignoreRules}). Symbolic links are skipped, as they could point outside the project.
  */
 export function collectContext(
   root: string,
   options: { baseImage: string; requirements?: string | undefined },
 ): BuildContext {
-  const rules = ignore().add(ALWAYS_IGNORED)
-  for (const name of ['.dockerignore', '.mrunignore']) {
-    const file = join(root, name)
-    if (existsSync(file)) rules.add(readFileSync(file, 'utf8'))
-  }
+  const rules = ignoreRules(root)
   const files: ContextFile[] = []
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const absolute = join(dir, entry.name)
       const path = relative(root, absolute).split(sep).join('/')
       if (entry.isDirectory()) {
-        if (!rules.ignores(`${path}/`)) walk(absolute)
+        if (rules.reincludes || !rules.ignores(path)) walk(absolute)
       } else if (entry.isFile() && !rules.ignores(path)) {
         files.push({ path, absolute, executable: (lstatSync(absolute).mode & 0o111) !== 0 })
       }
@@ -80,21 +103,68 @@ export function contextTag(context: BuildContext): string {
   return `ctx-${context.hash.slice(0, 16)}`
 }
 
+const STAGED_PREFIX = 'mrun-build-'
+
 /**
  * A temporary folder holding exactly the build context (filtered files, Dockerfile, requirements.txt), for builders
- * that take a folder; the caller removes it. A copy, not the project itself, so an engine that ignores our filter
- * (or a stale .dockerignore) still cannot upload what .mrunignore left out.
+ * that take a folder; the caller removes it in a `finally` (ctx.signal turns SIGINT, SIGTERM, SIGHUP and a closed
+ * pipe into an abort, so that runs). A copy, not the project itself, so an engine that ignores our filter (or a stale
+ * .dockerignore) still cannot upload what .mrunignore left out. The copy holds the user's code and perhaps a .env, so:
+ * it is private (mkdtemp makes it 0700), a copy that fails halfway is removed before the error goes on, and what a
+ * process could not remove (SIGKILL, a second Ctrl-C that ends it at once) is removed by the next run: the folder
+ * is named after its pid, and folders of ours whose process is gone are deleted first.
  */
 export function stageContext(context: BuildContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mrun-build-'))
-  for (const file of context.files) {
-    const target = join(dir, file.path)
-    mkdirSync(dirname(target), { recursive: true })
-    copyFileSync(file.absolute, target)
+  removeOrphanedStages()
+  const dir = mkdtempSync(join(tmpdir(), `${STAGED_PREFIX}${process.pid}-`))
+  try {
+    for (const file of context.files) {
+      const target = join(dir, file.path)
+      mkdirSync(dirname(target), { recursive: true })
+      copyFileSync(file.absolute, target)
+    }
+    if (context.requirements !== undefined) copyFileSync(context.requirements, join(dir, 'requirements.txt'))
+    writeFileSync(join(dir, 'Dockerfile'), context.dockerfile)
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true })
+    throw error
   }
-  if (context.requirements !== undefined) copyFileSync(context.requirements, join(dir, 'requirements.txt'))
-  writeFileSync(join(dir, 'Dockerfile'), context.dockerfile)
   return dir
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists and belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Staged copies (ours: same owner) left by runs whose process no longer exists. Returns the folders removed. */
+export function removeOrphanedStages(dir = tmpdir()): string[] {
+  const removed: string[] = []
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return removed
+  }
+  for (const name of names) {
+    const pid = new RegExp(`^${STAGED_PREFIX}(\\d+)-`).exec(name)?.[1]
+    if (pid === undefined || Number(pid) === process.pid || processAlive(Number(pid))) continue
+    const path = join(dir, name)
+    try {
+      const stat = lstatSync(path)
+      if (!stat.isDirectory() || (process.getuid !== undefined && stat.uid !== process.getuid())) continue
+      rmSync(path, { recursive: true, force: true })
+      removed.push(path)
+    } catch {
+      // Gone already, or not ours to remove: nothing to do.
+    }
+  }
+  return removed
 }
 
 /** The context as a tar.gz (Dockerfile and requirements.txt at the top), for the in-cluster builder. */

@@ -48,21 +48,28 @@ export interface Toleration {
   operator?: string
   value?: string
   effect?: string
+  tolerationSeconds?: number
 }
 
-/** One mrun context as stored in config.yaml (snake_case keys, as mrunner's file). */
+/**
+ * The settings of one mrun profile, as the profiles file holds them (snake_case keys, as mrunner's contexts) and as
+ * the commands read them. The file's schema is profiles-schema.ts; its output must be assignable to this.
+ */
 export interface MrunContext {
   kube_context?: string
   namespace?: string
   storage_dir?: string
   storage_size?: string
   storage_class?: string
-  /** ReadWriteMany by default: sweeps write to the same claim from many nodes. */
-  storage_access_mode?: string
+  /** The storage claim's access mode; `run` decides the default (ReadWriteOnce unless the class provides RWX). */
+  storage_access_mode?: 'ReadWriteOnce' | 'ReadWriteMany'
   registry?: string
   builder?: Builder
   kaniko_image?: string
+  /** Default requests per pod (and limits, unless `limits` says otherwise); --cpu/--mem/--gpu/--tpu override. */
   resources?: Resources
+  /** Default limits where they differ from the requests (cpu, mem); GPUs and TPUs are whole devices, never split. */
+  limits?: Pick<Resources, 'cpu' | 'mem'>
   node_selector?: Record<string, string>
   tolerations?: Toleration[]
   /** Name of an existing docker-registry Secret to pull with, instead of the one mrun creates. */
@@ -72,11 +79,6 @@ export interface MrunContext {
   tpu_accelerator?: string
   tpu_topology?: string
   neptune?: { project?: string }
-}
-
-export interface MrunConfig {
-  current_context?: string
-  contexts: Record<string, MrunContext>
 }
 
 export type ParamValue = string | number | boolean
@@ -283,14 +285,14 @@ export function namespaceObject(name: string): KubeObject {
 
 export function storageClaimObject(
   namespace: string,
-  options: { size: string; storageClass?: string | undefined; accessMode?: string | undefined },
+  options: { size: string; storageClass?: string | undefined; accessMode: string },
 ): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: { name: STORAGE_CLAIM, namespace, labels: managedLabels() },
     spec: {
-      accessModes: [options.accessMode ?? 'ReadWriteMany'],
+      accessModes: [options.accessMode],
       ...(options.storageClass === undefined ? {} : { storageClassName: options.storageClass }),
       resources: { requests: { storage: options.size } },
     },
@@ -409,6 +411,9 @@ export function gridConfigMapObject(spec: RunSpec, job: string): KubeObject {
     'd=${0%/*}',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
     'i=${MRUN_INDEX:?MRUN_INDEX is not set}',
+    // Each point keeps its outputs (metrics.json for `mrun results`) in a folder of its own: <run>/<index>.
+    'MRUN_OUTPUT_DIR="$MRUN_OUTPUT_DIR/$i"',
+    'export MRUN_OUTPUT_DIR',
     '. "$d/fixed.env"',
     'p=$(cat "$d/fixed.json")',
   ]

@@ -1,6 +1,6 @@
 import type { Cell, Column, View } from '../../shared/output/index.ts'
 import { formatAge, timestampJson } from '../../shared/output/index.ts'
-import { formatDuration, type MrunConfig, type PodStatusRow, type RunSummary } from './model.ts'
+import { formatDuration, type PodStatusRow, type RunSummary } from './model.ts'
 
 /** Summaries and contexts → Views for the shared printer. */
 
@@ -76,7 +76,7 @@ export function renderStatus(run: RunSummary, pods: PodStatusRow[]): View {
   ]
   const rows = pods.map((pod) => [
     ...(indexed ? [pod.index === undefined ? '-' : String(pod.index)] : []),
-    pod.pod,
+    pod.pod === '' ? '<none>' : pod.pod,
     {
       text: pod.phase,
       ...(pod.phase === 'Failed' ? { role: 'bad' as const } : pod.phase === 'Succeeded' ? { role: 'ok' as const } : {}),
@@ -88,7 +88,7 @@ export function renderStatus(run: RunSummary, pods: PodStatusRow[]): View {
   return {
     table: { columns, rows },
     document: { apiVersion: 'mrun.kubectl-suite/v1', kind: 'RunStatus', run: runDocument(run), pods },
-    names: pods.map((pod) => `pod/${pod.pod}`),
+    names: pods.filter((pod) => pod.pod !== '').map((pod) => `pod/${pod.pod}`),
   }
 }
 
@@ -97,36 +97,4 @@ export function statusHeadline(run: RunSummary): string {
   const counts = run.counts === undefined ? '' : ` ${run.counts} succeeded, ${run.failed} failed, ${run.active} active`
   const reason = run.reason === undefined ? '' : ` (${run.reason})`
   return `run ${run.name} in ${run.namespace}: ${run.phase}${reason}${counts}; image ${run.image || '<unknown>'}`
-}
-
-export function renderContexts(config: MrunConfig): View {
-  const names = Object.keys(config.contexts).sort()
-  const rows = names.map((name) => {
-    const c = config.contexts[name] ?? {}
-    return [
-      name === config.current_context ? '*' : '',
-      name,
-      c.kube_context ?? '<current>',
-      c.namespace ?? '<kube default>',
-      c.registry ?? '<none>',
-      c.builder ?? 'docker',
-      c.storage_dir ?? '/storage',
-    ]
-  })
-  return {
-    table: {
-      columns: [
-        { header: 'CURRENT' },
-        { header: 'NAME' },
-        { header: 'KUBE-CONTEXT' },
-        { header: 'NAMESPACE' },
-        { header: 'REGISTRY' },
-        { header: 'BUILDER' },
-        { header: 'STORAGE', wideOnly: true },
-      ],
-      rows,
-    },
-    document: config,
-    names: names.map((name) => `context/${name}`),
-  }
 }

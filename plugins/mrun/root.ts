@@ -26,9 +26,18 @@ export const mrunRoot = defineCommand({
     delete: lazyCommand({ name: 'delete', description: 'Delete runs and their pods (storage only when asked)' }, () =>
       import('./commands/delete.ts').then((m) => m.default),
     ),
+    results: lazyCommand(
+      { name: 'results', description: 'One row per sweep point: parameters, state, duration and reported metrics' },
+      () => import('./commands/results.ts').then((m) => m.default),
+    ),
+    profile: lazyCommand(
+      { name: 'profile', description: 'Manage mrun profiles: add, list, use, remove, import', alias: ['profiles'] },
+      () => import('./commands/profile.ts').then((m) => m.default),
+    ),
+    // The name before profiles, kept for scripts; not shown (--context now names a kubeconfig context).
     context: lazyCommand(
-      { name: 'context', description: 'Manage mrun contexts: add, list, use, remove, import', alias: ['contexts'] },
-      () => import('./commands/context.ts').then((m) => m.default),
+      { name: 'context', description: 'Old name of profile', alias: ['contexts'], hidden: true },
+      () => import('./commands/profile.ts').then((m) => m.default),
     ),
     options: optionsCommand,
   },

@@ -58,7 +58,12 @@ export function renderClaims(rows: readonly ClaimRow[], options: { now: Date; sh
     row.nodes.length === 0 ? '<none>' : row.nodes.join(','),
   ])
   return {
-    table: { columns, rows: table },
+    // On a narrow terminal: the volume's name, inode use, the pods, access modes, what is free, the class.
+    table: {
+      columns,
+      rows: table,
+      hideToFit: ['VOLUME', 'INODES%', 'PODS', 'ACCESS MODES', 'AVAIL', 'STORAGECLASS'],
+    },
     document: {
       apiVersion: 'pvclaim.kubectl-suite/v1',
       kind: 'ClaimUsageList',

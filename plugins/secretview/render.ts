@@ -211,7 +211,8 @@ export function renderSecretList(views: readonly SecretView[], options: { now: D
     view.keys.map((k) => k.key).join(','),
   ])
   return {
-    table: { columns, rows },
+    // On a narrow terminal: the type (the notes say what matters of it), then the key count, then the age.
+    table: { columns, rows, hideToFit: ['TYPE', 'KEYS', 'AGE'] },
     document: {
       apiVersion: 'secretview.kubectl-suite/v1',
       kind: 'SecretSummaryList',

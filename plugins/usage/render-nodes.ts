@@ -124,6 +124,9 @@ function rowCells(
   return cells
 }
 
+/** The order `kubectl usage nodes` leaves columns out on a terminal too narrow for its table (README, Output). */
+export const NODE_COLUMNS_TO_HIDE: readonly string[] = ['* LIM', '* ALLOC', 'PODS', '* USE']
+
 export function renderNodes(report: NodesReport, options: RenderNodesOptions): View {
   const rows = report.nodes.map((node) =>
     rowCells(
@@ -162,6 +165,8 @@ export function renderNodes(report: NodesReport, options: RenderNodesOptions): V
   const table: TableView = {
     columns: template.map((c) => ({ header: c.header, ...(c.wideOnly ? { wideOnly: true } : {}) })),
     rows: [...rows, ...(totalRow === undefined ? [] : [totalRow])].map((r) => r.map((c) => c.cell)),
+    // On a narrow terminal: limits, then allocatable (the % after each request is of it), then pod slots, then usage.
+    hideToFit: NODE_COLUMNS_TO_HIDE,
   }
   return {
     table,

@@ -93,6 +93,12 @@ function layout(options: RenderPodsOptions): { columns: Column[]; cells: (row: P
 }
 
 /**
+ * The order `kubectl usage pods` leaves columns out on a terminal too narrow for its table: usage as a share of
+ * the limit, then of the request, then the limits, then the node.
+ */
+export const POD_COLUMNS_TO_HIDE: readonly string[] = ['* %LIM', '* %REQ', '* LIM', 'NODE']
+
+/**
  * The view's parts are made only when a format asks for them (a table never needs the document, json never
  * needs the table), and a table cell is kept as a bare string unless it has a colour: on 150,000 pods each
  * wrapper object per cell cost more memory than the pods' rows.
@@ -101,7 +107,7 @@ export function renderPods(rows: PodRow[], options: RenderPodsOptions): View {
   const { columns, cells } = layout(options)
   return {
     get table(): TableView {
-      return { columns, rows: lazyRows(rows, cells) }
+      return { columns, rows: lazyRows(rows, cells), hideToFit: POD_COLUMNS_TO_HIDE }
     },
     get document() {
       return {

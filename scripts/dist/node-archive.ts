@@ -11,6 +11,7 @@ import {
 } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { unsign } from 'macho-unsign'
 import { REPO_ROOT } from './plugins.ts'
 import type { Target } from './targets.ts'
 
@@ -22,7 +23,10 @@ import type { Target } from './targets.ts'
  * same official binaries as `node-<os>-<arch>` packages, so we build that archive from the package.
  *
  * The Linux binaries are stripped of their symbol tables first (150 → 117 MB for linux-x64; the SEA fuse and
- * everything Node runs are untouched). pkg's folder is fixed under $HOME, so the build points HOME at our own
+ * everything Node runs are untouched). The macOS binary loses its code signature (macho-unsign): Node's release
+ * signs it with the hardened runtime, and a signature that no longer matches once the SEA blob is injected gets
+ * the process killed at launch, where an unsigned binary runs on Intel Macs (Node's SEA guide removes it too, with
+ * codesign, which only a Mac has). pkg then signs ad hoc where `codesign` or `ldid` is on PATH. pkg's folder is fixed under $HOME, so the build points HOME at our own
  * cache while pkg runs (pkgHome()), which keeps these stripped archives away from anyone else's ~/.pkg-cache.
  */
 export function suiteCache(): string {
@@ -39,7 +43,11 @@ export function pkgSeaCacheDir(): string {
 }
 
 /** Written into the `.ok` marker: an archive prepared differently (e.g. before stripping) is rebuilt. */
-const PREPARATION = 'npm-package, strip --strip-all (linux)\n'
+function preparation(target: Target): string {
+  return target.nodeOs === 'darwin'
+    ? 'npm-package, macho-unsign (darwin)\n'
+    : 'npm-package, strip --strip-all (linux)\n'
+}
 
 /** The registry has no Node of this version for the target (npm's node-darwin-* stop at Node 18). */
 export class NodeUnavailable extends Error {}
@@ -107,12 +115,19 @@ function stripSymbols(file: string): void {
   }
 }
 
+/** Removes a Mach-O binary's code signature in place (see the top of this file for why). */
+function removeSignature(file: string): void {
+  const unsigned = unsign(readFileSync(file))
+  if (unsigned === null) throw new Error(`${file}: expected Node's signed macOS binary, found no code signature`)
+  writeFileSync(file, Buffer.from(unsigned), { mode: 0o755 })
+}
+
 /** Makes sure pkg finds the target's Node archive and its `.ok` marker; returns the archive path. */
 export function ensureNodeArchive(target: Target, nodeVersion: string): string {
   const cache = pkgSeaCacheDir()
   const archive = join(cache, archiveName(nodeVersion, target))
   const marker = `${archive}.ok`
-  if (existsSync(archive) && existsSync(marker) && readFileSync(marker, 'utf8') === PREPARATION) return archive
+  if (existsSync(archive) && existsSync(marker) && readFileSync(marker, 'utf8') === preparation(target)) return archive
   mkdirSync(cache, { recursive: true })
   const dirName = `node-${nodeVersion}-${target.nodeOs}-${target.nodeArch}`
   // pkg extracts the archive next to itself and trusts that copy while its own marker exists: drop both.
@@ -127,6 +142,7 @@ export function ensureNodeArchive(target: Target, nodeVersion: string): string {
     const staged = join(layout, target.nodeOs === 'win' ? 'node.exe' : 'node')
     copyFileSync(binary, staged)
     if (target.nodeOs === 'linux') stripSymbols(staged)
+    if (target.nodeOs === 'darwin') removeSignature(staged)
     // Written under a temporary name and renamed, so an interrupted build never leaves a truncated archive
     // that the marker would vouch for.
     const partial = `${archive}.partial`
@@ -134,7 +150,7 @@ export function ensureNodeArchive(target: Target, nodeVersion: string): string {
     if (target.nodeOs === 'win') execFileSync('zip', ['-q', '-r', partial, dirName], { cwd: join(work, 'stage') })
     else execFileSync('tar', ['-czf', partial, '-C', join(work, 'stage'), dirName])
     execFileSync('mv', [partial, archive])
-    writeFileSync(marker, PREPARATION)
+    writeFileSync(marker, preparation(target))
     return archive
   } finally {
     rmSync(work, { recursive: true, force: true })

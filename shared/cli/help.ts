@@ -86,7 +86,12 @@ export function renderHelp(input: HelpInput): string {
     })
     parts.push(`Available Commands:\n${lines.join('')}`)
   }
-  const own = flagsSection(input.defs, (key) => !GLOBAL_KEYS.has(key))
+  // A global a command declares anew is its own flag (mrun's --profile names an mrun profile, where kubectl's is
+  // a hidden profiling switch), so it is shown here.
+  const own = flagsSection(
+    input.defs,
+    (key) => !GLOBAL_KEYS.has(key) || input.defs[key] !== (kubeArgs as SuiteArgsDef)[key],
+  )
   if (own !== '') parts.push(`Options:\n${own}`)
   const usage: string[] = [input.path]
   if (input.subCommands.length > 0) usage.push(input.runs ? '[command]' : 'COMMAND')

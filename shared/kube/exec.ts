@@ -1,9 +1,9 @@
 import { Readable, Writable } from 'node:stream'
-import { WebSocket } from 'ws'
 import { SuiteError } from '../errors.ts'
 import { type ApiStatus, errorFromNetwork, errorFromStatus } from './api-errors.ts'
 import type { Kube } from './connect.ts'
 import { resourcePath } from './paths.ts'
+import { type ChannelSocket, openChannelSocket, UpgradeRefused } from './websocket.ts'
 
 /**
  * Runs a command in a container over the Kubernetes remotecommand WebSocket protocol (v5.channel.k8s.io, falling
@@ -23,6 +23,8 @@ export interface ExecOptions {
    */
   halfClose?: boolean
   signal?: AbortSignal | undefined
+  /** Told which stdin chunks have been copied into a frame, so their buffers can be filled again. */
+  onSent?: (chunks: Buffer[]) => void
 }
 
 export interface ExecResult {
@@ -47,7 +49,8 @@ export interface ExecSession {
 
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io']
 const PING_INTERVAL_MS = 5_000
-const HIGH_WATER = 8 * 1024 * 1024
+/** Output held before the socket is paused, and stdin queued before writes wait: small enough to die young. */
+const HIGH_WATER = 2 * 1024 * 1024
 const LOW_WATER = 1024 * 1024
 
 interface ExecStatus {
@@ -86,121 +89,123 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecS
   const url =
     ws.socketPath === undefined ? `${ws.url.replace(/\/+$/, '')}${path}` : `ws+unix://${ws.socketPath}:${path}`
   const context = { verb: 'create', resource: 'pods/exec', namespace: options.namespace, name: options.pod }
-  const socket = new WebSocket(url, PROTOCOLS, {
-    headers: ws.headers,
-    ...ws.tls,
-    ...(ws.agent === undefined ? {} : { agent: ws.agent }),
-    perMessageDeflate: false,
-    maxPayload: 0,
-  })
-  // client-go pings every 5 s: a load balancer's idle timeout must not cut a long, silent sha256sum.
-  const keepalive = setInterval(() => {
-    if (socket.readyState === socket.OPEN) socket.ping()
-  }, PING_INTERVAL_MS)
-  keepalive.unref()
-  socket.once('close', () => {
-    clearInterval(keepalive)
-    ws.agent?.destroy()
-  })
-
+  const openedAt = performance.now()
+  let received = 0
+  let sent = 0
   let paused = false
+  let status: ExecResult | undefined
+  let failure: SuiteError | undefined
+  let closed!: () => void
+  const ended = new Promise<void>((resolve) => {
+    closed = resolve
+  })
   const stdout = new Readable({
     highWaterMark: HIGH_WATER,
     read() {
       if (paused) {
         paused = false
-        socket.resume()
+        socket?.resume()
       }
     },
   })
   const stderr = new Readable({ read() {} })
-  let status: ExecResult | undefined
-  let failure: SuiteError | undefined
-
-  const result = new Promise<ExecResult>((resolve, reject) => {
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      const frame = isBinary ? data : Buffer.from(data.toString(), 'utf8')
-      if (frame.length === 0) return
-      const channel = frame[0]
-      const payload = frame.subarray(1)
-      if (channel === 1) {
-        if (!stdout.push(payload)) {
-          paused = true
-          socket.pause()
-        }
-      } else if (channel === 2) stderr.push(payload)
-      else if (channel === 3) {
-        try {
-          status = exitCodeOf(JSON.parse(payload.toString('utf8')) as ExecStatus)
-        } catch {
-          status = { exitCode: -1, message: payload.toString('utf8') }
-        }
+  const statusParts: Buffer[] = []
+  let socket: ChannelSocket | undefined
+  const abortEarly = (): void => socket?.terminate()
+  options.signal?.addEventListener('abort', abortEarly, { once: true })
+  try {
+    socket = await openChannelSocket(
+      { url, protocols: PROTOCOLS, headers: ws.headers, tls: ws.tls, agent: ws.agent },
+      {
+        data(channel, payload) {
+          received += payload.length
+          if (channel === 1) {
+            if (!stdout.push(payload)) {
+              paused = true
+              socket?.pause()
+            }
+          } else if (channel === 2) stderr.push(payload)
+          else if (channel === 3) statusParts.push(payload)
+        },
+        end(channel) {
+          if (channel !== 3) return
+          const text = Buffer.concat(statusParts.splice(0)).toString('utf8')
+          try {
+            status = exitCodeOf(JSON.parse(text) as ExecStatus)
+          } catch {
+            status = { exitCode: -1, message: text }
+          }
+        },
+        close() {
+          closed()
+        },
+      },
+    )
+  } catch (error) {
+    ws.agent?.destroy()
+    options.signal?.removeEventListener('abort', abortEarly)
+    if (options.signal?.aborted === true) throw new SuiteError('interrupted', 'interrupted')
+    if (error instanceof UpgradeRefused) {
+      let body: ApiStatus | undefined
+      try {
+        body = JSON.parse(error.body.toString('utf8')) as ApiStatus
+      } catch {
+        body = undefined
       }
-    })
-    socket.on('unexpected-response', (_req, res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        let body: ApiStatus | undefined
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ApiStatus
-        } catch {
-          body = undefined
-        }
-        failure = errorFromStatus(res.statusCode ?? 0, body, context, kube.transport.target)
-        socket.terminate()
-      })
-    })
-    socket.on('error', (error) => {
-      failure ??= errorFromNetwork(error, context, kube.transport.target, 0)
-    })
-    socket.on('close', () => {
-      stdout.push(null)
-      stderr.push(null)
-      if (failure !== undefined) reject(failure)
-      else if (options.signal?.aborted === true) reject(new SuiteError('interrupted', 'interrupted'))
-      else if (status !== undefined) resolve(status)
-      // v4 and v5 always end with a status: a close without one is a cut connection (a proxy, a restarting server).
-      else reject(cutError())
-    })
+      throw errorFromStatus(error.status, body, context, kube.transport.target)
+    }
+    throw errorFromNetwork(error, context, kube.transport.target, 0)
+  }
+  const open = socket
+  // client-go pings every 5 s: a load balancer's idle timeout must not cut a long, silent sha256sum.
+  const keepalive = setInterval(() => open.ping(), PING_INTERVAL_MS)
+  keepalive.unref()
+
+  const result = ended.then(() => {
+    clearInterval(keepalive)
+    ws.agent?.destroy()
+    options.signal?.removeEventListener('abort', abortEarly)
+    stdout.push(null)
+    stderr.push(null)
+    kube.transport.trace(
+      `exec ${options.command[0]} in ${options.pod}: ${status === undefined ? 'no status' : `exit ${status.exitCode}`}, ${received} bytes out, ${sent} bytes in, ${Math.round(performance.now() - openedAt)} ms`,
+    )
+    if (failure !== undefined) throw failure
+    if (options.signal?.aborted === true) throw new SuiteError('interrupted', 'interrupted')
+    if (status !== undefined) return status
+    // v4 and v5 always end with a status: a close without one is a cut connection (a proxy, a restarting server).
+    throw cutError()
   })
   // The promise is awaited by the caller; until then a rejection must not count as unhandled.
   result.catch(() => undefined)
-
-  const opened = new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve())
-    socket.once('close', () =>
-      reject(failure ?? new SuiteError('connection', 'the exec connection closed before it opened')),
-    )
-  })
-  const abort = (): void => socket.terminate()
-  options.signal?.addEventListener('abort', abort, { once: true })
-  await opened.catch(async (error) => {
-    await result.catch(() => undefined)
-    throw failure ?? error
-  })
+  const abort = (): void => open.terminate()
 
   let stdin: Writable | undefined
   if (options.stdin === true) {
+    const waitForRoom = (done: (error?: Error | null) => void) => (error?: Error | null) => {
+      // ECANCELED, EPIPE, ECONNRESET: the socket went away under the write.
+      if (error !== undefined && error !== null) return done(failure ?? cutError())
+      if (open.bufferedAmount < HIGH_WATER) return done()
+      const wait = setInterval(() => {
+        if (open.bufferedAmount < LOW_WATER || !open.open) {
+          clearInterval(wait)
+          done()
+        }
+      }, 2)
+    }
     stdin = new Writable({
       highWaterMark: LOW_WATER,
-      write(chunk: Buffer, _encoding, done) {
-        if (socket.readyState !== socket.OPEN) return done(cutError())
-        socket.send(Buffer.concat([Buffer.from([0]), chunk]), { binary: true }, (error) => {
-          // ECANCELED, EPIPE, ECONNRESET: the socket went away under the write.
-          if (error !== undefined && error !== null) return done(failure ?? cutError())
-          if (socket.bufferedAmount < HIGH_WATER) return done()
-          const wait = setInterval(() => {
-            if (socket.bufferedAmount < LOW_WATER || socket.readyState !== socket.OPEN) {
-              clearInterval(wait)
-              done()
-            }
-          }, 2)
-        })
+      // Chunks waiting together go out as one frame (up to 1 MiB): fewer frames, fewer writes on both ends.
+      writev(chunks, done) {
+        if (!open.open) return done(cutError())
+        const parts = chunks.map((c) => c.chunk as Buffer)
+        for (const part of parts) sent += part.length
+        open.send(0, parts, waitForRoom(done))
+        options.onSent?.(parts)
       },
       final(done) {
         if (options.halfClose === false) return done()
-        if (socket.protocol !== 'v5.channel.k8s.io') {
+        if (open.protocol !== 'v5.channel.k8s.io') {
           done(
             new SuiteError('connection', 'the server cannot close stdin (it speaks only v4.channel.k8s.io)', {
               hint: 'upgrade the cluster to Kubernetes 1.30 or later',
@@ -208,12 +213,12 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecS
           )
           return
         }
-        // v5: a CLOSE frame for channel 0 half-closes stdin, so the command sees end of input.
-        socket.send(Buffer.from([255, 0]), { binary: true }, (error) => done(error ?? undefined))
+        // v5: a CLOSE message for channel 0 half-closes stdin, so the command sees end of input.
+        open.sendRaw(Buffer.from([255, 0]), (error) => done(error ?? undefined))
       },
     })
   }
-  return { stdout, stderr, stdin, result, abort, protocol: socket.protocol }
+  return { stdout, stderr, stdin, result, abort, protocol: open.protocol }
 }
 
 /** Runs a command to completion and returns its output (for small outputs: listings, checksums). */

@@ -447,6 +447,11 @@ export class Transport {
     }
   }
 
+  /** A line for the request log (shown at -v 6 and above, with the requests themselves): exec streams use it. */
+  trace(line: string): void {
+    this.log(line)
+  }
+
   /** Ends everything: requests in flight are destroyed (they reject with an AbortError), retries stop. */
   close(): void {
     this.closing.abort()

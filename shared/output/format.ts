@@ -126,3 +126,10 @@ export function allowedFormatNames(allowed: readonly OutputFormat[]): string[] {
   if (allowed.includes('json')) names.push(...TEMPLATE_FORMATS)
   return names.sort()
 }
+
+/** What `-o <TAB>` offers: the format names, template formats as `jsonpath=` so the template follows at once. */
+export function formatChoices(allowed: readonly OutputFormat[]): string[] {
+  return allowedFormatNames(allowed).map((name) =>
+    (TEMPLATE_FORMATS as readonly string[]).includes(name) ? `${name}=` : name,
+  )
+}

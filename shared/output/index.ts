@@ -11,6 +11,7 @@ export { plainTable, renderFields } from './fields.ts'
 export {
   allowedFormatNames,
   type ChosenFormat,
+  formatChoices,
   isOutputFormat,
   OUTPUT_FORMATS,
   type OutputFormat,
@@ -33,7 +34,15 @@ export {
 } from './json-values.ts'
 export { type JsonPath, JsonPathExecError, JsonPathParseError, parseJsonPath } from './jsonpath.ts'
 export { type NodeReadiness, nodeReadiness, nodeStatusText } from './node-status.ts'
-export { noResourcesMessage, printView, type RenderOptions, renderDocument, renderView, type View } from './print.ts'
+export {
+  noResourcesMessage,
+  printView,
+  type RenderOptions,
+  renderDocument,
+  renderView,
+  terminalWidth,
+  type View,
+} from './print.ts'
 export {
   type Cell,
   type Column,

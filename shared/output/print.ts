@@ -28,6 +28,11 @@ export interface RenderOptions {
   noHeaders?: boolean
   /** Colour the table (never json, yaml, name, csv or tsv). */
   color: boolean
+  /**
+   * The terminal's width when stdout is one (io.columns): the default table then leaves out its least important
+   * columns (TableView.hideToFit) until it fits. `-o wide`, csv, tsv and every pipe get every column.
+   */
+  maxWidth?: number
 }
 
 /**
@@ -37,11 +42,11 @@ export interface RenderOptions {
  * that document. `-o custom-columns=…` lays the document's items out as a table (see renderCustomColumns).
  */
 export function renderView(view: View, format: ChosenFormat, options: RenderOptions): string {
-  const { noHeaders = false, color } = options
+  const { noHeaders = false, color, maxWidth } = options
   if (typeof format === 'object') return renderTemplate(view.document, format, noHeaders)
   switch (format) {
     case 'table':
-      return renderTable(view.table, { wide: false, noHeaders, color })
+      return renderTable(view.table, { wide: false, noHeaders, color, ...(maxWidth === undefined ? {} : { maxWidth }) })
     case 'wide':
       return renderTable(view.table, { wide: true, noHeaders, color })
     case 'json':
@@ -82,10 +87,23 @@ export function renderDocument(document: unknown, format: ChosenFormat): string 
   return ''
 }
 
-/** The one place a plugin's result reaches stdout: renders `view` as `format`, coloured when `io.color`. */
+/**
+ * The one place a plugin's result reaches stdout: renders `view` as `format`, coloured when `io.color`, and on a
+ * terminal fitted to its width (see {@link terminalWidth}).
+ */
 export function printView(io: Io, view: View, format: ChosenFormat, options: { noHeaders?: boolean } = {}): void {
-  const text = renderView(view, format, { noHeaders: options.noHeaders, color: io.color })
+  const maxWidth = terminalWidth(io)
+  const text = renderView(view, format, {
+    noHeaders: options.noHeaders,
+    color: io.color,
+    ...(maxWidth === undefined ? {} : { maxWidth }),
+  })
   if (text !== '') io.out.write(text)
+}
+
+/** The width a table must fit: the terminal's columns when stdout is a terminal, else none (pipes get everything). */
+export function terminalWidth(io: Io): number | undefined {
+  return io.outIsTTY && io.columns !== undefined && io.columns > 0 ? io.columns : undefined
 }
 
 /**

@@ -195,6 +195,52 @@ describe('displayWidth', () => {
   })
 })
 
+describe('renderTable fitted to a terminal (maxWidth)', () => {
+  // 'NODE  CPU REQ  CPU LIM  MEM REQ  MEM LIM  PODS': every column 6 wide but the last, 46 cells in all.
+  const nodes: TableView = {
+    columns: ['NODE', 'CPU REQ', 'CPU LIM', 'MEM REQ', 'MEM LIM', 'PODS'].map((header) => ({ header })),
+    rows: [['n1', '1', '2', '3', '4', '5/110']],
+    hideToFit: ['* LIM', 'PODS'],
+  }
+  const headers = (text: string): string => (text.split('\n')[0] ?? '').split(/ {2,}/).join('|')
+
+  it('keeps every column when the table fits, and when no width is given (a pipe)', () => {
+    const full = renderTable(nodes, plain)
+    expect(headers(full)).toBe('NODE|CPU REQ|CPU LIM|MEM REQ|MEM LIM|PODS')
+    expect(renderTable(nodes, { ...plain, maxWidth: 200 })).toBe(full)
+  })
+
+  it('hides a *SUFFIX entry right-most first, one column at a time, only until the table fits', () => {
+    const full = displayWidth(renderTable(nodes, plain).split('\n')[0] ?? '')
+    const oneLess = renderTable(nodes, { ...plain, maxWidth: full - 1 })
+    expect(headers(oneLess)).toBe('NODE|CPU REQ|CPU LIM|MEM REQ|PODS')
+    const twoLess = renderTable(nodes, { ...plain, maxWidth: full - 11 })
+    expect(headers(twoLess)).toBe('NODE|CPU REQ|MEM REQ|PODS')
+    for (const line of twoLess.trimEnd().split('\n')) expect(displayWidth(line)).toBeLessThanOrEqual(full - 11)
+  })
+
+  it('then the next entry; a column the list does not name is never hidden, so a table too wide for it wraps', () => {
+    expect(headers(renderTable(nodes, { ...plain, maxWidth: 25 }))).toBe('NODE|CPU REQ|MEM REQ')
+    expect(headers(renderTable(nodes, { ...plain, maxWidth: 5 }))).toBe('NODE|CPU REQ|MEM REQ')
+    expect(headers(renderTable({ ...nodes, hideToFit: undefined }, { ...plain, maxWidth: 5 }))).toBe(
+      'NODE|CPU REQ|CPU LIM|MEM REQ|MEM LIM|PODS',
+    )
+  })
+
+  it('lays the kept columns out as if the others did not exist: the new last column carries no padding', () => {
+    const table: TableView = { ...nodes, hideToFit: ['PODS'] }
+    const full = displayWidth(renderTable(table, plain).split('\n')[0] ?? '')
+    expect(renderTable(table, { ...plain, maxWidth: full - 1 })).toBe(
+      renderTable({ columns: nodes.columns.slice(0, 5), rows: [['n1', '1', '2', '3', '4']] }, plain),
+    )
+  })
+
+  it('never fits -o wide: the user asked for every column', () => {
+    const wide = { ...nodes, columns: [...nodes.columns, { header: 'TAINTS', wideOnly: true }] }
+    expect(renderTable(wide, { ...plain, wide: true, maxWidth: 10 })).toBe(renderTable(wide, { ...plain, wide: true }))
+  })
+})
+
 describe('renderTable at cluster scale', () => {
   it('lays out 300,000 rows (a spread over the rows overflowed the call stack at ~150,000)', () => {
     const rows = Array.from({ length: 300_000 }, (_, i) => [`pod-${i}`, String(i % 97)])
@@ -204,5 +250,14 @@ describe('renderTable at cluster scale', () => {
     expect(lines).toHaveLength(300_002)
     expect(lines[0]).toBe(`NAME${' '.repeat(30)}CPU`)
     expect(lines[123_457]).toBe(`the-widest-pod-name-of-them-all${' '.repeat(5)}7`)
+  })
+
+  it('fits 300,000 rows to a terminal, hiding a column measured over all of them', () => {
+    const rows = Array.from({ length: 300_000 }, (_, i) => [`pod-${i}`, String(i % 97), 'worker-1'])
+    const columns = [{ header: 'NAME' }, { header: 'CPU', align: 'right' as const }, { header: 'NODE' }]
+    const out = renderTable({ columns, rows, hideToFit: ['NODE'] }, { ...plain, maxWidth: 20 })
+    const lines = out.split('\n')
+    expect(lines).toHaveLength(300_002)
+    expect(lines[0]).toBe(`NAME${' '.repeat(9)}CPU`)
   })
 })

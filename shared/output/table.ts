@@ -50,6 +50,13 @@ export function lazyRows<T>(items: readonly T[], cells: (item: T) => readonly (s
 export interface TableView {
   columns: Column[]
   rows: TableRows
+  /**
+   * What the default table leaves out on a terminal narrower than it (see {@link TableOptions.maxWidth}), in this
+   * order, one column at a time until it fits: a header, or `*SUFFIX` for every header ending in SUFFIX (right-most
+   * first, as later resources matter less). Columns not named here always stay; a table that still does not fit
+   * wraps, as kubectl's does. The least important columns first, as kubectl keeps its priority-0 columns.
+   */
+  hideToFit?: readonly string[]
 }
 
 /** How {@link renderTable} lays a table out. */
@@ -60,6 +67,11 @@ export interface TableOptions {
   noHeaders?: boolean
   /** Emit colour escapes for cell roles and a bold header. */
   color: boolean
+  /**
+   * The terminal's width, given only when stdout is one: a default (not wide) table wider than this leaves out its
+   * `hideToFit` columns until it fits. Never given for a pipe, so scripts always get every column.
+   */
+  maxWidth?: number
 }
 
 // kubectl prints every table through Go's text/tabwriter with these settings (cli-runtime printers): a column
@@ -104,6 +116,42 @@ function layCell(cell: Cell, color: boolean): LaidCell {
   return { text, width: displayWidth(text), styled }
 }
 
+/** How wide a laid-out line is: every column but the last padded, the last as wide as its widest cell. */
+function lineWidth(contentWidths: readonly number[]): number {
+  let width = 0
+  contentWidths.forEach((content, position) => {
+    width += position === contentWidths.length - 1 ? content : Math.max(TAB_MIN_WIDTH, content + TAB_PADDING)
+  })
+  return width
+}
+
+/**
+ * The columns (indexes into table.columns) a default table keeps within `maxWidth`: `visible` less its `hideToFit`
+ * columns, taken away in that order only while the line is still too wide.
+ */
+function columnsThatFit(
+  table: TableView,
+  visible: readonly number[],
+  contentWidths: readonly number[],
+  maxWidth: number,
+): number[] {
+  const widths = new Map(visible.map((index, position) => [index, contentWidths[position] ?? 0]))
+  const kept = visible.slice()
+  const keptWidths = (): number[] => kept.map((index) => widths.get(index) ?? 0)
+  for (const entry of table.hideToFit ?? []) {
+    const suffix = entry.startsWith('*') ? entry.slice(1) : undefined
+    const matches = (index: number): boolean => {
+      const header = table.columns[index]?.header ?? ''
+      return suffix === undefined ? header === entry : header.endsWith(suffix)
+    }
+    for (let position = kept.length - 1; position >= 0; position--) {
+      if (lineWidth(keptWidths()) <= maxWidth) return kept
+      if (matches(kept[position] as number)) kept.splice(position, 1)
+    }
+  }
+  return kept
+}
+
 /**
  * Lays a table out exactly as `kubectl get` does: each cell but the last in a line is padded to its column's
  * width (widest cell + 3 spaces, at least 6), and the last cell is printed as is, so lines carry no trailing
@@ -126,6 +174,19 @@ export function renderTable(table: TableView, options: TableOptions): string {
   }
   if (!options.noHeaders) for (const [position, index] of visible.entries()) measure(header(index), position)
   for (const row of table.rows) for (const [position, index] of visible.entries()) measure(cellOf(row[index]), position)
+
+  if (!options.wide && options.maxWidth !== undefined && options.maxWidth > 0) {
+    const kept = columnsThatFit(table, visible, contentWidths, options.maxWidth)
+    if (kept.length < visible.length) {
+      const widthOf = new Map(visible.map((index, position) => [index, contentWidths[position] ?? 0]))
+      visible.length = 0
+      contentWidths.length = 0
+      for (const index of kept) {
+        visible.push(index)
+        contentWidths.push(widthOf.get(index) ?? 0)
+      }
+    }
+  }
 
   const last = visible.length - 1
   const columnWidths = contentWidths.map((width) => Math.max(TAB_MIN_WIDTH, width + TAB_PADDING))

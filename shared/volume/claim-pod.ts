@@ -5,6 +5,7 @@ import type { Kube } from '../kube/connect.ts'
 import { listAll } from '../kube/list.ts'
 import { resourcePath } from '../kube/paths.ts'
 import { dnsLabel, labelValue } from '../names.ts'
+import { PodCannotRun } from './remote.ts'
 
 /**
  * A pod through which a claim's files can be reached: a running pod that already mounts it (no new pod, and for a
@@ -25,6 +26,8 @@ export interface ClaimAccess {
   mountPath: string
   /** True when the pod was created for this transfer. */
   helper: boolean
+  /** The uid and gid a helper pod runs as. */
+  runAs?: { uid: number; gid: number }
 }
 
 export interface ClaimPodOptions {
@@ -44,6 +47,22 @@ export interface ClaimPodOptions {
    * instead. Without it, the first consumer is used.
    */
   probe?: (access: ClaimAccess) => Promise<string | undefined>
+  /**
+   * For a transfer that writes: who owns the folder it writes into, asked of the first helper pod (which runs as
+   * nobody). When that is a user other than root and nobody, the transfer goes through a second helper that runs as
+   * that uid and gid, so what it writes belongs to the folder's owner. Root stays out: PodSecurity `restricted`
+   * forbids uid 0.
+   */
+  owner?: (access: ClaimAccess) => Promise<{ uid: number; gid: number } | undefined>
+}
+
+/**
+ * The uid and gid a helper should run as to write into a folder of `owner`: the owner's, unless that is root
+ * (PodSecurity `restricted` refuses uid 0: the helper stays nobody, and can write only where others may).
+ */
+export function helperIdentity(owner: { uid: number; gid: number } | undefined): { uid: number; gid: number } {
+  if (owner === undefined || owner.uid === 0) return { uid: HELPER_UID, gid: HELPER_UID }
+  return { uid: owner.uid, gid: owner.gid }
 }
 
 function mountsClaim(pod: V1Pod, claim: string, write: boolean): { container: string; mountPath: string } | undefined {
@@ -137,7 +156,11 @@ export function helperPod(spec: {
   write: boolean
   mountPath: string
   nodeName?: string
+  /** Who the helper runs as (default nobody, 65534); never root. */
+  runAs?: { uid: number; gid: number }
 }): V1Pod {
+  const runAs = spec.runAs ?? { uid: HELPER_UID, gid: HELPER_UID }
+  if (runAs.uid === 0) throw new SuiteError('internal', 'a helper pod never runs as root')
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -153,8 +176,8 @@ export function helperPod(spec: {
       ...(spec.nodeName === undefined ? {} : { nodeName: spec.nodeName }),
       securityContext: {
         runAsNonRoot: true,
-        runAsUser: HELPER_UID,
-        runAsGroup: HELPER_UID,
+        runAsUser: runAs.uid,
+        runAsGroup: runAs.gid,
         seccompProfile: { type: 'RuntimeDefault' },
       },
       volumes: [{ name: 'volume', persistentVolumeClaim: { claimName: spec.claim, readOnly: !spec.write } }],
@@ -209,7 +232,14 @@ export async function withClaimPod<T>(
         continue
       }
       options.log?.(`using pod ${access.pod}, which mounts ${claim} at ${mount.mountPath}`)
-      return use(access)
+      try {
+        return await use(access)
+      } catch (error) {
+        // The probe passed, yet a command of the transfer could not run there (a binary missing for a direct exec,
+        // a wrapper whose target is gone): the transfer has cleaned up after itself, and goes on through a helper.
+        if (!(error instanceof PodCannotRun) || options.signal?.aborted === true) throw error
+        options.log?.(`pod ${access.pod} mounts ${claim} but ${error.reason}; using a helper pod instead`)
+      }
     }
   }
   const modes = claimObject.spec?.accessModes ?? []
@@ -224,31 +254,61 @@ export async function withClaimPod<T>(
     )
   // A ReadWriteOnce volume is attached to one node: a helper elsewhere would never start.
   const pinnedNode = singleNode ? consumers.find((p) => p.spec?.nodeName !== undefined)?.spec?.nodeName : undefined
-  const name = `pvclaim-helper-${dnsLabel(claim, 30) || 'claim'}-${randomBytes(3).toString('hex')}`
-  const mountPath = '/volume'
-  const pod = helperPod({
-    name,
-    namespace,
-    claim,
-    managedBy: options.managedBy,
-    image: options.image ?? DEFAULT_HELPER_IMAGE,
-    write: options.write,
-    mountPath,
-    ...(pinnedNode === undefined ? {} : { nodeName: pinnedNode }),
-  })
-  await kube.transport.json({
-    method: 'POST',
-    path: resourcePath({ plural: 'pods', namespace }),
-    body: pod,
-    context: { verb: 'create', resource: 'pods', namespace, name },
-  })
-  options.log?.(`started helper pod ${name}${pinnedNode === undefined ? '' : ` on ${pinnedNode}`} to reach ${claim}`)
-  try {
+  const pin = pinnedNode === undefined ? {} : { nodeName: pinnedNode }
+  const start = async (runAs: { uid: number; gid: number }): Promise<ClaimAccess> => {
+    const name = `pvclaim-helper-${dnsLabel(claim, 30) || 'claim'}-${randomBytes(3).toString('hex')}`
+    const mountPath = '/volume'
+    const pod = helperPod({
+      name,
+      namespace,
+      claim,
+      managedBy: options.managedBy,
+      image: options.image ?? DEFAULT_HELPER_IMAGE,
+      write: options.write,
+      mountPath,
+      runAs,
+      ...pin,
+    })
+    await kube.transport.json({
+      method: 'POST',
+      path: resourcePath({ plural: 'pods', namespace }),
+      body: pod,
+      context: { verb: 'create', resource: 'pods', namespace, name },
+    })
+    started.push(name)
+    options.log?.(
+      `started helper pod ${name}${pinnedNode === undefined ? '' : ` on ${pinnedNode}`} as uid ${runAs.uid} gid ${runAs.gid} to reach ${claim}`,
+    )
     await waitRunning(kube, namespace, name, options)
-    return await use({ pod: name, container: 'transfer', mountPath, helper: true })
-  } finally {
+    return { pod: name, container: 'transfer', mountPath, helper: true, runAs }
+  }
+  const stop = async (name: string): Promise<void> => {
     await deletePod(kube, namespace, name)
     options.log?.(`deleted helper pod ${name}`)
+  }
+  const started: string[] = []
+  try {
+    let access = await start({ uid: HELPER_UID, gid: HELPER_UID })
+    if (options.owner !== undefined) {
+      const owner = await options.owner(access)
+      const wanted = helperIdentity(owner)
+      if (wanted.uid !== HELPER_UID || wanted.gid !== HELPER_UID) {
+        // A pod's user cannot change once it runs: one more helper, as the owner, and the first one goes.
+        options.log?.(
+          `the destination folder belongs to uid ${owner?.uid} gid ${owner?.gid}: moving to a helper pod that runs as them, so the files are theirs`,
+        )
+        const first = access.pod
+        const gone = stop(first).then(() => {
+          started.splice(started.indexOf(first), 1)
+        })
+        gone.catch(() => undefined)
+        access = await start(wanted)
+        await gone
+      }
+    }
+    return await use(access)
+  } finally {
+    for (const name of started) await stop(name)
   }
 }
 

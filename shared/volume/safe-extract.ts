@@ -104,6 +104,8 @@ export async function safeExtract(input: Readable, root: string, options: Extrac
   }
   // Files this extraction created: the only things a `link` entry may point to.
   const made = new Set<string>()
+  // The one write buffer, reused by every file in turn (entries are written one at a time).
+  const block = Buffer.allocUnsafeSlow(4 * 1024 * 1024)
   const extract = tar.extract()
   let failure: unknown
   let current: { stream: { destroy(): void }; settled: Promise<void> } | undefined
@@ -171,23 +173,28 @@ export async function safeExtract(input: Readable, root: string, options: Extrac
           // straight to the file handle: a write stream per entry costs a third of the throughput on big files.
           const file = await open(target, 'wx', (header.mode ?? 0o644) & 0o777)
           try {
-            // Gathered into 4 MiB writev calls: one syscall per 64 KiB frame would throttle the socket.
-            let pending: Buffer[] = []
-            let pendingBytes = 0
+            // Chunks are copied into one 4 MiB block that is written when full: one syscall per 4 MiB, and the
+            // chunks die young. Holding them until a writev (as before) kept a gigabyte's worth alive through
+            // collections: 2 s of garbage collection per GiB, more than the whole client otherwise spends.
+            let filled = 0
+            const flush = async (): Promise<void> => {
+              for (let at = 0; at < filled; ) at += (await file.write(block, at, filled - at)).bytesWritten
+              filled = 0
+            }
             for await (const chunk of stream) {
               const bytes = chunk as Buffer
-              pending.push(bytes)
               hash?.update(bytes)
-              pendingBytes += bytes.length
               stats.bytes += bytes.length
               options.onBytes?.(bytes.length)
-              if (pendingBytes >= 4 * 1024 * 1024) {
-                await file.writev(pending)
-                pending = []
-                pendingBytes = 0
+              for (let at = 0; at < bytes.length; ) {
+                const n = Math.min(bytes.length - at, block.length - filled)
+                bytes.copy(block, filled, at, at + n)
+                filled += n
+                at += n
+                if (filled === block.length) await flush()
               }
             }
-            if (pending.length > 0) await file.writev(pending)
+            await flush()
           } finally {
             await file.close()
           }

@@ -322,7 +322,7 @@ describe('real control plane', () => {
   }, 90_000)
 
   it("restarts a failing container, shows CrashLoopBackOff and keeps the previous run's log", async () => {
-    await ok(['run', 'crash', '--image=busybox', '--', 'sh', '-c', 'echo "run at $(date +%s%N)"; exit 2'])
+    await ok(['run', 'crash', '--image=busybox', '--', 'sh', '-c', 'echo "run at $(date +%s) $RANDOM"; exit 2'])
     const status = await eventually(
       'CrashLoopBackOff',
       async () => {
@@ -335,7 +335,7 @@ describe('real control plane', () => {
       30_000,
     )
     expect(status.lastState.terminated.exitCode).toBe(2)
-    expect((await ok(['logs', 'crash', '--previous'])).stdout).toMatch(/^run at \d+\n$/)
+    expect((await ok(['logs', 'crash', '--previous'])).stdout).toMatch(/^run at \d+ \d+\n$/)
     // Between runs (the table can catch a run in its few milliseconds, hence eventually).
     await eventually(
       'CrashLoopBackOff in the table',

@@ -8,10 +8,10 @@ import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { stringify } from 'yaml'
+import { Runtime } from '../kubelet/runtime.ts'
 import { createPki, type IssuedCert, issueClientCert, type Pki } from '../sim/pki.ts'
 import { type Binaries, ensureControlPlaneBinaries, KUBERNETES_VERSION } from './build.ts'
 import { Client, type KubeObject } from './client.ts'
-import { BwrapRunner } from './node-agent/bwrap-runner.ts'
 import { type NodeAgent, startNodeAgent } from './node-agent/node-agent.ts'
 import { type Provisioner, STORAGE_CLASSES, startProvisioner } from './provisioner.ts'
 import {
@@ -27,7 +27,8 @@ import {
 /**
  * Starts a real Kubernetes control plane on loopback for tests: etcd, kube-apiserver, kube-controller-manager,
  * kube-scheduler and metrics-server built by build.ts, plus in this process a node agent per node (kubelet
- * stand-in running pods in bubblewrap sandboxes) and a hostPath provisioner. Everything lives in one temp dir
+ * stand-in running pods with the shared container runtime of test/kubelet, real processes in bubblewrap sandboxes)
+ * and a hostPath provisioner. Everything lives in one temp dir
  * (PKI, etcd data, logs, volumes) removed on stop; every child is stopped by PID on stop(), on exit and on
  * SIGINT/SIGTERM.
  *
@@ -198,6 +199,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   mkdirSync(logsDir, { recursive: true })
   const children: Started[] = []
   const agents: NodeAgent[] = []
+  let runtime: Runtime | undefined
   let provisioner: Provisioner | undefined
   let stopping = false
   let earlyExit: Error | undefined
@@ -232,6 +234,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     process.off('SIGTERM', onSignal)
     provisioner?.stop()
     await Promise.all(agents.map((a) => a.stop().catch(() => {})))
+    await runtime?.close()
     const exited = children.map(
       (c) =>
         new Promise<void>((resolve) => {
@@ -435,7 +438,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     }
 
     // Node agents and the provisioner run in this process.
-    const runner = new BwrapRunner(join(dataDir, 'runner'))
+    // One runtime for every node (pods are keyed by uid). Restart back-off starts at 1 s instead of the kubelet's
+    // 10 s so tests of CrashLoopBackOff do not wait long; images "pushed" by mrun's in-cluster builder land in
+    // registry/ as on the simulator.
+    runtime = new Runtime({ dir: join(dataDir, 'runtime'), registryDir: join(dataDir, 'registry'), backoffMs: 1000 })
     provisioner = startProvisioner(launcher, join(dataDir, 'volumes'))
     const nodes = options.nodes ?? DEFAULT_NODES
     const nodeAddress = options.nodeAddress ?? hostAddress()
@@ -450,7 +456,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           port: await freePort(nodeAddress),
           serving,
           clientCa: pki.caCert,
-          runner,
+          runtime,
           dataDir: join(dataDir, 'nodes', node.name),
           index: index + 1,
           kubeletVersion: KUBERNETES_VERSION,

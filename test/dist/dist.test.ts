@@ -217,6 +217,29 @@ if (!wanted || plugins.length === 0 || host === undefined) {
       }
     })
 
+    const darwin = TARGETS.find((t) => t.os === 'darwin' && t.arch === 'amd64') as (typeof TARGETS)[number]
+    it.each(plugins.map((p) => [p.name, p] as const))(
+      '%s: the darwin/amd64 binary is an x86_64 Mach-O with the SEA blob in its NODE_SEA segment and no stale signature',
+      (_, plugin) => {
+        expect(releaseTargets()).toContain(darwin)
+        const unpacked = mkdtempSync(join(work, 'darwin-'))
+        execFileSync('tar', ['-xzf', join(RELEASE_DIR, archiveFileName(plugin, darwin)), '-C', unpacked])
+        const binary = join(unpacked, plugin.bin)
+        // LLVM's Mach-O reader (Debian's llvm package), not ours: the load commands as a Mac's loader sees them.
+        const headers = execFileSync('llvm-objdump', ['--macho', '--private-headers', binary], {
+          encoding: 'utf8',
+          maxBuffer: 64 * 2 ** 20,
+        })
+        expect(headers).toMatch(/magic\s+cputype[^\n]*\n\s*MH_MAGIC_64\s+X86_64/)
+        expect(headers).toMatch(/segname NODE_SEA\n[\s\S]*?sectname __NODE_SEA_BLOB/)
+        // Node's release signs with the hardened runtime; a signature left over from before the blob kills the
+        // process at launch, so the build removes it (pkg signs ad hoc only where codesign or ldid exist).
+        expect(headers).not.toContain('LC_CODE_SIGNATURE')
+        // The fuse postject flips, so Node runs the blob instead of acting as plain node.
+        expect(readFileSync(binary).includes('NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1')).toBe(true)
+      },
+    )
+
     it.each(plugins.map((p) => [p.name, p] as const))(
       '%s: --help and --version never load the Kubernetes client (lazy in the bundle)',
       (_, plugin) => {

@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect } from 'vitest'
-import { jsonConventionProblems } from '../../shared/output/index.ts'
 import { itKnown } from '../support/known-failures.ts'
 import { dispatchName, PLUGINS } from '../support/plugins.ts'
 import { opensslCertificate } from '../support/secrets.ts'
 import { type Bed, type BedKind, eventually, startBed } from '../support/testBed.ts'
+import { USAGE_CASES } from '../support/usage-cases.ts'
 
 /**
  * Every plugin through real kubectl plugin dispatch, on the simulator and on the real Kubernetes control plane, with
@@ -18,33 +18,6 @@ import { type Bed, type BedKind, eventually, startBed } from '../support/testBed
 const BEDS: BedKind[] = ['sim', 'real']
 const AE5 = 'anaconda-enterprise'
 const WORK = 'e2e'
-
-interface Figures {
-  requests: number
-  limits: number
-  requestsPercent: number | null
-  limitsPercent: number | null
-  usage: number | null
-  usagePercent: number | null
-}
-
-/** Parses a quantity as describe prints it into millicores (cpu) or bytes (the rest). */
-function parseDescribed(text: string, cpu: boolean): number {
-  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(text)
-  if (m === null) throw new Error(`cannot parse ${text}`)
-  const factor: Record<string, number> = {
-    '': 1,
-    m: 0.001,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    Ki: 1024,
-    Mi: 1024 ** 2,
-    Gi: 1024 ** 3,
-  }
-  const value = Number(m[1]) * (factor[m[2] ?? ''] as number)
-  return cpu ? Math.round(value * 1000) : Math.round(value)
-}
 
 /** NAME → the word in the STATUS column of a table printed with headers. */
 function statusByName(stdout: string, nameHeader: string): Map<string, string> {
@@ -154,104 +127,19 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
     await bed?.stop()
   }, 60_000)
 
-  itKnown(
-    title,
-    'usage nodes equals describe node Allocated resources and top node',
-    async () => {
-      // Usage figures move with every metrics scrape, so compare a usage answer with the top answer around it.
-      await eventually(
-        'usage nodes matching top node',
-        async () => {
-          const ours = await bed.kubectl(['usage', 'nodes', '-o', 'json'])
-          expect(ours.code, ours.stderr).toBe(0)
-          expect(ours.stderr).toBe('')
-          const items = (
-            JSON.parse(ours.stdout) as {
-              items: { name: string; resources: Record<string, Figures>; pods: { count: number } }[]
-            }
-          ).items
-          expect(items.map((i) => i.name).sort()).toEqual(['node-a', 'node-b'])
-          const top = await bed.kubectl(['top', 'node', '--no-headers'])
-          expect(top.code, top.stderr).toBe(0)
-          const topRows = new Map(
-            top.stdout
-              .trim()
-              .split('\n')
-              .map((line) => {
-                const [name = '', cpu = '', cpuPct = '', mem = '', memPct = ''] = line.trim().split(/\s+/)
-                return [name, { cpu, cpuPct, mem, memPct }]
-              }),
-          )
-          for (const item of items) {
-            const described = await bed.kubectl(['describe', 'node', item.name])
-            const block = described.stdout.slice(described.stdout.indexOf('Allocated resources:'))
-            for (const resource of ['cpu', 'memory', 'ephemeral-storage']) {
-              const line = new RegExp(
-                `\\n\\s+${resource}\\s+(\\S+)(?: \\((\\d+)%\\))?\\s+(\\S+)(?: \\((\\d+)%\\))?`,
-              ).exec(block)
-              const f = item.resources[resource]
-              if (line === null) {
-                expect(f === undefined || f.requests === 0).toBe(true)
-                continue
-              }
-              expect(f, `${item.name} ${resource}`).toBeDefined()
-              expect(f?.requests, `${item.name} ${resource} requests`).toBe(
-                parseDescribed(line[1] as string, resource === 'cpu'),
-              )
-              expect(f?.limits, `${item.name} ${resource} limits`).toBe(
-                parseDescribed(line[3] as string, resource === 'cpu'),
-              )
-              if (line[2] !== undefined) expect(f?.requestsPercent).toBe(Number(line[2]))
-              if (line[4] !== undefined) expect(f?.limitsPercent).toBe(Number(line[4]))
-            }
-            const pods = /Non-terminated Pods:\s+\((\d+) in total\)/.exec(described.stdout)
-            expect(item.pods.count).toBe(Number(pods?.[1]))
-            const row = topRows.get(item.name)
-            expect(row?.cpu, top.stdout).toMatch(/^\d+m$/)
-            const cpu = item.resources.cpu as Figures
-            const mem = item.resources.memory as Figures
-            expect(`${cpu.usage}m`).toBe(row?.cpu)
-            expect(`${cpu.usagePercent}%`).toBe(row?.cpuPct)
-            expect(`${Math.floor((mem.usage ?? 0) / 1048576)}Mi`).toBe(row?.mem)
-            expect(`${mem.usagePercent}%`).toBe(row?.memPct)
-          }
-          return true
-        },
-        90_000,
-      )
-    },
-    120_000,
-  )
-
-  itKnown(
-    title,
-    'usage pods sums container usage like kubectl top pod',
-    async () => {
-      await eventually(
-        'usage pods matching top pod',
-        async () => {
-          const ours = await bed.kubectl(['usage', 'pods', '-n', AE5, '-o', 'json'])
-          expect(ours.code, ours.stderr).toBe(0)
-          const rows = (JSON.parse(ours.stdout) as { items: { name: string; resources: Record<string, Figures> }[] })
-            .items
-          const top = await bed.kubectl(['top', 'pod', '-n', AE5, '--no-headers'])
-          expect(top.code, top.stderr).toBe(0)
-          const lines = top.stdout.trim().split('\n')
-          expect(lines.length).toBe(3)
-          for (const line of lines) {
-            const [name, cpu, mem] = line.trim().split(/\s+/)
-            const row = rows.find((r) => r.name === name)
-            expect(row, name).toBeDefined()
-            expect(`${row?.resources.cpu?.usage}m`).toBe(cpu)
-            expect(`${Math.floor((row?.resources.memory?.usage ?? 0) / 1048576)}Mi`).toBe(mem)
-          }
-          return true
-        },
-        60_000,
-      )
-    },
-    90_000,
-  )
+  // The usage checks every bed runs (also test/e2e/usage.test.ts on a generated cluster).
+  for (const c of USAGE_CASES)
+    itKnown(
+      title,
+      c.name,
+      () =>
+        c.run((args) => bed.kubectl(args), {
+          metricsForEveryNode: true,
+          pods: { scope: ['-n', AE5], atLeast: 3 },
+          settleMs: 60_000,
+        }),
+      c.timeoutMs,
+    )
 
   itKnown(title, 'ae-sessions --mine shows alice her session and deployment, not bob’s', async () => {
     const result = await bed.kubectl(['ae-sessions', '--mine', '-n', AE5], { user: 'alice' })
@@ -298,36 +186,6 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
       expect(statusByName(sessions.stdout, 'NODE')).toEqual(expected)
     },
   )
-
-  itKnown(title, 'usage keeps the JSON convention, templates and the --bars legend on stderr', async () => {
-    for (const command of [['nodes'], ['pods', '-A']]) {
-      const result = await bed.kubectl(['usage', ...command, '-o', 'json'])
-      expect(result.code, result.stderr).toBe(0)
-      expect(jsonConventionProblems(JSON.parse(result.stdout))).toEqual([])
-    }
-    const jsonpath = await bed.kubectl(['usage', 'nodes', '-o', 'jsonpath={.items[*].name}'])
-    expect(jsonpath.stdout).toBe('node-a node-b')
-    const columns = await bed.kubectl(['usage', 'nodes', '-o', 'custom-columns=NAME:.name,CPU:.resources.cpu.requests'])
-    expect(columns.stdout).toMatch(/^NAME +CPU\nnode-a +\d+\nnode-b +\d+\n$/)
-    const bars = await bed.kubectl(['usage', 'nodes', '--bars'])
-    expect(bars.code, bars.stderr).toBe(0)
-    expect(bars.stderr).toBe(
-      'bars (whole bar = allocatable): # used within requests, = requested but unused, . used beyond requests\n',
-    )
-  })
-
-  itKnown(title, 'usage answers bad input with its exit code and one line', async () => {
-    for (const [args, code, message] of [
-      [['usage', 'nodes', '--resources', 'cpu,bogus'], 2, /unknown resource "bogus" in --resources/],
-      [['usage', 'nodes', 'no-such-node'], 7, /node "no-such-node" not found/],
-      [['usage', 'nodes', '--contxt', 'x'], 2, /unknown flag: --contxt/],
-    ] as const) {
-      const result = await bed.kubectl(args)
-      expect(result.code, result.stderr).toBe(code)
-      expect(result.stdout).toBe('')
-      expect(result.stderr.split('\n')[0]).toMatch(message)
-    }
-  })
 
   itKnown(
     title,
@@ -497,7 +355,7 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
     async () => {
       const m = (args: string[], timeoutMs = 180_000) => bed.kubectl(['mrun', ...args], { timeoutMs })
       const added = await m([
-        'context',
+        'profile',
         'add',
         `e2e-${kind}`,
         '-n',
@@ -572,8 +430,51 @@ describe.each(BEDS)('plugins on the %s bed', (kind) => {
       const sweepInto = join(work, 'sweep')
       const sweepFetched = await m(['fetch', sweepName, sweepInto])
       expect(sweepFetched.code, sweepFetched.stderr).toBe(0)
-      expect(readFileSync(join(sweepInto, 'point-1.json'), 'utf8')).toBe('{"n":1}\n')
-      expect(readFileSync(join(sweepInto, 'point-2.json'), 'utf8')).toBe('{"n":2}\n')
+      // Each point keeps its outputs in a folder of its own, named by its index.
+      expect(readFileSync(join(sweepInto, '0', 'point-1.json'), 'utf8')).toBe('{"n":1}\n')
+      expect(readFileSync(join(sweepInto, '1', 'point-2.json'), 'utf8')).toBe('{"n":2}\n')
+      // A Python sweep whose points report metrics: two in metrics.json on the claim, one on its log.
+      const python = [
+        'import json, os',
+        'p = json.loads(os.environ["MRUN_PARAMS"])',
+        'm = {"loss": round(1 / (1 + 100 * p["lr"]), 4)}',
+        'os.makedirs(os.environ["MRUN_OUTPUT_DIR"], exist_ok=True)',
+        'if p["lr"] == 0.001: print(json.dumps(m))',
+        'else: json.dump(m, open(os.path.join(os.environ["MRUN_OUTPUT_DIR"], "metrics.json"), "w"))',
+      ].join('\n')
+      const pySweep = await m([
+        'run',
+        '--image',
+        'python:3.12',
+        '--name',
+        'py-sweep',
+        '--grid',
+        'lr=0.1,0.01,0.001',
+        '--wait',
+        '--',
+        // python3 or python: both beds run python images with python3 and the image's python link on PATH.
+        'python3',
+        '-c',
+        python,
+      ])
+      const pyLogs = pySweep.code === 0 ? '' : (await m(['logs', 'py-sweep'])).stdout
+      expect(pySweep.code, `${pySweep.stdout}${pySweep.stderr}${pyLogs}`).toBe(0)
+      const results = await m(['results', 'py-sweep', '-o', 'json'])
+      expect(results.code, results.stderr).toBe(0)
+      const items = (JSON.parse(results.stdout) as { items: Record<string, unknown>[] }).items
+      expect(items.map((i) => [i.index, i.params, i.state, i.metrics, i.source])).toEqual([
+        [0, { lr: 0.1 }, 'succeeded', { loss: 0.0909 }, 'metrics.json'],
+        [1, { lr: 0.01 }, 'succeeded', { loss: 0.5 }, 'metrics.json'],
+        [2, { lr: 0.001 }, 'succeeded', { loss: 0.9091 }, 'log'],
+      ])
+      const table = await m(['results', 'py-sweep', '--sort-by', 'loss', '--desc'])
+      expect(table.stdout.split('\n')[0]).toMatch(/^INDEX +lr +STATE +DURATION +loss$/)
+      expect(
+        table.stdout
+          .split('\n')
+          .slice(1, 4)
+          .map((l) => l.trim().split(/ +/)[0]),
+      ).toEqual(['2', '1', '0'])
       const unknown = await m(['status', 'nope', '-n', 'mrun-e2e'])
       expect(unknown.code).toBe(7)
       expect(unknown.stderr.split('\n')[0]).toBe(

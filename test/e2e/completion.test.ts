@@ -1,4 +1,5 @@
-import { chmodSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { completionLauncher } from '../../scripts/dist/build.ts'
@@ -95,10 +96,13 @@ describe('completion through kubectl plugin completion', () => {
     { words: ['secretview', 'diff', '-n', 'ml-team', 'reg'], expected: ['registry-pull'] },
     { words: ['pvclaim', 'download', '-n', 'ml-team', ''], expected: ['results', 'scratch'] },
     { words: ['pvclaim', 're'], expected: ['resize'] },
-    { words: ['mrun', 'logs', '-n', 'ml-team', ''], expected: ['bert-base-91c2'] },
-    // Without -n: the namespace the command would use (the mrun context's, else the kubeconfig context's).
-    { words: ['mrun', 'status', ''], expected: ['lr-sweep-7f3a'] },
-    { words: ['mrun', 'fetch', 'lr'], expected: ['lr-sweep-7f3a'] },
+    // Runs and experiment names (status, logs, fetch and results take either); delete takes runs only.
+    { words: ['mrun', 'logs', '-n', 'ml-team', ''], expected: ['bert', 'bert-base-91c2'] },
+    // Without -n: the namespace the command would use (the profile's, else the kubeconfig context's).
+    { words: ['mrun', 'status', ''], expected: ['lr-sweep', 'lr-sweep-7f3a'] },
+    { words: ['mrun', 'fetch', 'lr'], expected: ['lr-sweep', 'lr-sweep-7f3a'] },
+    { words: ['mrun', 'results', '-n', 'ml-team', 'b'], expected: ['bert', 'bert-base-91c2'] },
+    { words: ['mrun', 'results', 'lr-sweep', '--sort-by', ''], expected: ['index', 'state', 'duration'] },
     { words: ['mrun', 'delete', 'lr-sweep-7f3a', ''], expected: ['lr-sweep-7f3a'] },
     { words: ['mrun', 'list', '-n', 'ml-team', '--experiment', ''], expected: ['bert'] },
     { words: ['mrun', 'list', '--experiment', ''], expected: ['lr-sweep'] },
@@ -114,10 +118,87 @@ describe('completion through kubectl plugin completion', () => {
     { words: ['pvclaim', 'list', '--sort-by', 'us'], expected: ['used', 'use%'] },
     { words: ['ae-sessions', '--kind', ''], expected: ['session', 'deployment', 'run'] },
     { words: ['ae-sessions', 'list', '--sort-by', 'ph'], expected: ['phase'] },
+    { words: ['ae-sessions', 'nodes', '--sort-by', 'cpu'], expected: ['cpu', 'cpu-requests'] },
+    { words: ['usage', 'pods', '--sort-by', 'na'], expected: ['name', 'namespace'] },
+    { words: ['usage', 'pods', '--resources', 'c'], expected: ['cpu', 'cpu,memory', 'cpu,memory,gpu'] },
+    // -o on every printing command, also those that print only a document or a dry run.
+    { words: ['ae-sessions', 'nodes', '-o', 'y'], expected: ['yaml'] },
+    { words: ['ae-sessions', 'info', '-o', 'n'], expected: ['name'] },
+    {
+      words: ['secretview', 'check', '-o', 'j'],
+      expected: ['json', 'jsonpath=', 'jsonpath-as-json=', 'jsonpath-file='],
+    },
+    { words: ['secretview', '-o', 'd'], expected: ['dotenv'] },
+    {
+      words: ['pvclaim', 'create', 'x', '-o', ''],
+      expected: [
+        'custom-columns=',
+        'custom-columns-file=',
+        'json',
+        'jsonpath=',
+        'jsonpath-as-json=',
+        'jsonpath-file=',
+        'yaml',
+      ],
+    },
+    // pvclaim create's and secretview create's fixed and live values.
+    { words: ['pvclaim', 'create', 'x', '--storage-class', ''], expected: ['fast', 'standard'] },
+    { words: ['pvclaim', 'create', 'x', '--access-mode', 'RW'], expected: ['RWO', 'RWX', 'RWOP'] },
+    { words: ['pvclaim', 'create', 'x', '--nfs', 'h:/e', '--reclaim-policy', ''], expected: ['Retain', 'Delete'] },
+    { words: ['secretview', 'create', 'x', '--type', 'kubernetes.io/d'], expected: ['kubernetes.io/dockerconfigjson'] },
+    {
+      words: ['secretview', 'create', 'x', '--dry-run='],
+      expected: ['--dry-run=none', '--dry-run=client', '--dry-run=server'],
+    },
+    // --dry-run alone means client (kubectl's NoOptDefVal): the next word is not its value.
+    { words: ['pvclaim', 'create', 'x', '--dry-run', ''], expected: [] },
   ])('$words completes to $expected', async ({ words, expected }) => {
     const { values, directive } = await completeWords(words)
     expect(values).toEqual(expected)
     expect(directive).toBe(':4')
+  })
+
+  describe('mrun with profiles', () => {
+    // A profile whose namespace is ml-team: without -n, completion lists where the command would look.
+    let withProfiles: NodeJS.ProcessEnv
+    beforeAll(async () => {
+      withProfiles = { ...env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'completion-profiles-')) }
+      for (const [name, namespace] of [
+        ['team', 'ml-team'],
+        ['home', 'default'],
+      ] as const) {
+        const added = await kubectl(config, ['mrun', 'profile', 'add', name, '-n', namespace], { env: withProfiles })
+        expect(added.code, added.stderr).toBe(0)
+      }
+    })
+    afterAll(() => {
+      rmSync(withProfiles.XDG_CONFIG_HOME as string, { recursive: true, force: true })
+    })
+    const completeWith = async (words: string[], extra: NodeJS.ProcessEnv = {}) => {
+      const result = await kubectl(config, ['__complete', ...words], { env: { ...withProfiles, ...extra } })
+      expect(result.code).toBe(0)
+      return result.stdout
+        .trimEnd()
+        .split('\n')
+        .slice(0, -1)
+        .map((line) => line.split('\t')[0])
+    }
+
+    it.each([
+      // The first profile added is the current one: its namespace, ml-team.
+      { words: ['mrun', 'status', ''], extra: {}, expected: ['bert', 'bert-base-91c2'] },
+      { words: ['mrun', 'logs', '--profile', 'home', ''], extra: {}, expected: ['lr-sweep', 'lr-sweep-7f3a'] },
+      { words: ['mrun', 'results', ''], extra: { MRUN_PROFILE: 'home' }, expected: ['lr-sweep', 'lr-sweep-7f3a'] },
+      { words: ['mrun', 'fetch', '-n', 'default', ''], extra: {}, expected: ['lr-sweep', 'lr-sweep-7f3a'] },
+      { words: ['mrun', 'delete', ''], extra: {}, expected: ['bert-base-91c2'] },
+      // Profile names, from the file, for --profile and for profile use|remove.
+      { words: ['mrun', 'status', '--profile', ''], extra: {}, expected: ['home', 'team'] },
+      { words: ['mrun', 'list', '--profile=t'], extra: {}, expected: ['--profile=team'] },
+      { words: ['mrun', 'profile', 'use', ''], extra: {}, expected: ['home', 'team'] },
+      { words: ['mrun', 'profile', 'remove', 'h'], extra: {}, expected: ['home'] },
+    ])('$words with $extra completes to $expected', async ({ words, extra, expected }) => {
+      expect(await completeWith(words, extra)).toEqual(expected)
+    })
   })
 
   it('-o custom-c completes the template format without a space after it (directive 6)', async () => {

@@ -136,8 +136,8 @@ const ROWS: Row[] = [
   ...(
     [
       ['secretview', ['diff', 'db-credentials', '']],
-      ['mrun', ['context', 'add', '']],
-      ['mrun', ['context', 'use', '']],
+      ['mrun', ['profile', 'add', '']],
+      ['mrun', ['profile', 'use', '']],
     ] as const
   ).map(
     ([plugin, argv]): Row => ({
@@ -222,7 +222,7 @@ const ROWS: Row[] = [
       ['secretview', ['db-credentials', '-o', 'json']],
       ['ae-sessions', ['list', '-A', '-o', 'json']],
       ['pvclaim', ['list', '-A', '-o', 'json']],
-      ['mrun', ['context', 'list', '-o', 'json']],
+      ['mrun', ['profile', 'list', '-o', 'json']],
     ] as const
   ).map(
     ([plugin, argv]): Row => ({

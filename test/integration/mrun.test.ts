@@ -38,7 +38,7 @@ beforeAll(async () => {
   writeFileSync(join(h.project, '.git/HEAD'), 'ref: main')
   writeFileSync(join(h.project, '.mrunignore'), 'data/\n*.log\n')
   writeFileSync(join(h.project, 'debug.log'), 'noise')
-  const added = await h.mrun(['context', 'add', 'lab', '-n', NS, '--registry', 'reg.example.com/team', '--cpu', '100m'])
+  const added = await h.mrun(['profile', 'add', 'lab', '-n', NS, '--registry', 'reg.example.com/team', '--cpu', '100m'])
   expect(added.stderr).toBe('')
   expect(added.code).toBe(0)
 })
@@ -164,8 +164,8 @@ describe('a failed build', () => {
     const project = join(h.configHome, 'failing-project')
     mkdirSync(project, { recursive: true })
     writeFileSync(join(project, 'train.py'), 'print("never built")\n')
-    await h.mrun(['context', 'add', 'failbuild', '-n', 'mrun-failbuild', '--registry', 'reg.example.com/team'])
-    const result = await h.mrun(['run', '--context', 'failbuild', '--', 'train.py'], {
+    await h.mrun(['profile', 'add', 'failbuild', '-n', 'mrun-failbuild', '--registry', 'reg.example.com/team'])
+    const result = await h.mrun(['run', '--profile', 'failbuild', '--', 'train.py'], {
       cwd: project,
       env: { FAKE_BUILD_EXIT: '1' },
     })
@@ -220,7 +220,7 @@ describe('runs by experiment name', () => {
 
 describe('sweeps, status, logs, list and delete', () => {
   let sweep = ''
-  it('runs the grid as one Indexed Job; a failing index fails the run with exit 1', async () => {
+  it('runs the grid as one Indexed Job; failing points do not stop the others, and fail the run with exit 1', async () => {
     const result = await h.mrun([
       'run',
       '--wait',
@@ -235,15 +235,21 @@ describe('sweeps, status, logs, list and delete', () => {
       '--',
       'sh',
       '-c',
-      // Failing indexes end a moment later: the Job fails at its first failed pod and deletes the pods still running
-      // (real processes run concurrently, so without the pause index 0 could be deleted before it succeeds).
       'echo params $MRUN_PARAMS lr $MRUN_PARAM_LR index $MRUN_INDEX; [ $MRUN_INDEX = 0 ] || sleep 2; exit $MRUN_INDEX',
     ])
     sweep = createdName(result.stdout)
-    expect(result.stderr).toContain(`error: run ${sweep} failed (BackoffLimitExceeded)`)
+    // Per-index backoff: every point ran to its end, index 0 succeeded although 1-3 failed.
+    expect(result.stderr).toContain(`error: run ${sweep} failed (FailedIndexes: index 1-3 of 4 failed)`)
     expect(result.code).toBe(1)
     const job = jobNamed(sweep) as Obj
-    expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, backoffLimit: 0 })
+    expect(job.spec).toMatchObject({
+      completionMode: 'Indexed',
+      completions: 4,
+      backoffLimitPerIndex: 0,
+      maxFailedIndexes: 4,
+    })
+    // Not sent: the API server's default with per-index backoff is no limit for the sweep as a whole.
+    expect(job.spec?.backoffLimit).toBe(2147483647)
   })
 
   it('status shows each index with node, exit code and reason', async () => {
@@ -257,12 +263,15 @@ describe('sweeps, status, logs, list and delete', () => {
     const index0 = status.pods.find((p) => p.index === 0)
     expect(index0).toMatchObject({ phase: 'Succeeded', exitCode: 0 })
     expect(index0?.node).not.toBe('')
-    const failed = status.pods.filter((p) => p.phase === 'Failed')
-    expect(failed.length).toBeGreaterThan(0)
-    expect(failed.every((p) => p.exitCode === p.index && p.reason === 'Error')).toBe(true)
+    expect(status.pods.map((p) => [p.index, p.phase, p.exitCode, p.reason])).toEqual([
+      [0, 'Succeeded', 0, ''],
+      [1, 'Failed', 1, 'Error'],
+      [2, 'Failed', 2, 'Error'],
+      [3, 'Failed', 3, 'Error'],
+    ])
     const table = await h.mrun(['status', sweep])
     expect(table.stdout.split('\n')[0]).toMatch(/^INDEX\s+POD\s+PHASE\s+NODE\s+EXIT\s+REASON$/)
-    expect(table.stderr).toContain(`run ${sweep} in ${NS}: failed (BackoffLimitExceeded)`)
+    expect(table.stderr).toContain(`run ${sweep} in ${NS}: failed (FailedIndexes)`)
   })
 
   it('logs of one index carry that index and its parameters', async () => {
@@ -404,7 +413,7 @@ describe('the in-cluster builder', () => {
       '{"auths":{"reg.example.com":{"auth":"c2VjcmV0LXVzZXI6czNjcjN0"}}}',
     )
     const added = await h.mrun([
-      'context',
+      'profile',
       'add',
       'incluster',
       '-n',
@@ -418,7 +427,7 @@ describe('the in-cluster builder', () => {
     ])
     expect(added.code).toBe(0)
     const start = sim.requests.length
-    const result = await h.mrun(['run', '--context', 'incluster', '--wait', '--', 'train.py'], {
+    const result = await h.mrun(['run', '--profile', 'incluster', '--wait', '--', 'train.py'], {
       env: { PATH: '/usr/bin:/bin' }, // no docker needed
     })
     expect(result.stderr).toContain('building reg.example.com/team/mrun-build:ctx-')
@@ -455,8 +464,8 @@ describe('the in-cluster builder', () => {
 describe('credentials', () => {
   it('the Neptune token becomes a Secret referenced by secretKeyRef, never a plain value or output', async () => {
     const token = 'nep-token-value-123'
-    await h.mrun(['context', 'add', 'neptune', '-n', 'mrun-nep', '--neptune-project', 'org/proj'])
-    const result = await h.mrun(['run', '--context', 'neptune', '--image', 'busybox', '--', 'sh', '-c', 'echo hi'], {
+    await h.mrun(['profile', 'add', 'neptune', '-n', 'mrun-nep', '--neptune-project', 'org/proj'])
+    const result = await h.mrun(['run', '--profile', 'neptune', '--image', 'busybox', '--', 'sh', '-c', 'echo hi'], {
       env: { NEPTUNE_API_TOKEN: token },
     })
     expect(result.code).toBe(0)
@@ -466,7 +475,7 @@ describe('credentials', () => {
     expect(text).not.toContain(token)
     expect(text).not.toContain(Buffer.from(token).toString('base64'))
     expect(text).toContain('"secretKeyRef":{"name":"mrun-neptune","key":"token"}')
-    const dry = await h.mrun(['run', '--context', 'neptune', '--dry-run', '-o', 'yaml', '--image', 'b', '--', 'x'], {
+    const dry = await h.mrun(['run', '--profile', 'neptune', '--dry-run', '-o', 'yaml', '--image', 'b', '--', 'x'], {
       env: { NEPTUNE_API_TOKEN: token },
     })
     expect(dry.stdout + dry.stderr).not.toContain(token)
@@ -476,7 +485,7 @@ describe('credentials', () => {
 
 describe('conflicts are errors, never skipped', () => {
   it('an existing claim with other access modes stops the run before the Job', async () => {
-    await h.mrun(['context', 'add', 'rwo', '-n', 'mrun-rwo'])
+    await h.mrun(['profile', 'add', 'rwo', '-n', 'mrun-rwo'])
     sim.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mrun-rwo' } })
     sim.store.create({
       apiVersion: 'v1',
@@ -484,16 +493,28 @@ describe('conflicts are errors, never skipped', () => {
       metadata: { name: 'mrun-storage', namespace: 'mrun-rwo' },
       spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
     })
-    const result = await h.mrun(['run', '--context', 'rwo', '--image', 'busybox', '--', 'sh', '-c', 'echo hi'])
+    const result = await h.mrun([
+      'run',
+      '--profile',
+      'rwo',
+      '--access-mode',
+      'ReadWriteMany',
+      '--image',
+      'busybox',
+      '--',
+      'sh',
+      '-c',
+      'echo hi',
+    ])
     expect(result.stderr).toContain(
-      'error: claim "mrun-storage" in namespace "mrun-rwo" exists with access modes ReadWriteOnce',
+      'error: claim "mrun-storage" in namespace "mrun-rwo" exists with access modes ReadWriteOnce, not ReadWriteMany',
     )
     expect(result.code).toBe(8)
     expect([...sim.store.all('jobs', 'mrun-rwo')]).toEqual([])
   })
 
   it('a Secret of our name that mrun did not create is not overwritten', async () => {
-    await h.mrun(['context', 'add', 'theirs', '-n', 'mrun-theirs', '--neptune-project', 'o/p'])
+    await h.mrun(['profile', 'add', 'theirs', '-n', 'mrun-theirs', '--neptune-project', 'o/p'])
     sim.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mrun-theirs' } })
     sim.store.create({
       apiVersion: 'v1',
@@ -501,7 +522,7 @@ describe('conflicts are errors, never skipped', () => {
       metadata: { name: 'mrun-neptune', namespace: 'mrun-theirs' },
       data: { token: Buffer.from('theirs').toString('base64') },
     })
-    const result = await h.mrun(['run', '--context', 'theirs', '--image', 'busybox', '--', 'sh', '-c', 'echo hi'], {
+    const result = await h.mrun(['run', '--profile', 'theirs', '--image', 'busybox', '--', 'sh', '-c', 'echo hi'], {
       env: { NEPTUNE_API_TOKEN: 'ours' },
     })
     expect(result.code).toBe(8)
@@ -513,7 +534,12 @@ describe('conflicts are errors, never skipped', () => {
 
 describe('bad input: one line, an exit code, nothing created', () => {
   it.each([
-    ['unknown context', ['run', '--context', 'nope', '--', 'train.py'], 3, 'mrun context "nope" is not defined'],
+    [
+      'unknown profile',
+      ['run', '--profile', 'nope', '--', 'train.py'],
+      3,
+      'mrun profile "nope" (from --profile) is not defined',
+    ],
     ['missing script', ['run', '--', 'missing.py'], 2, 'script missing.py does not exist'],
     [
       'missing requirements',
@@ -523,11 +549,11 @@ describe('bad input: one line, an exit code, nothing created', () => {
     ],
     ['invalid quantity', ['run', '--mem', '8Gii', '--', 'train.py'], 2, '--mem "8Gii" is not a quantity'],
     ['grid without values', ['run', '--grid', 'lr=', '--', 'train.py'], 2, '--grid "lr=" has no values'],
-    ['registry unset', ['run', '--context', 'noreg', '--', 'train.py'], 3, 'no registry to push the image to'],
+    ['registry unset', ['run', '--profile', 'noreg', '--', 'train.py'], 3, 'no registry to push the image to'],
     ['builder missing', ['run', '--builder', 'podman', '--', 'train.py'], 3, 'builder podman is not installed'],
     ['no command', ['run'], 2, 'no command to run'],
   ])('%s', async (_label, args, code, message) => {
-    await h.mrun(['context', 'add', 'noreg', '-n', 'mrun-noreg'])
+    await h.mrun(['profile', 'add', 'noreg', '-n', 'mrun-noreg'])
     const requests = sim.requests.length
     const result = await h.mrun(args, _label === 'builder missing' ? { env: { PATH: '/usr/bin:/bin' } } : {})
     expect(result.stderr.split('\n')[0]).toContain(message)
@@ -540,10 +566,10 @@ describe('bad input: one line, an exit code, nothing created', () => {
 
 describe('dry run', () => {
   it('prints the Namespace, claim and Job as golden YAML, and the server accepts exactly those objects', async () => {
-    await h.mrun(['context', 'add', 'golden', '-n', 'mrun-golden', '--gpu', '1', '--mem', '2Gi', '--cpu', '1'])
+    await h.mrun(['profile', 'add', 'golden', '-n', 'mrun-golden', '--gpu', '1', '--mem', '2Gi', '--cpu', '1'])
     const result = await h.mrun([
       'run',
-      '--context',
+      '--profile',
       'golden',
       '--dry-run',
       '-o',
@@ -651,7 +677,7 @@ describe('experiment file', () => {
   })
 })
 
-describe('context import', () => {
+describe('profile import', () => {
   it('converts an mrunner config: names, storage, registry, resources with mrunner sizes', async () => {
     const mrunnerDir = join(h.configHome, 'mrunner')
     mkdirSync(mrunnerDir, { recursive: true })
@@ -676,13 +702,13 @@ describe('context import', () => {
         '',
       ].join('\n'),
     )
-    const result = await h.mrun(['context', 'import'])
-    expect(result.stdout).toBe('context/gke imported\n')
+    const result = await h.mrun(['profile', 'import'])
+    expect(result.stdout).toBe('profile/gke imported\n')
     expect(result.stderr).toContain('skipped context "slurm" uses backend slurm')
     expect(result.code).toBe(0)
-    const listed = await h.mrun(['context', 'list', '-o', 'json'])
-    const config = JSON.parse(listed.stdout) as { contexts: Record<string, unknown> }
-    expect(config.contexts.gke).toEqual({
+    const listed = await h.mrun(['profile', 'list', '-o', 'json'])
+    const config = JSON.parse(listed.stdout) as { profiles: Record<string, unknown> }
+    expect(config.profiles.gke).toEqual({
       namespace: 'my-project',
       storage_dir: '/storage',
       registry: 'gcr.io/my-gcp',

@@ -657,7 +657,7 @@ describe('the exec protocol as the API server speaks it', () => {
     const status = JSON.parse(result.channels.get(3)?.toString() ?? '{}')
     expect(status).toMatchObject({ status: 'Failure', reason: 'InternalError', code: 500 })
     expect(status.message).toMatch(
-      /^Internal error occurred: failed to exec in container: .*exec: "nosuch": executable file not found in \$PATH/,
+      /^Internal error occurred: error executing command in container: failed to exec in container: .*exec: "nosuch": executable file not found in \$PATH/,
     )
     expect(JSON.stringify(status.details)).not.toContain('ExitCode')
   })

@@ -130,7 +130,7 @@ describe('signals stop a command cleanly', () => {
         `#!/bin/sh\ncase "$1 $2" in "image inspect") exit 1;; esac\nif [ "$1" = build ]; then echo $$ > "$MRUN_FAKE_LOG.pid"; exec sleep 60; fi\nexit 0\n`,
       )
       chmodSync(join(h.fakeBin, 'docker'), 0o755)
-      const added = await h.mrun(['context', 'add', 'lab', '-n', 'mrun-signals', '--registry', 'reg.example.com/t'])
+      const added = await h.mrun(['profile', 'add', 'lab', '-n', 'mrun-signals', '--registry', 'reg.example.com/t'])
       expect(added.code, added.stderr).toBe(0)
     }, 60_000)
 

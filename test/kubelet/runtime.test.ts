@@ -136,6 +136,40 @@ describe('kubelet runtime', () => {
     })
   })
 
+  it('a pod name longer than 63 characters runs with the hostname cut as the kubelet cuts it', async () => {
+    // 65 characters, like an AE5 session pod; the 63rd is '-', which the kubelet trims too.
+    const name = `anaconda-session-${'a'.repeat(32)}-${'b'.repeat(12)}-yy`
+    expect(name.length).toBe(65)
+    const sandbox = runtime.runPod(pod(name, [{ name: 'main', command: ['sh', '-c', 'hostname; echo $HOSTNAME'] }]))
+    await sandbox.done
+    const cut = name.slice(0, 62)
+    expect(sandbox.status().containerStatuses[0]?.state).toMatchObject({ terminated: { exitCode: 0 } })
+    expect(sandbox.logs('main')).toBe(`${cut}\n${cut}\n`)
+  })
+
+  it('during the back-off the run that ended is the previous log (lastState), as the kubelet serves --previous', async () => {
+    const slow = new Runtime({ dir: join(dir, 'slow'), backoffMs: 60_000 })
+    try {
+      let last: PodRuntimeStatus | undefined
+      const sandbox = slow.runPod(
+        pod('crash', [{ name: 'main', command: ['sh', '-c', 'echo run 1; exit 2'] }], { restartPolicy: 'Always' }),
+        (status) => {
+          last = status
+        },
+      )
+      for (let i = 0; i < 100 && !('waiting' in (last?.containerStatuses[0]?.state ?? {})); i++)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      const main = last?.containerStatuses[0]
+      expect(main?.state).toMatchObject({ waiting: { reason: 'CrashLoopBackOff' } })
+      expect(main?.lastState).toMatchObject({ terminated: { exitCode: 2 } })
+      expect(main?.restartCount).toBe(1)
+      expect(sandbox.logs('main', { previous: true })).toBe('run 1\n')
+      expect(sandbox.logs('main')).toBe('run 1\n')
+    } finally {
+      await slow.close()
+    }
+  })
+
   it('restarts by restartPolicy with back-off; the last run is the previous log', async () => {
     const counter = join(dir, 'counter')
     mkdirSync(counter)

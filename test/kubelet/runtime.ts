@@ -49,7 +49,7 @@ export interface PodRuntimeSpec {
   uid: string
   namespace: string
   name: string
-  /** HOSTNAME and the UTS name: spec.hostname, else the pod's name. */
+  /** HOSTNAME and the UTS name: spec.hostname, else the pod's name (cut to 63 characters as the kubelet does). */
   hostname: string
   restartPolicy: 'Always' | 'OnFailure' | 'Never'
   initContainers: readonly ContainerSpec[]
@@ -92,7 +92,7 @@ export interface PodRuntimeStatus {
 
 export interface ContainerStats {
   name: string
-  /** CPU time used by the sandbox's processes, nanoseconds (utime + stime). */
+  /** CPU time used by the sandbox's processes, nanoseconds (time on CPU from schedstat, else utime + stime). */
   cpuNanos: bigint
   /** Resident memory of the sandbox's processes, bytes. */
   memoryBytes: number
@@ -204,8 +204,9 @@ export class Runtime {
   /** The sandbox of one container: its root folder (made on first use), the image's binds, the volumes. */
   sandboxSpec(pod: PodRuntimeSpec, container: ContainerSpec, image: ImageConfig, argv: readonly string[]): SandboxSpec {
     const root = join(this.podDir(pod.uid), 'containers', container.name, 'root')
+    const hostname = podHostname(pod.hostname)
     if (!existsSync(join(root, 'etc', 'hostname'))) {
-      prepareContainerRoot(root, image.rootfs, pod.hostname)
+      prepareContainerRoot(root, image.rootfs, hostname)
       for (const f of image.files ?? []) {
         mkdirSync(dirname(join(root, f.path)), { recursive: true })
         writeFileSync(join(root, f.path), f.content)
@@ -243,14 +244,23 @@ export class Runtime {
     return {
       root,
       binds,
-      env: { PATH, HOSTNAME: pod.hostname, HOME: home, ...image.env, ...container.env },
+      env: { PATH, HOSTNAME: hostname, HOME: home, ...image.env, ...container.env },
       cwd: container.workingDir ?? image.workingDir ?? '/',
-      hostname: pod.hostname,
+      hostname,
       uid: container.runAsUser ?? 0,
       gid: container.runAsGroup ?? 0,
       argv,
     }
   }
+}
+
+/**
+ * The kubelet cuts a hostname longer than 63 characters (a UTS name holds 64 bytes with its NUL) and trims a trailing
+ * '-' or '.' (pkg/kubelet/kubelet_pods.go truncatePodHostnameIfNeeded): a pod named like a Deployment's pod with a long
+ * prefix still starts, where sethostname would refuse the whole name.
+ */
+export function podHostname(hostname: string): string {
+  return hostname.length <= 63 ? hostname : hostname.slice(0, 63).replace(/[-.]+$/, '')
 }
 
 /** What a container runs: command+args, else the image's entrypoint + args, else entrypoint + CMD. */
@@ -421,12 +431,10 @@ class PodSandboxImpl implements PodSandbox {
   /** One run of a container, to its end; the exit code (128 when it could not start). */
   private async runOnce(r: Run): Promise<number> {
     const image = r.image as ImageConfig
-    // A new run gets a new log; the last run's becomes `previous` (until then, during the back-off, the last run's
-    // log is still the current one, as the kubelet serves the most recent container).
-    if (r.ran) {
-      r.previous = r.log
-      r.log = new ContainerLog(this.clock)
-    }
+    // A new run gets a new log. During the back-off before it, the run that ended is both the current log and the
+    // previous one (terminated() made it `previous`): the kubelet serves `--previous` from lastState's container and
+    // a waiting container's log from it too (pkg/kubelet/kubelet_pods.go validateContainerLogStatus).
+    if (r.ran) r.log = new ContainerLog(this.clock)
     r.ran = true
     const startedAt = this.now()
     const containerID = `containerd://${sha(`${this.spec.uid}/${r.spec.name}/${r.status.restartCount}/${startedAt}`)}`
@@ -490,6 +498,7 @@ class PodSandboxImpl implements PodSandbox {
     if (willRestart) {
       r.status.lastState = r.status.state
       r.status.restartCount++
+      r.previous = r.log
     }
     return exitCode
   }
@@ -625,13 +634,24 @@ function descendants(children: Map<number, number[]>, pid: number): number[] {
   return result
 }
 
+/**
+ * CPU time and resident memory of one process. CPU time comes from /proc/<pid>/schedstat (nanoseconds on CPU) when the
+ * kernel has it: /proc/<pid>/stat counts in 10 ms ticks, so a mostly idle container reads 0, and metrics-server drops
+ * a pod any of whose containers reports 0 CPU (kubectl top pod then says the metrics are not available).
+ */
 function processUsage(pid: number): { cpuNanos: bigint; memoryBytes: number } {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const ticks = BigInt(fields[11] ?? '0') + BigInt(fields[12] ?? '0')
     const rssPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1] ?? '0')
-    return { cpuNanos: (ticks * 1_000_000_000n) / 100n, memoryBytes: rssPages * 4096 }
+    let cpuNanos: bigint
+    try {
+      cpuNanos = BigInt(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0] ?? '0')
+    } catch {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const ticks = BigInt(fields[11] ?? '0') + BigInt(fields[12] ?? '0')
+      cpuNanos = (ticks * 1_000_000_000n) / 100n
+    }
+    return { cpuNanos, memoryBytes: rssPages * 4096 }
   } catch {
     return { cpuNanos: 0n, memoryBytes: 0 }
   }

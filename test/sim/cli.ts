@@ -63,10 +63,13 @@ if (values.json) {
     `${JSON.stringify({ url: sim.url, kubeconfig, kubeconfigs, pid: process.pid, startSeconds: Number(seconds) })}\n`,
   )
 } else {
+  // A first command this user may run: nodes are cluster-wide, which a namespace-scoped user may not list.
+  const first = values.user === 'admin' ? 'kubectl get nodes' : 'kubectl get pods'
+  const where = namespace === undefined ? '' : ` (user ${values.user}, namespace ${namespace})`
   process.stdout.write(
-    `simulated cluster "${scenario.name}" serving at ${sim.url} (started in ${seconds}s)\n` +
+    `simulated cluster "${scenario.name}" serving at ${sim.url} (started in ${seconds}s)${where}\n` +
       `  export KUBECONFIG=${kubeconfig}\n` +
-      '  kubectl get nodes\n' +
+      `  ${first}\n` +
       'press Ctrl-C to stop\n',
   )
 }

@@ -2,7 +2,13 @@ import { kubeArgs, namespaceArgs, outputArgs, selectorArgs } from '../../../shar
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { parseInterval, watchArgs, watchOrOnce } from '../../../shared/cli/watch.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import { noResourcesMessage, parseOutputFormat, printsDocument, renderView } from '../../../shared/output/index.ts'
+import {
+  noResourcesMessage,
+  parseOutputFormat,
+  printsDocument,
+  renderView,
+  terminalWidth,
+} from '../../../shared/output/index.ts'
 import { collectWorkloads, whoAmI } from '../collect.ts'
 import { defaultOrder, parseSortKey, SORT_KEYS, sortRows, type WorkloadRow, withUsage } from '../model.ts'
 import { parseKinds, type WorkloadKind } from '../platform.ts'
@@ -115,7 +121,12 @@ export default defineSuiteCommand({
       const { rows, showNamespace, empty } = await snapshotOnce()
       if (rows.length === 0 && !printsDocument(format)) return { text: `${empty}\n`, message: true }
       const view = renderList(rows, { now: io.now(), showNamespace })
-      return { text: renderView(view, format, { noHeaders: args.noHeaders === true, color: io.color }), message: false }
+      const maxWidth = terminalWidth(io)
+      const options = { noHeaders: args.noHeaders === true, color: io.color }
+      return {
+        text: renderView(view, format, maxWidth === undefined ? options : { ...options, maxWidth }),
+        message: false,
+      }
     }
 
     await watchOrOnce(io, signal, { watch: args.watch === true, interval: args.interval }, async (frame) => {

@@ -10,8 +10,9 @@ import type { Kube } from '../../../shared/kube/connect.ts'
 import { parseOutputFormat, renderDocument, renderYaml } from '../../../shared/output/index.ts'
 import { buildInCluster, buildLocally, findExecutable } from '../builders.ts'
 import { createObject, deleteObject, ensureClaim, ensureNamespace, ensureSecret, patchObject } from '../collect.ts'
-import { followRun, waitForRun } from '../follow.ts'
+import { checkPodsAdmitted, waitForRun } from '../follow.ts'
 import { collectContext, contextTag } from '../image.ts'
+import { type Limits, limitsProblem, withDefaultResources, withLimits, withPerIndexBackoff } from '../jobs-model.ts'
 import {
   BUILDERS,
   type Builder,
@@ -43,6 +44,8 @@ import {
   splitParameters,
   storageClaimObject,
 } from '../model.ts'
+import { awaitClaimBound, jobTheServerKeeps, lookupStorageClass, policyError } from '../run-steps.ts'
+import { type AccessMode, claimAccessMode, parseAccessMode, type StorageClassLike } from '../storage-model.ts'
 import { connectFor, contextArgs, namespaceFor, selected } from './_shared.ts'
 
 const FORMATS = ['json', 'yaml', 'name'] as const
@@ -63,6 +66,17 @@ function wholeNumber(flag: string, text: string | undefined, min: number): numbe
   if (!/^\d+$/.test(text) || Number(text) < min)
     throw usageError(`--${flag} "${text}" must be a whole number >= ${min}`)
   return Number(text)
+}
+
+function accessModeOf(what: string, text: string | undefined): AccessMode | undefined {
+  if (text === undefined) return undefined
+  const mode = parseAccessMode(text)
+  if (mode === undefined)
+    throw usageError(
+      `${what} "${text}" is not an access mode`,
+      'use ReadWriteOnce (every class has it) or ReadWriteMany (file-share classes: NFS, EFS, Filestore, CephFS)',
+    )
+  return mode
 }
 
 export default defineSuiteCommand({
@@ -109,7 +123,20 @@ export default defineSuiteCommand({
     },
     zip: { type: 'string', multiple: true, description: 'Vary these --grid keys together instead of crossing them' },
     parallelism: { type: 'string', description: 'Pods of a sweep running at once (default all)' },
-    retries: { type: 'string', description: 'Retries per run, or per sweep in total (backoffLimit, default 0)' },
+    retries: { type: 'string', description: 'Retries per run, or per point of a sweep (default 0)' },
+    'storage-class': {
+      type: 'string',
+      description: "Storage class of the run's claim (default: the context's, else the cluster's)",
+    },
+    'access-mode': {
+      type: 'string',
+      description: 'Access mode of the claim: ReadWriteOnce (default) or ReadWriteMany (RWX classes only)',
+    },
+    timeout: {
+      type: 'string',
+      valueHint: 'duration',
+      description: 'With --wait/--follow: give up after this long (30s, 5m), exit 1 with the reason',
+    },
     ttl: {
       type: 'string',
       description: `How long a finished run is kept: a duration (30m, 48h) or whole seconds (default ${DEFAULT_TTL_SECONDS / 3600}h)`,
@@ -130,10 +157,31 @@ export default defineSuiteCommand({
 
     // Everything the user typed is checked before anything is built or created.
     const file = args.config === undefined ? {} : readExperimentFile(args.config)
-    const resources: Resources = { ...context.resources }
+    let resources: Resources = { ...context.resources }
     for (const key of ['cpu', 'mem', 'gpu', 'tpu'] as const) if (args[key] !== undefined) resources[key] = args[key]
     const problem = resourceProblem(resources)
     if (problem !== undefined) throw usageError(problem)
+    // Always requests and limits: a namespace with a quota on limits refuses pods without them.
+    resources = withDefaultResources(resources)
+    // The profile's limits apply where no flag set that resource (a flag means requests = limits).
+    const limits: Limits = {
+      ...(args.cpu === undefined && context.limits?.cpu !== undefined ? { cpu: context.limits.cpu } : {}),
+      ...(args.mem === undefined && context.limits?.mem !== undefined ? { mem: context.limits.mem } : {}),
+    }
+    const tooLow = limitsProblem(resources, limits)
+    if (tooLow !== undefined)
+      throw new SuiteError('config', tooLow, {
+        hint: 'raise the limit or lower the request in the profile (profile add)',
+      })
+    const accessFlag = accessModeOf('--access-mode', args.accessMode)
+    const accessConfigured = accessModeOf('storage_access_mode', context.storage_access_mode)
+    const storageClassName = args.storageClass ?? context.storage_class
+    if (args.timeout !== undefined && args.wait !== true && args.follow !== true)
+      throw usageError('--timeout needs --wait or --follow', 'add --wait, or leave --timeout out')
+    const timeoutMs =
+      args.timeout === undefined
+        ? undefined
+        : parseDurationFlag('--timeout', args.timeout, { hint: 'how long to wait for the run, e.g. --timeout=30m' })
     let grid: Grid
     try {
       const fromFile = splitParameters(file.parameters)
@@ -173,7 +221,7 @@ export default defineSuiteCommand({
         throw usageError(`--builder "${builder}" is not a builder`, `use one of ${BUILDERS.join(', ')}`)
       if (registry === undefined || registry === '')
         throw new SuiteError('config', 'no registry to push the image to', {
-          hint: 'set one with kubectl mrun context add NAME --registry REGISTRY/PREFIX, pass --registry, or run a ready image with --image',
+          hint: 'set one with kubectl mrun profile add NAME --registry REGISTRY/PREFIX, pass --registry, or run a ready image with --image',
         })
       if (script !== undefined && !existsSync(resolve(cwd, script)))
         throw usageError(`script ${script} does not exist in ${cwd}`, 'run from the project folder or fix the path')
@@ -240,7 +288,7 @@ export default defineSuiteCommand({
         neptuneProject: context.neptune?.project,
         neptuneToken: secrets.some((s) => s.metadata.name === 'mrun-neptune'),
       }
-      const job = jobObject(spec)
+      let job = withLimits(withPerIndexBackoff(jobObject(spec), retries), limits)
       const points = gridSize(grid)
       let gridMap: KubeObject | undefined
       try {
@@ -250,11 +298,15 @@ export default defineSuiteCommand({
         throw error
       }
       const ns = namespaceObject(namespace)
-      const claim = storageClaimObject(namespace, {
-        size: context.storage_size ?? DEFAULT_STORAGE_SIZE,
-        storageClass: context.storage_class,
-        accessMode: context.storage_access_mode,
-      })
+      // A dry run shows what the flags and profile say; a real run also reads the cluster's class (after a local
+      // build, which needs nothing from the cluster).
+      const claimFor = (storageClass: StorageClassLike | undefined): KubeObject =>
+        storageClaimObject(namespace, {
+          size: context.storage_size ?? DEFAULT_STORAGE_SIZE,
+          storageClass: storageClassName,
+          accessMode: claimAccessMode({ flag: accessFlag, configured: accessConfigured, storageClass }),
+        })
+      let claim = claimFor(undefined)
       if (dryRun) {
         // Secrets are named, never printed: a dry run must not put credentials on the screen or in CI logs.
         for (const secret of secrets)
@@ -277,6 +329,9 @@ export default defineSuiteCommand({
       // made them and the build fails.
       if (build !== undefined && build.builder !== 'cluster')
         await buildLocally(build.builder, build.context, image, { env: io.env, log: io.err, signal, say })
+      // A named class that does not exist stops the run here, before anything is created.
+      const storageClass = await lookupStorageClass(kube, storageClassName, signal)
+      claim = claimFor(storageClass)
       const namespaceResult = await ensureNamespace(kube, ns, signal)
       say(`namespace/${namespace} ${namespaceResult}`)
       const madeSecrets: string[] = []
@@ -303,7 +358,20 @@ export default defineSuiteCommand({
           throw error
         }
       }
-      say(`persistentvolumeclaim/${claim.metadata.name} ${await ensureClaim(kube, claim, signal)}`)
+      const claimResult = await ensureClaim(kube, claim, signal)
+      say(`persistentvolumeclaim/${claim.metadata.name} ${claimResult}`)
+      try {
+        await awaitClaimBound(kube, { namespace, name: claim.metadata.name, storageClass, signal, say })
+      } catch (error) {
+        // A claim this run made that cannot bind goes again, so the next run can ask for another class or mode.
+        const cleanup = new AbortController().signal
+        if (claimResult === 'created')
+          await deleteObject(kube, 'persistentvolumeclaims', namespace, claim.metadata.name, cleanup)
+        for (const name of madeSecrets) await deleteObject(kube, 'secrets', namespace, name, cleanup)
+        if (namespaceResult === 'created') await deleteObject(kube, 'namespaces', undefined, namespace, cleanup)
+        throw error
+      }
+      job = await jobTheServerKeeps(kube, job, { retries, signal, warn: (line) => log.warnOnce('per-index', line) })
       // The sweep's ConfigMap first, so no pod waits for it; once the Job exists it owns the ConfigMap, and the
       // garbage collector removes both together (ttlSecondsAfterFinished or mrun delete).
       if (gridMap !== undefined) await createObject(kube, 'configmaps', gridMap, { signal })
@@ -323,15 +391,29 @@ export default defineSuiteCommand({
           throw new SuiteError('conflict', `job "${job.metadata.name}" already exists in namespace "${namespace}"`, {
             hint: 'run again: each run gets a new id',
           })
-        throw error
+        throw policyError(error, `job "${job.metadata.name}"`, namespace)
       }
       const name = job.metadata.name
       if (format === 'name') io.out.write(`job.batch/${name}\n`)
       else io.out.write(`job.batch/${name} created\n`)
       const sweep = points > 1 ? ` (sweep of ${points})` : ''
       say(`run ${name} submitted to ${namespace}${sweep}; follow it with: kubectl mrun logs ${name} -f`)
-      if (args.follow === true) await followRun(kube, { namespace, name, runId, io, signal, index: undefined })
-      if (args.follow === true || args.wait === true) await waitForRun(kube, { namespace, name, io, signal })
+      const warn = (line: string): void => log.warn(line)
+      const waiting = args.follow === true || args.wait === true
+      // While waiting, a quota that is full for now is said by the wait itself, once.
+      await checkPodsAdmitted(kube, { namespace, name, runId, signal, warn: waiting ? () => undefined : warn })
+      if (waiting)
+        await waitForRun(kube, {
+          namespace,
+          name,
+          runId,
+          io,
+          signal,
+          follow: args.follow === true,
+          index: undefined,
+          timeoutMs,
+          warn,
+        })
     } finally {
       await kube?.close()
     }

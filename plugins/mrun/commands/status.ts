@@ -3,6 +3,7 @@ import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { parseInterval, watchArgs, watchOrOnce } from '../../../shared/cli/watch.ts'
 import { parseOutputFormat, printView } from '../../../shared/output/index.ts'
 import { findRun, runPods } from '../collect.ts'
+import { indexRows } from '../jobs-model.ts'
 import { podStatusRow, sortPodRows, summarizeRun } from '../model.ts'
 import { renderStatus, statusHeadline } from '../render.ts'
 import { connectFor, contextArgs, namespaceFor, runArg, selected } from './_shared.ts'
@@ -13,7 +14,7 @@ export default defineSuiteCommand({
   meta: {
     examples: [['Per pod (or sweep index) status of a run', 'kubectl mrun status RUN -n ml-team']],
     name: 'status',
-    description: 'Per pod (sweep index) phase, node, exit code and reason of a run',
+    description: 'Per pod (every sweep index) phase, node, exit code and reason of a run',
   },
   args: {
     ...runArg,
@@ -32,7 +33,10 @@ export default defineSuiteCommand({
       await watchOrOnce(io, signal, { watch: args.watch === true, interval: args.interval }, async (io) => {
         const job = await findRun(kube, namespace, args.run, signal, { byExperiment: true })
         const run = summarizeRun(job)
-        const pods = sortPodRows((await runPods(kube, namespace, run.runId, signal)).map(podStatusRow))
+        const found = await runPods(kube, namespace, run.runId, signal)
+        // A sweep: one row per index, every index, started or not; a single run: every pod (retries too).
+        const pods =
+          job.spec?.completionMode === 'Indexed' ? indexRows(job, found) : sortPodRows(found.map(podStatusRow))
         if (format === 'table' || format === 'wide') io.err.write(`${statusHeadline(run)}\n`)
         printView(io, renderStatus(run, pods), format, { noHeaders: args.noHeaders === true })
       })

@@ -4,7 +4,7 @@ import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { SuiteError } from '../../../shared/errors.ts'
 import { parseDurationFlag } from '../../../shared/kube/config/duration.ts'
 import { isDnsSubdomain } from '../../../shared/names.ts'
-import { parseOutputFormat, renderDocument } from '../../../shared/output/index.ts'
+import { formatChoices, parseOutputFormat, renderDocument } from '../../../shared/output/index.ts'
 import { getClaim } from '../../../shared/volume/claim-pod.ts'
 import { createObject, deleteObject } from '../collect.ts'
 import { claimManifest, nfsPair, parseAccessModes, parseNfsTarget, parseSize } from '../model.ts'
@@ -30,14 +30,26 @@ export default defineSuiteCommand({
       description: 'Name of the claim',
     },
     size: { type: 'string', description: 'Size, e.g. 10Gi (required)' },
-    'storage-class': { type: 'string', description: 'Storage class (default: the cluster default)' },
-    'access-mode': { type: 'string', description: 'RWO (default; RWX with --nfs), RWX, ROX, RWOP; comma-separated' },
+    'storage-class': {
+      type: 'string',
+      description: 'Storage class (default: the cluster default)',
+      complete: { plural: 'storageclasses', group: 'storage.k8s.io', version: 'v1' },
+    },
+    'access-mode': {
+      type: 'string',
+      description: 'RWO (default; RWX with --nfs), RWX, ROX, RWOP; comma-separated',
+      choices: ['RWO', 'RWX', 'ROX', 'RWOP'],
+    },
     nfs: {
       type: 'string',
       description: 'SERVER:/EXPORT: make a PersistentVolume for this NFS export and bind the claim to it',
     },
     'read-only': { type: 'boolean', description: 'With --nfs: mount the export read-only' },
-    'reclaim-policy': { type: 'string', description: 'With --nfs: Retain (default) or Delete' },
+    'reclaim-policy': {
+      type: 'string',
+      description: 'With --nfs: Retain (default) or Delete',
+      choices: ['Retain', 'Delete'],
+    },
     wait: { type: 'boolean', description: 'Wait until the claim is Bound' },
     timeout: { type: 'string', description: 'How long --wait waits: seconds or a duration such as 5m (default 120)' },
     ...dryRunArgs,
@@ -46,6 +58,7 @@ export default defineSuiteCommand({
       alias: 'o',
       valueHint: 'format',
       description: 'Print the objects as json, yaml, or through a template (jsonpath=…, custom-columns=…)',
+      choices: formatChoices(['json', 'yaml']),
       validate: (value: string): undefined => {
         parseOutputFormat(value, ['json', 'yaml'])
         return undefined

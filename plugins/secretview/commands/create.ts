@@ -128,6 +128,18 @@ export default defineSuiteCommand({
       type: 'string',
       description:
         'Secret type: Opaque (default), kubernetes.io/tls, kubernetes.io/dockerconfigjson … or generic, tls, docker-registry, basic-auth, ssh-auth',
+      choices: [
+        'Opaque',
+        'kubernetes.io/basic-auth',
+        'kubernetes.io/dockerconfigjson',
+        'kubernetes.io/ssh-auth',
+        'kubernetes.io/tls',
+        'generic',
+        'tls',
+        'docker-registry',
+        'basic-auth',
+        'ssh-auth',
+      ],
     },
     ...dryRunArgs,
     overwrite: {

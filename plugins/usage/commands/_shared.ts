@@ -5,6 +5,7 @@ export const usageArgs = {
   resources: {
     type: 'string',
     description: 'Resources to show, e.g. cpu,memory,nvidia.com/gpu (aliases mem, gpu, eph)',
+    choices: ['cpu', 'memory', 'gpu', 'ephemeral-storage', 'cpu,memory', 'cpu,memory,gpu'],
   },
   'sort-by': {
     type: 'string',

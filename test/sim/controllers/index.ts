@@ -803,6 +803,8 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       parallelism?: number
       completions?: number
       backoffLimit?: number
+      backoffLimitPerIndex?: number
+      maxFailedIndexes?: number
       completionMode?: string
       suspend?: boolean
       template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec }
@@ -840,6 +842,14 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       }),
     )
     const failed = failedPods.length
+    // Per-index backoff (batch/v1, GA in 1.33): an index fails once it has more failed pods than
+    // backoffLimitPerIndex; its pods are not replaced, the other indexes go on.
+    const perIndex = indexed && spec.backoffLimitPerIndex !== undefined
+    const failuresOf = new Map<number, number>()
+    for (const p of failedPods) failuresOf.set(indexOf(p), (failuresOf.get(indexOf(p)) ?? 0) + 1)
+    const failedIndexes = perIndex
+      ? [...failuresOf].filter(([, n]) => n > (spec.backoffLimitPerIndex as number)).map(([i]) => i)
+      : []
     const started = (field(job, ['status', 'startTime']) as string | undefined) ?? now()
     const base = {
       startTime: started,
@@ -850,6 +860,7 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       terminating: 0,
       uncountedTerminatedPods: {} as object,
       ...(indexed ? { completedIndexes: ranges(succeededIndexes.filter((i) => i >= 0)) } : {}),
+      ...(perIndex ? { failedIndexes: ranges(failedIndexes) } : {}),
     }
     const done = (type: 'Complete' | 'Failed', reason: string, message: string): void => {
       const stamp = now()
@@ -921,11 +932,20 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         'PodFailurePolicy',
         'Container main for pod failed with an exit code matching a FailJob rule',
       )
-    if (failed > (spec.backoffLimit ?? 6))
+    if (perIndex && failedIndexes.length > (spec.maxFailedIndexes ?? completions))
+      return done(
+        'Failed',
+        'MaxFailedIndexesExceeded',
+        'Job has exceeded the specified maximal number of failed indexes',
+      )
+    if (perIndex && failedIndexes.length > 0 && succeeded + failedIndexes.length >= completions)
+      return done('Failed', 'FailedIndexes', 'Job has failed indexes')
+    // With per-index backoff, backoffLimit counts only when set, and defaults to no limit.
+    if (failed > (spec.backoffLimit ?? (perIndex ? Number.MAX_SAFE_INTEGER : 6)))
       return done('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit')
     if (spec.suspend === true) return
-    const want = Math.min(spec.parallelism ?? 1, completions - succeeded) - active.length
-    const busy = new Set([...active.map(indexOf), ...succeededIndexes])
+    const want = Math.min(spec.parallelism ?? 1, completions - succeeded - failedIndexes.length) - active.length
+    const busy = new Set([...active.map(indexOf), ...succeededIndexes, ...failedIndexes])
     for (let n = 0; n < want; n++) {
       let index = -1
       if (indexed) {
@@ -1016,7 +1036,17 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       })
     } else {
       const className = spec.storageClassName
-      if (className === undefined || className === '') return
+      if (className === undefined || className === '') {
+        // As the PV controller says of a claim no static volume matches and no class can provision for.
+        event(
+          current,
+          'FailedBinding',
+          'no persistent volumes available for this claim and no storage class is set',
+          'Normal',
+          'persistentvolume-controller',
+        )
+        return
+      }
       const sc = store.get('storageclasses', undefined, className)
       if (sc === undefined) {
         event(

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import { PassThrough, Writable } from 'node:stream'
+import { Writable } from 'node:stream'
 import type { WebSocket } from 'ws'
-import type { ExecResult } from '../../kubelet/runtime.ts'
+import type { ExecResult } from './runtime.ts'
 
 /**
  * The Kubernetes remotecommand WebSocket protocols (channel.k8s.io v4 and v5) between a client and a real process
  * the kubelet runtime started: one channel byte before every binary frame (0 stdin, 1 stdout, 2 stderr, 3 status,
  * 4 resize, 255 close), a metav1.Status on channel 3 at the end, and with v5 a CLOSE frame that half-closes stdin so
  * the command sees EOF. Streams flow with back-pressure both ways: a full process stdin pauses reading the socket, a
- * full socket pauses reading the process's output. Closing the socket kills the sandbox.
+ * full socket pauses reading the process's output. Closing the socket kills the sandbox. Both beds serve exec with
+ * it: the simulator's API server, and the real control plane's node agent (to which the real API server passes the
+ * client's WebSocket through).
  */
 const PREFERENCE = [
   'v5.channel.k8s.io',
@@ -17,12 +19,6 @@ const PREFERENCE = [
   'v2.channel.k8s.io',
   'channel.k8s.io',
 ]
-
-/**
- * Thrown by a `run` callback when the command could not be started at all (the program is missing): the kubelet
- * answers that with an InternalError status rather than an exit code, and kubectl prints its message.
- */
-export class ExecStartError extends Error {}
 
 export function negotiateExecProtocol(offered: string[], spoken?: readonly string[]): string | undefined {
   return PREFERENCE.find((p) => offered.includes(p) && (spoken === undefined || spoken.includes(p)))
@@ -62,9 +58,13 @@ function sendStatus(ws: WebSocket, protocol: string, status: Record<string, unkn
   }
 }
 
-/** The Status a kubelet sends when the runtime cannot start the command (no exit code: it never ran). */
+/**
+ * The Status a kubelet sends when the runtime cannot start the command (no exit code: it never ran): the kubelet
+ * wraps containerd's error as "error executing command in container: …" in an InternalError
+ * (k8s.io/kubelet pkg/cri/streaming/remotecommand/exec.go, ServeExec).
+ */
 export function internalErrorStatus(reason: string): Record<string, unknown> {
-  const message = `failed to exec in container: failed to start exec "${randomBytes(32).toString('hex')}": OCI runtime exec failed: exec failed: unable to start container process: ${reason}: unknown`
+  const message = `error executing command in container: failed to exec in container: failed to start exec "${randomBytes(32).toString('hex')}": OCI runtime exec failed: exec failed: unable to start container process: ${reason}: unknown`
   return {
     metadata: {},
     status: 'Failure',
@@ -139,53 +139,4 @@ function finished(stream: Writable): Promise<void> {
     stream.once('close', () => resolve())
     stream.once('error', () => resolve())
   })
-}
-
-/** The streams a runner that takes streams (the real control plane's node agent) is given for one exec. */
-export interface ExecIo {
-  stdin: PassThrough
-  stdout: Writable
-  stderr: Writable
-  signal: AbortSignal
-}
-
-/**
- * serveExec for a runner that takes streams and resolves with the exit code, or throws ExecStartError when the
- * program could not be started: the same channels, back-pressure on output and statuses as serveExec.
- */
-export async function serveExecStreams(
-  ws: WebSocket,
-  protocol: string,
-  argv: readonly string[],
-  run: (io: ExecIo) => Promise<number>,
-): Promise<void> {
-  for (const channel of [1, 2]) if (ws.readyState === ws.OPEN) ws.send(Buffer.from([channel]), { binary: true })
-  const stdin = new PassThrough()
-  const controller = new AbortController()
-  const stdout = channelWriter(ws, 1)
-  const stderr = channelWriter(ws, 2)
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    const frame = isBinary ? data : Buffer.from(data.toString(), 'utf8')
-    if (frame.length === 0) return
-    if (frame[0] === 0) stdin.write(frame.subarray(1))
-    else if (frame[0] === 255 && frame[1] === 0) stdin.end()
-  })
-  ws.on('close', () => {
-    stdin.end()
-    controller.abort()
-  })
-  let code: number
-  let status: Record<string, unknown> | undefined
-  try {
-    code = await run({ stdin, stdout, stderr, signal: controller.signal })
-    status = code === 0 ? undefined : exitCodeStatus(argv, code)
-  } catch (error) {
-    code = 126
-    status = error instanceof ExecStartError ? internalErrorStatus(error.message) : undefined
-    if (status === undefined) stderr.write(`${(error as Error).message}\n`)
-  }
-  await new Promise<void>((resolve) => stdout.end(resolve))
-  await new Promise<void>((resolve) => stderr.end(resolve))
-  sendStatus(ws, protocol, status ?? (code === 0 ? undefined : exitCodeStatus(argv, code)), code)
-  if (ws.readyState === ws.OPEN) ws.close(1000)
 }
