@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -67,6 +67,25 @@ describe('bin/ launchers', () => {
       expect(result.stderr).toBe('')
       expect(result.status).toBe(0)
       expect(result.stdout).toMatch(/^kubectl ae-sessions version v\d/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('bin/ launchers start fast', () => {
+  it("keep the type-stripped modules in Node's compile cache (in the temp folder), so later starts skip stripping", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubectl-suite-cache-'))
+    try {
+      const env = { ...process.env, TMPDIR: dir, NODE_COMPILE_CACHE: undefined }
+      const node = join(REPO_ROOT, 'node_modules/.bin/node')
+      for (let run = 0; run < 2; run++) {
+        const result = spawnSync(node, [join(REPO_ROOT, 'bin/kubectl-usage'), '--version'], { encoding: 'utf8', env })
+        expect(result.stderr).toBe('')
+        expect(result.stdout).toMatch(/^kubectl usage version v\d/)
+      }
+      const cached = readdirSync(join(dir, 'node-compile-cache'), { recursive: true })
+      expect(cached.length).toBeGreaterThan(0)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -5,7 +5,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node'
 import { pushAll } from '../../shared/arrays.ts'
 import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
-import { foldList, listAll } from '../../shared/kube/list.ts'
+import { foldList, listAll, streamListItems } from '../../shared/kube/list.ts'
 import {
   METRICS_TIMEOUT_MS,
   type MetricsResult,
@@ -191,15 +191,31 @@ async function listPodMetrics(
   namespace: string | undefined,
   labelSelector: string | undefined,
 ): Promise<Map<string, PodMetricsItem>> {
-  const { items } = await listAll<PodMetricsItem>(kube.transport, {
-    path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
-    labelSelector,
-    context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
-    // Metrics are a nicety: a slow metrics API must not hold the whole command for a minute.
-    timeoutMs: METRICS_TIMEOUT_MS,
-    ...(query.signal === undefined ? {} : { signal: query.signal }),
-  })
-  return new Map(items.map((item) => [`${item.metadata.namespace ?? namespace ?? ''}/${item.metadata.name}`, item]))
+  const byPod = new Map<string, PodMetricsItem>()
+  // Streamed item by item (metrics.k8s.io sends one document whatever limit says), each kept with only what the
+  // rows use: its containers' usage, window and timestamp, not its labels and metadata.
+  await streamListItems<PodMetricsItem>(
+    kube.transport,
+    {
+      path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
+      labelSelector,
+      context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
+      // Metrics are a nicety: a slow metrics API must not hold the whole command for a minute.
+      timeoutMs: METRICS_TIMEOUT_MS,
+      ...(query.signal === undefined ? {} : { signal: query.signal }),
+    },
+    (item) => {
+      const name = item.metadata?.name
+      if (name === undefined) return
+      byPod.set(`${item.metadata.namespace ?? namespace ?? ''}/${name}`, {
+        metadata: { name },
+        ...(item.timestamp === undefined ? {} : { timestamp: item.timestamp }),
+        ...(item.window === undefined ? {} : { window: item.window }),
+        ...(item.containers === undefined ? {} : { containers: item.containers }),
+      })
+    },
+  )
+  return byPod
 }
 
 /**
@@ -252,7 +268,7 @@ export async function collectWorkloads(kube: Kube, query: WorkloadQuery): Promis
  * platform's) one by one, show what those hold, and say plainly what could not be read.
  */
 async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: SuiteError): Promise<WorkloadSnapshot> {
-  const namespaces = [...new Set(query.fallbackNamespaces)]
+  const { namespaces, guessed } = await namespacesToTry(kube, query.fallbackNamespaces, query.signal)
   const rows: WorkloadRow[] = []
   let unknownOwner = 0
   const usage = new Map<string, PodUsage>()
@@ -269,7 +285,8 @@ async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: S
       read.push(namespace)
     } catch (error) {
       if (!isForbidden(error)) throw error
-      forbidden.push(namespace)
+      // A namespace we only guessed (AE5's default) is not worth a word when it is forbidden too.
+      if (!guessed.has(namespace)) forbidden.push(namespace)
     }
   }
   if (read.length === 0)
@@ -293,6 +310,74 @@ async function collectFromNamespaces(kube: Kube, query: WorkloadQuery, denied: S
     usage: anyUsage ? usage : undefined,
     warnings,
     readNamespaces: read,
+  }
+}
+
+/** Where AE5 installs by default: tried when no platform namespaces are configured. */
+export const AE5_DEFAULT_NAMESPACE = 'anaconda-enterprise'
+/** SelfSubjectAccessReviews asked at once when looking for the namespaces a user may list pods in. */
+const REVIEWS_AT_ONCE = 16
+
+/**
+ * The namespaces to read when listing pods in all of them is forbidden, without asking the user for flags: the
+ * context's and the configured platform namespaces, AE5's default (silently skipped when forbidden), and, when the user may
+ * list namespaces, every namespace where a SelfSubjectAccessReview says they may list pods. A SelfSubjectAccessReview
+ * answers exactly "may I list pods here" (a SelfSubjectRulesReview would return rules for us to evaluate, and may be
+ * incomplete); a user who may list no namespaces gets the given ones only.
+ */
+export async function namespacesToTry(
+  kube: Kube,
+  given: readonly string[],
+  signal?: AbortSignal,
+): Promise<{ namespaces: string[]; guessed: Set<string> }> {
+  const explicit = [...new Set(given.filter((n) => n !== ''))]
+  const guessed = new Set<string>()
+  if (!explicit.includes(AE5_DEFAULT_NAMESPACE)) guessed.add(AE5_DEFAULT_NAMESPACE)
+  let all: string[] = []
+  try {
+    const { items } = await listAll<{ metadata?: { name?: string } }>(kube.transport, {
+      path: resourcePath({ plural: 'namespaces' }),
+      context: { verb: 'list', resource: 'namespaces' },
+      ...(signal === undefined ? {} : { signal }),
+    })
+    all = items.map((n) => n.metadata?.name ?? '').filter((n) => n !== '' && !explicit.includes(n))
+  } catch (error) {
+    if (!isForbidden(error)) throw error
+  }
+  if (all.length > 0) {
+    // The namespace list is the truth: the guess is replaced by what the reviews allow.
+    guessed.clear()
+    const allowed = new Set<string>()
+    for (let i = 0; i < all.length; i += REVIEWS_AT_ONCE) {
+      const batch = all.slice(i, i + REVIEWS_AT_ONCE)
+      const answers = await Promise.all(batch.map((namespace) => mayListPods(kube, namespace, signal)))
+      batch.forEach((namespace, j) => {
+        if (answers[j] === true) allowed.add(namespace)
+      })
+    }
+    for (const namespace of allowed) guessed.add(namespace)
+  }
+  return { namespaces: [...explicit, ...guessed], guessed }
+}
+
+async function mayListPods(kube: Kube, namespace: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    const review = await kube.transport.json<{ status?: { allowed?: boolean } }>({
+      method: 'POST',
+      path: resourcePath({ group: 'authorization.k8s.io', version: 'v1', plural: 'selfsubjectaccessreviews' }),
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { namespace, verb: 'list', group: '', resource: 'pods' } },
+      },
+      context: { verb: 'create', resource: 'selfsubjectaccessreviews.authorization.k8s.io' },
+      ...(signal === undefined ? {} : { signal }),
+    })
+    return review.status?.allowed === true
+  } catch (error) {
+    // No review API, or not allowed to ask: this namespace is simply not offered.
+    if (error instanceof SuiteError && (error.status === 403 || error.status === 404)) return false
+    throw error
   }
 }
 
@@ -452,7 +537,8 @@ export async function collectNodeSummaries(
   } catch (error) {
     if (!isForbidden(error)) throw error
     const read: string[] = []
-    for (const namespace of new Set(options.fallbackNamespaces)) {
+    const { namespaces } = await namespacesToTry(kube, options.fallbackNamespaces, options.signal)
+    for (const namespace of namespaces) {
       try {
         await fold(namespace)
         read.push(namespace)

@@ -2,7 +2,7 @@ import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node'
 import { pushAll } from '../../shared/arrays.ts'
 import { createInterner } from '../../shared/intern.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
-import { foldList, listAll } from '../../shared/kube/list.ts'
+import { foldList, listAll, streamListItems } from '../../shared/kube/list.ts'
 import { METRICS_TIMEOUT_MS, type MetricsResult, optionalMetrics, usageOfEntry } from '../../shared/kube/metrics.ts'
 import { resourcePath } from '../../shared/kube/paths.ts'
 import {
@@ -47,20 +47,24 @@ export async function collectNodeMetrics(
 ): Promise<MetricsResult<Map<string, NodeUsageMetric>> & { invalid: string[] }> {
   const invalid: string[] = []
   const result = await optionalMetrics(async () => {
-    const { items } = await listAll<MetricsItem>(kube.transport, {
-      path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' }),
-      labelSelector,
-      context: { verb: 'list', resource: 'nodes.metrics.k8s.io' },
-      // Metrics are a nicety: a slow metrics API must not hold the whole command for a minute.
-      timeoutMs: METRICS_TIMEOUT_MS,
-      ...(signal === undefined ? {} : { signal }),
-    })
     const usage = new Map<string, NodeUsageMetric>()
-    for (const m of items) {
-      // A node whose metrics cannot be read shows "-" (and one warning); the others print.
-      const read = usageOfEntry(`node ${m.metadata.name}`, [{ name: '', usage: m.usage }], (w) => invalid.push(w))
-      if (read?.[0] !== undefined) usage.set(m.metadata.name, read[0])
-    }
+    // Streamed item by item: metrics.k8s.io sends the whole list in one document whatever limit says.
+    await streamListItems<MetricsItem>(
+      kube.transport,
+      {
+        path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' }),
+        labelSelector,
+        context: { verb: 'list', resource: 'nodes.metrics.k8s.io' },
+        // Metrics are a nicety: a slow metrics API must not hold the whole command for a minute.
+        timeoutMs: METRICS_TIMEOUT_MS,
+        ...(signal === undefined ? {} : { signal }),
+      },
+      (m) => {
+        // A node whose metrics cannot be read shows "-" (and one warning); the others print.
+        const read = usageOfEntry(`node ${m.metadata.name}`, [{ name: '', usage: m.usage }], (w) => invalid.push(w))
+        if (read?.[0] !== undefined) usage.set(m.metadata.name, read[0])
+      },
+    )
     return usage
   })
   return { ...result, invalid }
@@ -75,7 +79,10 @@ export async function collectPodMetrics(
   signal?: AbortSignal,
 ): Promise<MetricsResult<Map<string, ContainerMetric[]>>> {
   return optionalMetrics(async () => {
-    const folded = await foldList<MetricsItem, Map<string, ContainerMetric[]>>(
+    const metrics = new Map<string, ContainerMetric[]>()
+    // Streamed item by item: metrics-server answers 150,000 pods in one 50 MB document (it does not page), and
+    // parsing that whole set the peak memory of usage pods -A. Each PodMetrics is reduced to its numbers and dropped.
+    await streamListItems<MetricsItem>(
       kube.transport,
       {
         path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
@@ -84,16 +91,12 @@ export async function collectPodMetrics(
         timeoutMs: METRICS_TIMEOUT_MS,
         ...(signal === undefined ? {} : { signal }),
       },
-      () => new Map(),
-      (metrics, items) => {
-        for (const m of items) {
-          const containers = containerMetricsOf(m, warn)
-          if (containers !== undefined) metrics.set(`${m.metadata.namespace}/${m.metadata.name}`, containers)
-        }
-        return metrics
+      (m) => {
+        const containers = containerMetricsOf(m, warn)
+        if (containers !== undefined) metrics.set(`${m.metadata.namespace}/${m.metadata.name}`, containers)
       },
     )
-    return folded.value
+    return metrics
   })
 }
 

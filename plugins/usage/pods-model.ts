@@ -94,6 +94,23 @@ export interface RowShape {
 
 const intern = createInterner()
 
+/**
+ * Rows of 150,000 pods are most of what usage pods -A holds: rows share one empty labels object (when labels are not
+ * printed) and one owner object per controller, instead of one of each per pod.
+ */
+const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>
+const owners = new Map<string, Owner>()
+
+function sharedOwner(owner: Owner): Owner {
+  const key = `${owner.kind}/${owner.name}`
+  let found = owners.get(key)
+  if (found === undefined) {
+    found = Object.freeze({ kind: intern(owner.kind), name: intern(owner.name) })
+    owners.set(key, found)
+  }
+  return found
+}
+
 function baseRow(pod: V1Pod, shape: RowShape): Omit<PodRow, 'resources'> {
   const owner = ownerOf(pod)
   const node = pod.spec?.nodeName
@@ -104,8 +121,8 @@ function baseRow(pod: V1Pod, shape: RowShape): Omit<PodRow, 'resources'> {
     node: node === undefined ? null : intern(node),
     phase: intern(pod.status?.phase ?? 'Unknown'),
     qosClass: qos === undefined ? null : intern(qos),
-    owner: owner === null ? null : { kind: intern(owner.kind), name: intern(owner.name) },
-    labels: shape.keepLabels === false ? {} : (pod.metadata?.labels ?? {}),
+    owner: owner === null ? null : sharedOwner(owner),
+    labels: shape.keepLabels === false ? NO_LABELS : (pod.metadata?.labels ?? NO_LABELS),
     createdAt: pod.metadata?.creationTimestamp === undefined ? undefined : String(pod.metadata.creationTimestamp),
   }
 }

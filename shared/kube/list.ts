@@ -1,5 +1,6 @@
 import { SuiteError } from '../errors.ts'
-import { protocolError, type RequestContext } from './api-errors.ts'
+import { errorFromNetwork, protocolError, type RequestContext } from './api-errors.ts'
+import { ListItemSplitter } from './list-items.ts'
 import type { Transport } from './transport.ts'
 
 /**
@@ -98,4 +99,88 @@ export async function listAll<T>(
     },
   )
   return { items: result.value, resourceVersion: result.resourceVersion }
+}
+
+/**
+ * One list read as a stream of items (see ListItemSplitter): each item is parsed and handed to `each` as its bytes
+ * arrive, and never the whole document is in memory. For lists that come in one piece whatever `limit` says
+ * (metrics.k8s.io); pages, when the server sends a continue token, are followed as foldList does.
+ *
+ * Unlike foldList it does not retry: it is for optional reads (metrics), whose failure is a warning. `timeoutMs`
+ * bounds the whole read, body included, and a timeout is reported as transport.json reports one.
+ */
+export async function streamListItems<T>(
+  transport: Transport,
+  options: ListOptions & { timeoutMs: number },
+  each: (item: T) => void,
+): Promise<{ resourceVersion: string; pages: number }> {
+  const timeout = AbortSignal.timeout(options.timeoutMs)
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal])
+  let token: string | undefined
+  let pages = 0
+  let resourceVersion = ''
+  try {
+    do {
+      const body = await transport.stream({
+        path: options.path,
+        query: {
+          limit: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+          continue: token,
+          labelSelector: options.labelSelector || undefined,
+          fieldSelector: options.fieldSelector || undefined,
+        },
+        accept: 'application/json',
+        context: options.context,
+        signal,
+      })
+      const onAbort = (): void => {
+        body.destroy(Object.assign(new Error('aborted'), { name: 'AbortError' }))
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      let bad: unknown
+      const splitter = new ListItemSplitter((json) => {
+        if (bad !== undefined) return
+        try {
+          each(JSON.parse(json) as T)
+        } catch (error) {
+          bad = error
+        }
+      })
+      try {
+        for await (const chunk of body) {
+          splitter.push(chunk as Buffer)
+          if (bad !== undefined) break
+        }
+      } finally {
+        signal.removeEventListener('abort', onAbort)
+        body.destroy()
+      }
+      if (bad !== undefined) {
+        if (bad instanceof SyntaxError)
+          throw protocolError(options.context, transport.target, 'an item that is not JSON')
+        throw bad
+      }
+      let envelope: ListPage<unknown>
+      try {
+        envelope = splitter.end() as ListPage<unknown>
+      } catch {
+        throw protocolError(options.context, transport.target, 'something that is not a JSON list')
+      }
+      if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope))
+        throw protocolError(options.context, transport.target, 'something that is not a Kubernetes list')
+      pages++
+      token = envelope.metadata?.continue || undefined
+      resourceVersion = envelope.metadata?.resourceVersion ?? resourceVersion
+    } while (token !== undefined)
+  } catch (error) {
+    if (timeout.aborted && !(options.signal?.aborted ?? false))
+      throw errorFromNetwork(
+        Object.assign(new Error('request timed out'), { code: 'KUBECTL_SUITE_TIMEOUT', cause: error }),
+        options.context,
+        transport.target,
+        options.timeoutMs,
+      )
+    throw error
+  }
+  return { resourceVersion, pages }
 }

@@ -7,6 +7,12 @@ import { distPlugins } from '../../scripts/dist/plugins.ts'
 import { archiveFileName, RELEASE_DIR, releaseTargets } from '../../scripts/dist/release.ts'
 import { command, compare } from './measure.ts'
 
+/** The built single-file binary of this platform (`npm run build`), or undefined when there is none. */
+export function builtBinary(bin: string): string | undefined {
+  const path = join(DIST, `linux-${process.arch === 'arm64' ? 'arm64' : 'amd64'}`, bin)
+  return existsSync(path) ? path : undefined
+}
+
 /**
  * Cold start of each built single-file binary (`--version` and `--help`, which must not load the Kubernetes
  * client) next to `kubectl version --client` in the same run, and the binary's size against kubectl's.

@@ -13,6 +13,11 @@ export interface Measurement {
   cpuSeconds: number
   peakMb: number
   code: number
+  /**
+   * The command warned that the metrics API did not answer in time (its usage columns show "-"): it then did less
+   * work than a run with metrics, which the line says, since a loaded simulator can take longer than the 5 s allowed.
+   */
+  noMetrics?: boolean
 }
 
 export function measure(
@@ -51,6 +56,7 @@ export function measure(
         cpuSeconds: user + system,
         peakMb: peakKb / 1024,
         code: okCodes.includes(code ?? 1) ? 0 : (code ?? 1),
+        ...(stderr.includes('usage columns show "-": the metrics API did not answer') ? { noMetrics: true } : {}),
       })
     })
   })
@@ -121,7 +127,8 @@ function side(label: string, runs: Measurement[]): string {
   const wall = spread(runs, (m) => m.seconds)
   const peak = spread(runs, (m) => m.peakMb)
   const failed = runs.filter((m) => m.code !== 0).length
-  return `${label} ${wall.median.toFixed(3)}s (${wall.min.toFixed(3)}–${wall.max.toFixed(3)}) ${peak.max.toFixed(0)} MB${failed > 0 ? ` [${failed} failed]` : ''}`
+  const noMetrics = runs.filter((m) => m.noMetrics === true).length
+  return `${label} ${wall.median.toFixed(3)}s (${wall.min.toFixed(3)}–${wall.max.toFixed(3)}) ${peak.max.toFixed(0)} MB${failed > 0 ? ` [${failed} failed]` : ''}${noMetrics > 0 ? ` [${noMetrics} without metrics: timed out]` : ''}`
 }
 
 /** One line: each side's median wall time with its range and peak RSS, and the ratio of the medians. */

@@ -292,13 +292,52 @@ describe('--watch', () => {
 })
 
 describe('RBAC', () => {
-  it('names what is forbidden when the caller may not list pods in all namespaces', async () => {
-    const elsewhere = sim.writeKubeconfig({ user: 'alice', namespace: 'default' })
+  it('names what is forbidden when the caller may not list pods in all namespaces nor in any it could find', async () => {
+    const elsewhere = sim.writeKubeconfig({ user: 'nobody', namespace: 'default' })
     const result = await ae(elsewhere, ['-A'])
     expect(result.code).toBe(EXIT_CODES.forbidden)
     expect(result.stderr).toMatch(
-      /^error: you may not list pods in all namespaces nor in default: pods is forbidden: User "alice" cannot list resource "pods" in API group "" at the cluster scope .*\nhint: pick a namespace you may read with -n NAMESPACE/,
+      /^error: you may not list pods in all namespaces nor in default: pods is forbidden: User "nobody" cannot list resource "pods" in API group "" at the cluster scope .*\nhint: pick a namespace you may read with -n NAMESPACE/,
     )
+  })
+
+  it("--mine -A as a namespace-scoped user reads AE5's namespace without flags and says so in one line", async () => {
+    // alice may list pods only in ml-team and anaconda-enterprise, and may not list namespaces; her context is
+    // default, which she may not read, and no platform namespaces are configured.
+    const config = sim.writeKubeconfig({ user: 'alice', namespace: 'default' })
+    const result = await ae(config, ['--mine', '-A', '-o', 'json'])
+    const listed = items(result)
+    expect(listed.length).toBeGreaterThan(0)
+    expect(listed.length).toBe(platformPods().filter((p) => ownerInStore(p) === 'alice').length)
+    const lines = result.stderr.split('\n').filter((line) => line.includes('namespace'))
+    expect(lines).toEqual([
+      'Warning: listing pods in all namespaces is forbidden for you: showing namespace anaconda-enterprise only (also forbidden: default)',
+    ])
+  })
+
+  it('finds every namespace a user may list pods in by SelfSubjectAccessReview when they may list namespaces', async () => {
+    // A policy where alice may also list namespaces (but still not pods cluster-wide): the fallback asks the server
+    // about each namespace and reads exactly ml-team and anaconda-enterprise.
+    const open = await startSim({
+      scenario: demoScenario(),
+      runContainers: false,
+      policy: [
+        ...DEFAULT_POLICY,
+        { groups: ['data-science'], verbs: ['list'], resources: ['namespaces'], apiGroups: [''] },
+      ],
+    })
+    try {
+      const config = open.writeKubeconfig({ user: 'alice', namespace: 'default' })
+      const result = await ae(config, ['--mine', '-A', '-o', 'json', '-v', '6'])
+      expect(items(result).length).toBe(platformPods().filter((p) => ownerInStore(p) === 'alice').length)
+      expect(result.stderr).toContain(
+        'Warning: listing pods in all namespaces is forbidden for you: showing namespaces anaconda-enterprise, ml-team only (also forbidden: default)',
+      )
+      expect(result.stderr).toContain('POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews 201')
+      expect(result.stderr).not.toContain('namespaces/kube-system/pods')
+    } finally {
+      await open.stop()
+    }
   })
 
   it('gives a user their rows from the namespaces they may read, and says which were skipped', async () => {

@@ -406,6 +406,24 @@ const ROWS: Row[] = [
       },
     }),
   ),
+  // 10. A metrics API that starts its list and then stalls (metrics are read item by item as they arrive): after
+  // the 5 s metrics allowance the usage columns show "-" with one warning, everything else prints, exit 0.
+  {
+    item: '10 stalled metrics',
+    plugin: 'usage',
+    argv: ['pods', '-n', 'ml-team'],
+    code: 0,
+    stderr:
+      /^Warning: usage columns show "-": the metrics API did not answer: request to list pods\.metrics\.k8s\.io.* timed out after 5s/,
+    fault: {
+      path: /metrics\.k8s\.io\/v1beta1\/namespaces\/ml-team\/pods/,
+      respond: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.write('{"kind":"PodMetricsList","metadata":{},"items":[{"metadata":{"name":"feature-store-0"')
+      },
+    },
+    stdout: /\nfeature-store-0\s/,
+  },
   // 10. One malformed quantity in the metrics: that pod or node shows "-", one warning names it, the rest prints, 0.
   {
     item: '10 malformed metrics',

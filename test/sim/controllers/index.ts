@@ -47,7 +47,8 @@ export interface Controllers {
   exec(namespace: string, pod: string, container: string, argv: readonly string[]): ExecResult
   /** A container's log; undefined when there is none (`previous` of a container that never restarted). */
   containerLogs(namespace: string, pod: string, container: string, options: LogOptions): string | undefined
-  podMetrics(namespace?: string): KubeObject[]
+  /** PodMetrics of running pods; `select` picks pods before their metrics are made, as metrics-server selects. */
+  podMetrics(namespace?: string, select?: (pod: KubeObject) => boolean): KubeObject[]
   nodeMetrics(): KubeObject[]
   statsSummary(node: string): object
 }
@@ -1333,7 +1334,8 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       if (logOptions.previous === true) return undefined
       return declaredLogs.get(`${namespace}/${pod}/${container}`) ?? ''
     },
-    podMetrics: (namespace) => [...store.all('pods', namespace)].filter(isRunning).map(podMetricsOf),
+    podMetrics: (namespace, select) =>
+      [...store.all('pods', namespace)].filter((pod) => isRunning(pod) && (select?.(pod) ?? true)).map(podMetricsOf),
     nodeMetrics: () => {
       const sums = new Map<string, { cpu: bigint; memory: bigint }>()
       for (const pod of store.all('pods')) {
