@@ -5,7 +5,7 @@ import { renderCsv, renderTsv } from './delimited.ts'
 import { renderJson, renderYaml } from './document.ts'
 import type { ChosenFormat, TemplateFormat } from './format.ts'
 import { JsonPathExecError } from './jsonpath.ts'
-import { renderTable, type TableView } from './table.ts'
+import { renderTable, type TableView, writeTable } from './table.ts'
 
 /**
  * What a command has to show, as data: one value per kind of output, so every `-o` format prints the same
@@ -93,6 +93,17 @@ export function renderDocument(document: unknown, format: ChosenFormat): string 
  */
 export function printView(io: Io, view: View, format: ChosenFormat, options: { noHeaders?: boolean } = {}): void {
   const maxWidth = terminalWidth(io)
+  // Tables, the one output that grows with the cluster and has no document to hold anyway, go out in pieces.
+  if (format === 'table' || format === 'wide') {
+    const noHeaders = options.noHeaders ?? false
+    const tableOptions = { wide: format === 'wide', noHeaders, color: io.color }
+    writeTable(
+      view.table,
+      format === 'table' && maxWidth !== undefined ? { ...tableOptions, maxWidth } : tableOptions,
+      (text) => io.out.write(text),
+    )
+    return
+  }
   const text = renderView(view, format, {
     noHeaders: options.noHeaders,
     color: io.color,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { stripAnsi } from './color.ts'
-import { renderTable, type TableView, tableSafeText } from './table.ts'
+import { renderTable, type TableView, tableSafeText, writeTable } from './table.ts'
 import { displayWidth } from './width.ts'
 
 const plain = { wide: false, color: false }
@@ -250,6 +250,16 @@ describe('renderTable at cluster scale', () => {
     expect(lines).toHaveLength(300_002)
     expect(lines[0]).toBe(`NAME${' '.repeat(30)}CPU`)
     expect(lines[123_457]).toBe(`the-widest-pod-name-of-them-all${' '.repeat(5)}7`)
+  })
+
+  it('writes a large table in batches of whole lines that add up to the rendered text', () => {
+    const rows = Array.from({ length: 2_000 }, (_, i) => [`pod-${i}`, String(i % 97)])
+    const table: TableView = { columns: [{ header: 'NAME' }, { header: 'CPU', align: 'right' }], rows }
+    const writes: string[] = []
+    writeTable(table, plain, (text) => writes.push(text))
+    expect(writes.length).toBeGreaterThan(3)
+    for (const text of writes) expect(text.endsWith('\n')).toBe(true)
+    expect(writes.join('')).toBe(renderTable(table, plain))
   })
 
   it('fits 300,000 rows to a terminal, hiding a column measured over all of them', () => {

@@ -160,9 +160,23 @@ function columnsThatFit(
  * output with colour stripped is byte-for-byte the colourless output. A table without rows renders as ''.
  */
 export function renderTable(table: TableView, options: TableOptions): string {
-  if (table.rows.length === 0) return ''
+  const chunks: string[] = []
+  writeTable(table, options, (text) => chunks.push(text))
+  return chunks.join('')
+}
+
+/** Lines handed to `write` at once by {@link writeTable}: few enough to stay small, enough to keep writes few. */
+const LINES_PER_WRITE = 512
+
+/**
+ * {@link renderTable}, handed to `write` a batch of lines at a time rather than returned as one string: printing
+ * 150,000 pods as one string held the whole text (and the lines it was joined from) at the end of the run, about
+ * 60 MB of the peak. stdout on a pipe or file is written synchronously, so nothing piles up behind it.
+ */
+export function writeTable(table: TableView, options: TableOptions, write: (text: string) => void): void {
+  if (table.rows.length === 0) return
   const visible = table.columns.flatMap((column, index) => (options.wide || !column.wideOnly ? [index] : []))
-  if (visible.length === 0) return ''
+  if (visible.length === 0) return
   const header = (index: number): Cell => ({ text: table.columns[index]?.header ?? '', role: 'header' })
 
   // Two passes over the rows instead of one laid-out copy of every cell: at 150,000 pods that copy alone held
@@ -210,8 +224,12 @@ export function renderTable(table: TableView, options: TableOptions): string {
     })
     parts.push('\n')
     chunks.push(parts.join(''))
+    if (chunks.length >= LINES_PER_WRITE) {
+      write(chunks.join(''))
+      chunks.length = 0
+    }
   }
   if (!options.noHeaders) writeLine(header)
   for (const row of table.rows) writeLine((index) => cellOf(row[index]))
-  return chunks.join('')
+  if (chunks.length > 0) write(chunks.join(''))
 }
