@@ -5,11 +5,12 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node'
 import { pushAll } from '../../shared/arrays.ts'
 import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
-import { foldList, listAll, streamListItems } from '../../shared/kube/list.ts'
+import { foldList, listAll } from '../../shared/kube/list.ts'
 import {
   METRICS_TIMEOUT_MS,
   type MetricsResult,
   optionalMetrics,
+  streamMetrics,
   type UsageNanos,
   usageOfEntry,
 } from '../../shared/kube/metrics.ts'
@@ -192,18 +193,10 @@ async function listPodMetrics(
   labelSelector: string | undefined,
 ): Promise<Map<string, PodMetricsItem>> {
   const byPod = new Map<string, PodMetricsItem>()
-  // Streamed item by item (metrics.k8s.io sends one document whatever limit says), each kept with only what the
-  // rows use: its containers' usage, window and timestamp, not its labels and metadata.
-  await streamListItems<PodMetricsItem>(
+  // Each item kept with only what the rows use: its containers' usage, window and timestamp, not its metadata.
+  await streamMetrics<PodMetricsItem>(
     kube.transport,
-    {
-      path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
-      labelSelector,
-      context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
-      // Metrics are a nicety: a slow metrics API must not hold the whole command for a minute.
-      timeoutMs: METRICS_TIMEOUT_MS,
-      ...(query.signal === undefined ? {} : { signal: query.signal }),
-    },
+    { plural: 'pods', namespace, labelSelector, signal: query.signal },
     (item) => {
       const name = item.metadata?.name
       if (name === undefined) return

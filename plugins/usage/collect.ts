@@ -2,8 +2,14 @@ import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node'
 import { pushAll } from '../../shared/arrays.ts'
 import { createInterner } from '../../shared/intern.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
-import { foldList, listAll, streamListItems } from '../../shared/kube/list.ts'
-import { METRICS_TIMEOUT_MS, type MetricsResult, optionalMetrics, usageOfEntry } from '../../shared/kube/metrics.ts'
+import { foldList, listAll } from '../../shared/kube/list.ts'
+import {
+  METRICS_TIMEOUT_MS,
+  type MetricsResult,
+  optionalMetrics,
+  streamMetrics,
+  usageOfEntry,
+} from '../../shared/kube/metrics.ts'
 import { resourcePath } from '../../shared/kube/paths.ts'
 import {
   emptyTotals,
@@ -48,23 +54,11 @@ export async function collectNodeMetrics(
   const invalid: string[] = []
   const result = await optionalMetrics(async () => {
     const usage = new Map<string, NodeUsageMetric>()
-    // Streamed item by item: metrics.k8s.io sends the whole list in one document whatever limit says.
-    await streamListItems<MetricsItem>(
-      kube.transport,
-      {
-        path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' }),
-        labelSelector,
-        context: { verb: 'list', resource: 'nodes.metrics.k8s.io' },
-        // Metrics are a nicety: a slow metrics API must not hold the whole command for a minute.
-        timeoutMs: METRICS_TIMEOUT_MS,
-        ...(signal === undefined ? {} : { signal }),
-      },
-      (m) => {
-        // A node whose metrics cannot be read shows "-" (and one warning); the others print.
-        const read = usageOfEntry(`node ${m.metadata.name}`, [{ name: '', usage: m.usage }], (w) => invalid.push(w))
-        if (read?.[0] !== undefined) usage.set(m.metadata.name, read[0])
-      },
-    )
+    await streamMetrics<MetricsItem>(kube.transport, { plural: 'nodes', labelSelector, signal }, (m) => {
+      // A node whose metrics cannot be read shows "-" (and one warning); the others print.
+      const read = usageOfEntry(`node ${m.metadata.name}`, [{ name: '', usage: m.usage }], (w) => invalid.push(w))
+      if (read?.[0] !== undefined) usage.set(m.metadata.name, read[0])
+    })
     return usage
   })
   return { ...result, invalid }
@@ -80,22 +74,11 @@ export async function collectPodMetrics(
 ): Promise<MetricsResult<Map<string, ContainerMetric[]>>> {
   return optionalMetrics(async () => {
     const metrics = new Map<string, ContainerMetric[]>()
-    // Streamed item by item: metrics-server answers 150,000 pods in one 50 MB document (it does not page), and
-    // parsing that whole set the peak memory of usage pods -A. Each PodMetrics is reduced to its numbers and dropped.
-    await streamListItems<MetricsItem>(
-      kube.transport,
-      {
-        path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
-        labelSelector,
-        context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
-        timeoutMs: METRICS_TIMEOUT_MS,
-        ...(signal === undefined ? {} : { signal }),
-      },
-      (m) => {
-        const containers = containerMetricsOf(m, warn)
-        if (containers !== undefined) metrics.set(`${m.metadata.namespace}/${m.metadata.name}`, containers)
-      },
-    )
+    // Each PodMetrics is reduced to its numbers and dropped.
+    await streamMetrics<MetricsItem>(kube.transport, { plural: 'pods', namespace, labelSelector, signal }, (m) => {
+      const containers = containerMetricsOf(m, warn)
+      if (containers !== undefined) metrics.set(`${m.metadata.namespace}/${m.metadata.name}`, containers)
+    })
     return metrics
   })
 }

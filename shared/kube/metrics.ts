@@ -1,5 +1,8 @@
 import { SuiteError } from '../errors.ts'
 import { nanoValue, tryParseQuantity } from '../quantity.ts'
+import { streamListItems } from './list.ts'
+import { resourcePath } from './paths.ts'
+import type { Transport } from './transport.ts'
 
 /**
  * metrics.k8s.io is optional in every plugin: a cluster without metrics-server, a user without rights to it or a
@@ -23,6 +26,37 @@ export function metricsWarning(error: SuiteError): string {
         ? `the metrics API is forbidden for this user: ${error.message}`
         : `the metrics API did not answer: ${error.message}`
   return `usage columns show "-": ${reason}`
+}
+
+/**
+ * Every PodMetrics of a namespace (all when undefined), or every NodeMetrics, handed to `onItem` one at a time as
+ * the bytes arrive:
+ * metrics-server answers 150,000 pods in one 50 MB document whatever `limit` says, and holding it parsed set the
+ * peak memory of usage pods -A. Callers keep only the numbers they print. The whole read is bounded by
+ * METRICS_TIMEOUT_MS: metrics are a nicety, and a slow metrics API must not hold the command for a minute.
+ */
+export async function streamMetrics<T>(
+  transport: Transport,
+  query: {
+    plural: 'pods' | 'nodes'
+    namespace?: string | undefined
+    labelSelector: string | undefined
+    signal?: AbortSignal | undefined
+  },
+  onItem: (item: T) => void,
+): Promise<void> {
+  const { plural, namespace, labelSelector, signal } = query
+  await streamListItems<T>(
+    transport,
+    {
+      path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural, namespace }),
+      labelSelector,
+      context: { verb: 'list', resource: `${plural}.metrics.k8s.io`, namespace },
+      timeoutMs: METRICS_TIMEOUT_MS,
+      ...(signal === undefined ? {} : { signal }),
+    },
+    onItem,
+  )
 }
 
 /** Runs a metrics read; API and network failures become a warning, Ctrl-C and bugs still end the command. */
