@@ -176,7 +176,7 @@ export async function ensureSecret(kube: Kube, object: KubeObject, signal: Abort
       'conflict',
       `secret "${name}" in namespace "${namespace}" exists and was not created by kubectl mrun`,
       {
-        hint: `rename or delete that secret, or point the context at it (image_pull_secret: ${name})`,
+        hint: `rename or delete that secret, or point the profile at it (image_pull_secret: ${name})`,
       },
     )
   const same =

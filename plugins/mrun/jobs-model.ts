@@ -224,7 +224,7 @@ export function podStall(pod: PodLike): string | undefined {
 /** The hint that goes with a stall line. */
 export function stallHint(line: string, name: string, namespace: string): string {
   if (line.includes('cannot be scheduled'))
-    return `ask for less (--cpu, --mem, --gpu), check the context's node selector and tolerations, or add nodes; see kubectl mrun status ${name} -n ${namespace}`
+    return `ask for less (--cpu, --mem, --gpu), check the profile's node selector and tolerations, or add nodes; see kubectl mrun status ${name} -n ${namespace}`
   if (line.includes('cannot pull'))
     return `check the image name and the registry credentials (image_pull_secret); see kubectl mrun status ${name} -n ${namespace}`
   return `see kubectl mrun status ${name} -n ${namespace}`

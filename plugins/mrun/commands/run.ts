@@ -109,7 +109,7 @@ export default defineSuiteCommand({
     'base-image': { type: 'string', description: `Image to build on (default ${DEFAULT_BASE_IMAGE})` },
     requirements: { type: 'string', description: 'pip requirements file (default requirements.txt if present)' },
     image: { type: 'string', description: 'Run this image as it is: no build' },
-    builder: { type: 'string', description: `Override the context's builder: ${BUILDERS.join(', ')}` },
+    builder: { type: 'string', description: `Override the profile's builder: ${BUILDERS.join(', ')}` },
     registry: { type: 'string', description: "Override the context's registry" },
     tag: { type: 'string', multiple: true, description: 'Tag the run (repeatable); tags become labels' },
     cpu: { type: 'string', description: 'CPU per pod (requests = limits), e.g. 4 or 500m' },
