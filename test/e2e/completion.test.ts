@@ -6,6 +6,7 @@ import { completionLauncher } from '../../scripts/dist/build.ts'
 import { distPlugins } from '../../scripts/dist/plugins.ts'
 import { liveDemoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
+import { suspendedMrunJob } from '../support/mrun.ts'
 import { pluginBinDir, pluginPath } from '../support/plugins.ts'
 import { kubectl } from '../support/run.ts'
 
@@ -27,19 +28,7 @@ beforeAll(async () => {
     ['default', 'lr-sweep-7f3a', 'lr-sweep'],
     ['ml-team', 'bert-base-91c2', 'bert'],
   ] as const)
-    sim.store.create({
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: {
-        name,
-        namespace,
-        labels: { 'app.kubernetes.io/managed-by': 'kubectl-mrun', 'mrun/experiment': experiment, 'mrun/run-id': name },
-      },
-      spec: {
-        suspend: true,
-        template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'x' }] } },
-      },
-    })
+    sim.store.create(suspendedMrunJob(namespace, name, experiment))
   for (const plugin of distPlugins()) {
     const launcher = join(bin, plugin.completionBin)
     writeFileSync(launcher, completionLauncher(plugin))

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { demoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
-import { type MrunHarness, mrunHarness } from '../support/mrun.ts'
+import { type MrunHarness, mrunHarness, suspendedMrunJob } from '../support/mrun.ts'
 
 /**
  * mrun's flags and settings as a kubectl user expects them: --context is a kubeconfig context, mrun's own named
@@ -29,19 +29,7 @@ beforeAll(async () => {
     ['default', 'home-run-aaaaaa', 'home'],
     ['ml-team', 'team-run-bbbbbb', 'team'],
   ] as const)
-    sim.store.create({
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: {
-        name,
-        namespace,
-        labels: { 'app.kubernetes.io/managed-by': 'kubectl-mrun', 'mrun/experiment': experiment, 'mrun/run-id': name },
-      },
-      spec: {
-        suspend: true,
-        template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'x' }] } },
-      },
-    })
+    sim.store.create(suspendedMrunJob(namespace, name, experiment))
 })
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { KubeObject } from '../sim/object.ts'
 import { REPO_ROOT } from './plugins.ts'
 import { type RunResult, run } from './run.ts'
 
@@ -84,5 +85,25 @@ export function mrunHarness(kubeconfig: string, options: { registryDir?: string 
         cwd: options.cwd ?? project,
         timeoutMs: options.env?.T ? 8000 : 60_000,
       }),
+  }
+}
+
+/**
+ * A Job labelled as `kubectl mrun run` labels its runs, suspended so it never starts a pod: a run for tests that
+ * only list, complete or resolve runs by name.
+ */
+export function suspendedMrunJob(namespace: string, name: string, experiment: string): KubeObject {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name,
+      namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'kubectl-mrun', 'mrun/experiment': experiment, 'mrun/run-id': name },
+    },
+    spec: {
+      suspend: true,
+      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'x' }] } },
+    },
   }
 }
