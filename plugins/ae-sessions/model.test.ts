@@ -17,7 +17,7 @@ import {
   workloadRow,
 } from './model.ts'
 import { DEFAULT_CONFIG } from './platform.ts'
-import { renderInfoText, renderList, renderNodes } from './render.ts'
+import { renderInfoText, renderList, renderNodes, writeList } from './render.ts'
 
 const created = new Date('2026-11-01T00:00:00Z')
 const now = FIXED_NOW
@@ -283,6 +283,18 @@ describe('renderers', () => {
     const text = renderView(renderList(rows, { now, showNamespace: false }), format, { color: false })
     await expect(text).toMatchFileSnapshot(`./testdata/golden/list.${format}.txt`)
   })
+  it.each(['table', 'wide', 'json', 'yaml', 'name', 'csv'] as const)(
+    'the list command writes %s as renderView prints it, a batch at a time',
+    (format) => {
+      // Over a thousand rows: more than one batch of table lines (512) and of JSON items (256).
+      const many = Array.from({ length: 200 }, () => rows).flat()
+      const options = { now, showNamespace: true }
+      const writes: string[] = []
+      writeList(many, format, { ...options, color: false, maxWidth: 80 }, (text) => writes.push(text))
+      expect(writes.join('')).toBe(renderView(renderList(many, options), format, { color: false, maxWidth: 80 }))
+      if (format === 'table' || format === 'wide' || format === 'json') expect(writes.length).toBeGreaterThan(1)
+    },
+  )
   it('info renders like the golden file and never shows env or volumes', async () => {
     const text = renderInfoText(rows.slice(0, 1), { now })
     expect(text).not.toMatch(/env|volume|secret/i)

@@ -1,4 +1,13 @@
-import type { BytesJson, Cell, Column, CpuJson, View } from '../../shared/output/index.ts'
+import type {
+  BytesJson,
+  Cell,
+  ChosenFormat,
+  Column,
+  CpuJson,
+  RenderOptions,
+  TableView,
+  View,
+} from '../../shared/output/index.ts'
 import {
   bytesJson,
   bytesJsonOrNull,
@@ -8,8 +17,11 @@ import {
   plainTable,
   renderFields,
   renderTable,
+  renderView,
   timestampJson,
 } from '../../shared/output/index.ts'
+import { writeJsonList } from '../../shared/output/json-stream.ts'
+import { writeTable } from '../../shared/output/table.ts'
 import { formatCpuMillis, formatMemoryMi } from '../../shared/quantity.ts'
 import type { ContainerRow, CpuMemory, NodeSummary, WorkloadRow } from './model.ts'
 import type { WorkloadKind } from './platform.ts'
@@ -51,6 +63,45 @@ export interface ListRenderOptions {
 }
 
 export function renderList(rows: readonly WorkloadRow[], options: ListRenderOptions): View {
+  return {
+    table: listTable(rows, options),
+    document: { ...LIST_HEAD, items: rows.map(workloadDocument) },
+    names: rows.map((row) => `pod/${row.pod}`),
+  }
+}
+
+const LIST_HEAD = { apiVersion: 'ae-sessions.kubectl-suite/v1', kind: 'WorkloadList' }
+
+/**
+ * The list as `format`, handed to `write` in pieces: tables a batch of lines at a time, JSON a batch of items at a
+ * time, so 20,000 workloads are never one document plus one string. Tables build no document (renderList's
+ * document is ~40 objects per row). The text is what renderView(renderList(rows), format) gives.
+ */
+export function writeList(
+  rows: readonly WorkloadRow[],
+  format: ChosenFormat,
+  options: ListRenderOptions & RenderOptions,
+  write: (text: string) => void,
+): void {
+  const { noHeaders = false, color, maxWidth } = options
+  if (format === 'table' || format === 'wide') {
+    const wide = format === 'wide'
+    writeTable(
+      listTable(rows, options),
+      { wide, noHeaders, color, ...(wide || maxWidth === undefined ? {} : { maxWidth }) },
+      write,
+    )
+    return
+  }
+  if (format === 'json') {
+    writeJsonList(LIST_HEAD, rows, workloadDocument, write)
+    return
+  }
+  const text = renderView(renderList(rows, options), format, options)
+  if (text !== '') write(text)
+}
+
+function listTable(rows: readonly WorkloadRow[], options: ListRenderOptions): TableView {
   const columns: Column[] = [
     ...(options.showNamespace ? [{ header: 'NAMESPACE' }] : []),
     { header: 'KIND' },
@@ -95,12 +146,8 @@ export function renderList(rows: readonly WorkloadRow[], options: ListRenderOpti
     requestLimit(memoryCell(row.requests.memory), memoryCell(row.limits.memory)),
     row.reason ?? '',
   ])
-  return {
-    // On a narrow terminal: restarts, node, ready, GPU, then the two percentages.
-    table: { columns, rows: table, hideToFit: ['RESTARTS', 'NODE', 'READY', 'GPU', 'MEM%', 'CPU%'] },
-    document: { apiVersion: 'ae-sessions.kubectl-suite/v1', kind: 'WorkloadList', items: rows.map(workloadDocument) },
-    names: rows.map((row) => `pod/${row.pod}`),
-  }
+  // On a narrow terminal: restarts, node, ready, GPU, then the two percentages.
+  return { columns, rows: table, hideToFit: ['RESTARTS', 'NODE', 'READY', 'GPU', 'MEM%', 'CPU%'] }
 }
 
 function figures(values: Partial<CpuMemory> | undefined): { cpu: CpuJson | null; memory: BytesJson | null } | null {
@@ -172,7 +219,7 @@ export function renderInfo(rows: readonly WorkloadRow[]): View {
     document:
       rows.length === 1
         ? workloadDocument(rows[0] as WorkloadRow)
-        : { apiVersion: 'ae-sessions.kubectl-suite/v1', kind: 'WorkloadList', items: rows.map(workloadDocument) },
+        : { ...LIST_HEAD, items: rows.map(workloadDocument) },
     names: rows.map((row) => `pod/${row.pod}`),
   }
 }

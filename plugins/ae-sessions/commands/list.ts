@@ -2,17 +2,11 @@ import { kubeArgs, namespaceArgs, outputArgs, selectorArgs } from '../../../shar
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { parseInterval, watchArgs, watchOrOnce } from '../../../shared/cli/watch.ts'
 import { SuiteError } from '../../../shared/errors.ts'
-import {
-  noResourcesMessage,
-  parseOutputFormat,
-  printsDocument,
-  renderView,
-  terminalWidth,
-} from '../../../shared/output/index.ts'
+import { noResourcesMessage, parseOutputFormat, printsDocument, terminalWidth } from '../../../shared/output/index.ts'
 import { collectWorkloads, whoAmI } from '../collect.ts'
 import { defaultOrder, parseSortKey, SORT_KEYS, sortRows, type WorkloadRow, withUsage } from '../model.ts'
 import { parseKinds, type WorkloadKind } from '../platform.ts'
-import { renderList } from '../render.ts'
+import { writeList } from '../render.ts'
 import { parseChunkSize, platformArgs, platformConfigFrom } from './_shared.ts'
 
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
@@ -117,21 +111,18 @@ export default defineSuiteCommand({
     }
 
     // "No resources found" is a message, so it goes to stderr, as kubectl's does; json and yaml print an empty list.
-    const draw = async (): Promise<{ text: string; message: boolean }> => {
-      const { rows, showNamespace, empty } = await snapshotOnce()
-      if (rows.length === 0 && !printsDocument(format)) return { text: `${empty}\n`, message: true }
-      const view = renderList(rows, { now: io.now(), showNamespace })
-      const maxWidth = terminalWidth(io)
-      const options = { noHeaders: args.noHeaders === true, color: io.color }
-      return {
-        text: renderView(view, format, maxWidth === undefined ? options : { ...options, maxWidth }),
-        message: false,
-      }
-    }
-
+    // The list goes out in pieces (writeList): at 20,000 workloads one document plus one string was the peak.
     await watchOrOnce(io, signal, { watch: args.watch === true, interval: args.interval }, async (frame) => {
-      const { text, message } = await draw()
-      ;(message ? frame.err : frame.out).write(text)
+      const { rows, showNamespace, empty } = await snapshotOnce()
+      if (rows.length === 0 && !printsDocument(format)) {
+        frame.err.write(`${empty}\n`)
+        return
+      }
+      const maxWidth = terminalWidth(io)
+      const options = { now: io.now(), showNamespace, noHeaders: args.noHeaders === true, color: io.color }
+      writeList(rows, format, maxWidth === undefined ? options : { ...options, maxWidth }, (text) =>
+        frame.out.write(text),
+      )
     })
   },
 })
