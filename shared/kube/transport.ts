@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
-import http from 'node:http'
-import https from 'node:https'
+import type { Agent, ClientRequest, RequestOptions as HttpRequestOptions, IncomingHttpHeaders } from 'node:http'
+import type { AgentOptions as HttpsAgentOptions } from 'node:https'
 import { type Duplex, PassThrough, type Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import tls from 'node:tls'
@@ -15,6 +15,14 @@ import {
 } from './api-errors.ts'
 import { MAX_DURATION_MS } from './config/duration.ts'
 import type { ResolvedConnection } from './types.ts'
+
+/**
+ * node:http and node:https as CommonJS modules, not ES imports: an ES import of a built-in builds a facade that
+ * reads every export, and node:http's lazy WebSocket getters then load undici, ~30 ms of every start from source
+ * (the bundled binaries are CommonJS and never paid it). getBuiltinModule hands out the module without a facade.
+ */
+const http = process.getBuiltinModule('node:http')
+const https = process.getBuiltinModule('node:https')
 
 /**
  * Our own HTTP transport for the Kubernetes API. client-node 2.x builds a new undici Agent per request (no
@@ -96,7 +104,7 @@ export function proxyFor(server: URL, explicit: string | undefined, env: NodeJS.
 
 interface Answer {
   status: number
-  headers: http.IncomingHttpHeaders
+  headers: IncomingHttpHeaders
   body: Buffer
 }
 
@@ -108,14 +116,14 @@ export class Transport {
   private readonly log: (line: string) => void
   private readonly env: NodeJS.ProcessEnv
   private readonly server: URL
-  private agent: http.Agent | undefined
+  private agent: Agent | undefined
   private agentCert: Buffer | undefined
   /**
    * Aborted by close(): requests still in flight are destroyed, retry waits end, and no new request starts, so
    * nothing keeps the process alive once the command has failed (a hung server used to double the wait).
    */
   private readonly closing = new AbortController()
-  private readonly inFlight = new Set<http.ClientRequest>()
+  private readonly inFlight = new Set<ClientRequest>()
 
   constructor(options: TransportOptions) {
     this.connection = options.connection
@@ -156,7 +164,7 @@ export class Transport {
     return options
   }
 
-  private getAgent(credentials: Credentials): http.Agent {
+  private getAgent(credentials: Credentials): Agent {
     if (this.agent !== undefined && this.agentCert === credentials.cert) return this.agent
     this.agent?.destroy()
     this.agentCert = credentials.cert
@@ -224,7 +232,7 @@ export class Transport {
       headers['content-length'] = String(payload.length)
     }
     const path = this.url(appendQuery(options.path, options.query))
-    const requestOptions: http.RequestOptions = {
+    const requestOptions: HttpRequestOptions = {
       method: options.method ?? 'GET',
       path,
       headers,
@@ -427,7 +435,7 @@ export class Transport {
     tls: tls.ConnectionOptions
     socketPath?: string
     /** Set when the server is reached through an HTTP CONNECT proxy (proxy-url, HTTPS_PROXY), as REST calls are. */
-    agent?: http.Agent
+    agent?: Agent
   }> {
     const credentials = await this.credentials({ refresh: false })
     const base = this.socketPath === undefined ? this.connection.cluster.server.replace(/^http/, 'ws') : 'ws+unix://'
@@ -491,7 +499,7 @@ function parseStatus(body: Buffer): Record<string, never> | undefined {
 class ProxyTunnelAgent extends https.Agent {
   private readonly proxy: URL
 
-  constructor(proxy: URL, options: https.AgentOptions) {
+  constructor(proxy: URL, options: HttpsAgentOptions) {
     super(options)
     this.proxy = proxy
   }
