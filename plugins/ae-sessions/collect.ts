@@ -5,7 +5,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node'
 import { pushAll } from '../../shared/arrays.ts'
 import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
-import { foldList, listAll } from '../../shared/kube/list.ts'
+import { foldList, listAll, METADATA_LIST_ACCEPT } from '../../shared/kube/list.ts'
 import {
   METRICS_TIMEOUT_MS,
   type MetricsResult,
@@ -117,6 +117,95 @@ async function foldPlatformPods(
   return result.value
 }
 
+/** Pods found owned through an annotation are read one by one up to this many; more, and the scan lists them whole. */
+const MAX_OWNER_GETS = 50
+const GETS_AT_ONCE = 8
+
+/**
+ * The pods an owner filter must check one by one (no label says their owner, so an annotation may): their metadata
+ * only (PartialObjectMetadataList) is listed, which says whether each is a platform pod and who owns it, and just
+ * the pods of this owner are then read in full by name. On a 20,000-pod platform whose pods all carry the owner
+ * label this reads the other pods' names, labels and annotations instead of their whole specs and statuses.
+ */
+async function scanForOwner(
+  kube: Kube,
+  query: WorkloadQuery,
+  namespace: string | undefined,
+  labelSelector: string | undefined,
+  because: string,
+): Promise<Kept> {
+  const filter = query.filter ?? {}
+  const scanned = await foldList<V1Pod, Kept & { hits: { namespace: string; name: string }[] }>(
+    kube.transport,
+    {
+      path: resourcePath({ plural: 'pods', namespace }),
+      labelSelector,
+      fieldSelector: query.fieldSelector,
+      chunkSize: query.chunkSize,
+      accept: METADATA_LIST_ACCEPT,
+      context: { verb: 'list', resource: 'pods', namespace },
+      ...(query.signal === undefined ? {} : { signal: query.signal }),
+    },
+    () => ({ rows: [], unknownOwner: 0, hits: [] }),
+    (kept, items) => {
+      for (const pod of items) {
+        const identity = identifyWorkload(pod, query.config)
+        if (identity === undefined) continue
+        const verdict = filterVerdict(filter, identity.kind, ownerOf(pod, query.config))
+        if (verdict === 'unknown-owner') kept.unknownOwner++
+        if (verdict !== 'keep') continue
+        // A server without metadata lists sent the whole pod: nothing left to read.
+        const row = pod.spec === undefined ? undefined : baseRow(pod, query.config)
+        if (row !== undefined) kept.rows.push(row)
+        else kept.hits.push({ namespace: pod.metadata?.namespace ?? namespace ?? '', name: pod.metadata?.name ?? '' })
+      }
+      return kept
+    },
+  )
+  const { hits } = scanned.value
+  if (hits.length === 0) return scanned.value
+  if (hits.length > MAX_OWNER_GETS) {
+    query.log?.(
+      `${hits.length} pods of ${filter.owner} are owned through annotation ${because}: reading the pods without a label owner in full`,
+    )
+    return foldPlatformPods(kube, query, namespace, labelSelector)
+  }
+  query.log?.(
+    `${hits.length} pod${hits.length === 1 ? '' : 's'} of ${filter.owner} owned through annotation ${because}`,
+  )
+  const rows = [...scanned.value.rows]
+  for (let i = 0; i < hits.length; i += GETS_AT_ONCE) {
+    const pods = await Promise.all(hits.slice(i, i + GETS_AT_ONCE).map((hit) => getPod(kube, hit, query.signal)))
+    for (const pod of pods) {
+      // Checked again: the pod may have changed (or gone) between the list and this read.
+      const identity = pod === undefined ? undefined : identifyWorkload(pod, query.config)
+      if (pod === undefined || identity === undefined) continue
+      if (filterVerdict(filter, identity.kind, ownerOf(pod, query.config)) !== 'keep') continue
+      const row = baseRow(pod, query.config)
+      if (row !== undefined) rows.push(row)
+    }
+  }
+  return { rows, unknownOwner: scanned.value.unknownOwner }
+}
+
+/** One pod by name, or undefined when it was deleted since it was listed. */
+async function getPod(
+  kube: Kube,
+  at: { namespace: string; name: string },
+  signal: AbortSignal | undefined,
+): Promise<V1Pod | undefined> {
+  try {
+    return await kube.transport.json<V1Pod>({
+      path: resourcePath({ plural: 'pods', namespace: at.namespace, name: at.name }),
+      context: { verb: 'get', resource: 'pods', namespace: at.namespace, name: at.name },
+      ...(signal === undefined ? {} : { signal }),
+    })
+  } catch (error) {
+    if (error instanceof SuiteError && error.status === 404) return undefined
+    throw error
+  }
+}
+
 /**
  * The platform pods of one namespace (or all), with their usage. With an owner filter the server selects that
  * owner's pods by label (see ownerQueries), and metrics are listed under the same selectors, so `--mine` on a
@@ -132,7 +221,7 @@ async function platformPodsIn(
     owner === undefined ? { selected: [], scan: '', scanBecause: undefined } : ownerQueries(query.config, owner)
   if (plan.scanBecause !== undefined && plan.scan !== undefined)
     query.log?.(
-      `owner key ${plan.scanBecause} is an annotation, which the server cannot select on: reading every pod${plan.scan === '' ? '' : ` without ${plan.scan.replaceAll('!', '').replaceAll(',', ', ')}`} to check it`,
+      `owner key ${plan.scanBecause} is an annotation, which the server cannot select on: reading the metadata of every pod${plan.scan === '' ? '' : ` without ${plan.scan.replaceAll('!', '').replaceAll(',', ', ')}`} to check it`,
     )
   const listMetrics = (selector: string | undefined): Promise<MetricsResult<Map<string, PodMetricsItem>>> =>
     query.metrics
@@ -154,7 +243,7 @@ async function platformPodsIn(
             ([kept, metrics]) => ({ kept, metrics }),
           )
         : // A scan for one owner usually keeps few rows: their metrics are read only when there are some.
-          foldPlatformPods(kube, query, namespace, labelSelector).then(async (kept) => ({
+          scanForOwner(kube, query, namespace, labelSelector, plan.scanBecause ?? '').then(async (kept) => ({
             kept,
             metrics:
               kept.rows.length === 0

@@ -19,7 +19,16 @@ export interface ListOptions {
   signal?: AbortSignal
   /** Per-page timeout overriding the connection's (e.g. a short one for optional APIs). */
   timeoutMs?: number
+  /** The Accept header (default application/json), e.g. METADATA_LIST_ACCEPT for metadata only. */
+  accept?: string
 }
+
+/**
+ * Asks for a list of objects' metadata only (PartialObjectMetadataList, what client-go's metadata client asks for):
+ * no spec, no status. A server that does not know it answers the full list (the second choice), which has the same
+ * metadata, so a caller reading only metadata works either way.
+ */
+export const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json'
 
 export interface ListPage<T> {
   items: T[]
@@ -64,6 +73,7 @@ export async function foldList<T, A>(
           context: options.context,
           ...(options.signal === undefined ? {} : { signal: options.signal }),
           ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+          ...(options.accept === undefined ? {} : { accept: options.accept }),
         })
         pages++
         // A missing or null items is an empty list (Go encodes an empty slice as null); anything else is no list.

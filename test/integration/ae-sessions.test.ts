@@ -7,6 +7,7 @@ import { EXIT_CODES } from '../../shared/errors.ts'
 import { jsonConventionProblems } from '../../shared/output/index.ts'
 import { DEFAULT_POLICY } from '../sim/auth.ts'
 import type { KubeObject } from '../sim/object.ts'
+import { pod } from '../sim/scenario/builders.ts'
 import { demoScenario } from '../sim/scenario/demo.ts'
 import { type Sim, startSim } from '../sim/sim.ts'
 import { kubectl } from '../support/run.ts'
@@ -244,14 +245,83 @@ describe('list', () => {
     const listed = sim.requests.filter((r) => r.path === `/api/v1/namespaces/${AE5}/pods`).length
     expect(listed).toBeLessThan(Math.ceil([...sim.store.all('pods', AE5)].length / 2))
     expect(result.stderr).toContain(
-      'owner key anaconda.com/owner is an annotation, which the server cannot select on: reading every pod without anaconda-owner to check it',
+      'owner key anaconda.com/owner is an annotation, which the server cannot select on: reading the metadata of every pod without anaconda-owner to check it',
     )
+    // The scan reads metadata only, never the unlabelled pods' specs; the pods it finds are then read by name.
+    const scanPages = sim.requests.filter(
+      (r) =>
+        r.path === `/api/v1/namespaces/${AE5}/pods` &&
+        new URLSearchParams(r.query).get('labelSelector') === '!anaconda-owner',
+    )
+    expect(scanPages.length).toBeGreaterThan(1)
+    for (const page of scanPages) expect(page.accept).toMatch(/^application\/json;as=PartialObjectMetadataList;/)
     const hers = [...sim.store.all('pods', AE5)].filter((p) => {
       const label = p.metadata.labels?.['anaconda-owner']
       const owner = label ?? p.metadata.annotations?.['anaconda.com/owner']
       return ['alice', 'user-creds-alice'].includes(owner ?? '') && p.metadata.name.startsWith('anaconda-')
     })
+    const byAnnotation = hers.filter((p) => p.metadata.labels?.['anaconda-owner'] === undefined)
+    expect(byAnnotation.length).toBeGreaterThan(0)
+    const gets = sim.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/api/v1/namespaces/${AE5}/pods/`))
+    expect(gets.map((r) => r.path).sort()).toEqual(
+      byAnnotation.map((p) => `/api/v1/namespaces/${AE5}/pods/${p.metadata.name}`).sort(),
+    )
+    expect(result.stderr).toContain(
+      `${byAnnotation.length} pod${byAnnotation.length === 1 ? '' : 's'} of alice owned through annotation anaconda.com/owner`,
+    )
     expect(result.stdout.trim().split('\n').sort()).toEqual(hers.map((p) => `pod/${p.metadata.name}`).sort())
+  })
+})
+
+describe('owners by annotation', () => {
+  const ownedByAnnotation = (owner: string): KubeObject[] =>
+    platformPods().filter((p) => p.metadata.labels?.['anaconda-owner'] === undefined && ownerInStore(p) === owner)
+
+  it('a server without metadata lists sends whole pods: the same rows, and no pod read a second time', async () => {
+    const before = await ae(alice, ['--mine', '-o', 'name'])
+    sim.faults.metadataLists = false
+    sim.requests.length = 0
+    const after = await ae(alice, ['--mine', '-o', 'name'])
+    expect(after.code, after.stderr).toBe(0)
+    expect(after.stdout).toBe(before.stdout)
+    expect(ownedByAnnotation('alice').length).toBeGreaterThan(0)
+    expect(sim.requests.filter((r) => r.path.startsWith(`/api/v1/namespaces/${AE5}/pods/`))).toEqual([])
+  })
+
+  it('more pods of one owner by annotation than are worth reading one by one: the scan lists them whole', async () => {
+    const owner = 'bulk-owner'
+    const created = Array.from({ length: 51 }, (_, i) =>
+      sim.store.create(
+        pod({
+          namespace: AE5,
+          name: `anaconda-session-bulk${i}-1-x`,
+          node: nodeOf(platformPods()[0] as KubeObject) ?? 'worker-1',
+          phase: 'Succeeded',
+          created: new Date('2026-11-01T00:00:00Z'),
+          labels: { 'anaconda-session-id': `bulk${i}` },
+          annotations: { 'anaconda.com/owner': owner },
+          containers: [{ name: 'editor' }],
+        }),
+      ),
+    )
+    try {
+      sim.requests.length = 0
+      const result = await ae(admin, ['--owner', owner, '-o', 'name', '-v', '1'])
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stdout.trim().split('\n').sort()).toEqual(created.map((p) => `pod/${p.metadata.name}`).sort())
+      expect(result.stderr).toContain(
+        `51 pods of ${owner} are owned through annotation anaconda.com/owner: reading the pods without a label owner in full`,
+      )
+      expect(sim.requests.filter((r) => r.path.startsWith(`/api/v1/namespaces/${AE5}/pods/`))).toEqual([])
+      const scans = sim.requests.filter(
+        (r) =>
+          r.path === `/api/v1/namespaces/${AE5}/pods` &&
+          new URLSearchParams(r.query).get('labelSelector') === '!anaconda-owner',
+      )
+      expect(scans.some((r) => r.accept?.includes('as=PartialObjectMetadataList') !== true)).toBe(true)
+    } finally {
+      for (const p of created) sim.store.delete('pods', AE5, p.metadata.name)
+    }
   })
 })
 

@@ -34,6 +34,11 @@ export interface Faults {
    * is a server before 1.30: no CLOSE frame, so a client cannot half-close stdin.
    */
   execProtocols: string[] | undefined
+  /**
+   * False: lists asked for as PartialObjectMetadataList answer full objects, as a server (or aggregated API)
+   * without metadata lists does with the client's application/json second choice.
+   */
+  metadataLists: boolean
   /** Which requests counted faults and latency apply to; by default every resource request. */
   match: (info: RequestInfo) => boolean
 }
@@ -52,6 +57,7 @@ export function defaultFaults(): Faults {
     expireContinueAfterPages: undefined,
     absentResources: [],
     execProtocols: undefined,
+    metadataLists: true,
     match: (info) => info.isResource,
   }
 }
@@ -60,6 +66,8 @@ export interface RequestRecord {
   method: string
   path: string
   query: string
+  /** The Accept header, when the client sent one (metadata-only and table lists are asked for by it). */
+  accept?: string
   user: string
   status: number
 }

@@ -52,6 +52,11 @@ function wantsTable(req: IncomingMessage): boolean {
   return /as=Table/.test(req.headers.accept ?? '')
 }
 
+/** `as=PartialObjectMetadataList` (client-go's metadata client): each item's metadata only, no spec or status. */
+function wantsMetadataList(req: IncomingMessage): boolean {
+  return /as=PartialObjectMetadataList/.test(req.headers.accept ?? '')
+}
+
 function includeObject(url: URL): TableOptions['includeObject'] {
   const value = url.searchParams.get('includeObject')
   return value === 'None' || value === 'Object' ? value : 'Metadata'
@@ -168,6 +173,19 @@ function list(
       { now: ctx.now(), includeObject: includeObject(url), listMeta },
     )
     return sendObject(res, 200, table)
+  }
+  if (ctx.faults.metadataLists && wantsMetadataList(req)) {
+    const items = page.items.map((e) => ({
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: e.obj.metadata,
+    }))
+    return sendObject(res, 200, {
+      kind: 'PartialObjectMetadataList',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: listMeta,
+      items,
+    })
   }
   // Items are already serialised; assembling the page as text keeps big lists cheap.
   const head = JSON.stringify({ kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: listMeta })

@@ -182,6 +182,7 @@ export function startServer(options: ServerOptions): Promise<Server> {
         method: req.method ?? 'GET',
         path: url.pathname,
         query: url.search,
+        ...(req.headers.accept === undefined ? {} : { accept: req.headers.accept }),
         user,
         status: res.statusCode,
       }),
