@@ -218,6 +218,18 @@ describe('list', () => {
     }
   })
 
+  it('--owner: a metrics API that does not answer in time costs "-" and one warning, like a missing one', async () => {
+    sim.faults.metrics = 'slow'
+    sim.faults.metricsLatencyMs = 30_000
+    const started = performance.now()
+    const result = await ae(admin, ['--owner', 'alice', '-o', 'json'])
+    expect(performance.now() - started).toBeLessThan(15_000)
+    expect(result.stderr).toMatch(/^Warning: usage columns show "-": the metrics API did not answer/)
+    const listed = items(result)
+    expect(listed.length).toBeGreaterThan(0)
+    expect(listed.every((i) => i.usage === null)).toBe(true)
+  }, 20_000)
+
   it('reads one paginated pod list and one metrics list, however many pages', async () => {
     sim.requests.length = 0
     const result = await ae(admin, ['--chunk-size', '3', '-o', 'name'])
