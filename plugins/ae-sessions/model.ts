@@ -80,10 +80,21 @@ export interface WorkloadRow extends Identity {
 
 const GPU_RESOURCES = ['nvidia.com/gpu', 'amd.com/gpu', 'gpu.intel.com/i915']
 
+// Pods spell their requests and limits in a handful of ways ("500m", "1Gi"): parsed once each, not per container.
+const QUANTITY_CACHE_LIMIT = 1024
+const quantityCache = new Map<string, bigint | null>()
+
 function quantityNanos(value: unknown): bigint | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined
-  const parsed = tryParseQuantity(String(value))
-  return parsed === undefined ? undefined : nanoValue(parsed)
+  const text = String(value)
+  let nanos = quantityCache.get(text)
+  if (nanos === undefined) {
+    const parsed = tryParseQuantity(text)
+    nanos = parsed === undefined ? null : nanoValue(parsed)
+    if (quantityCache.size >= QUANTITY_CACHE_LIMIT) quantityCache.clear()
+    quantityCache.set(text, nanos)
+  }
+  return nanos ?? undefined
 }
 
 const NANO = 1_000_000_000n
@@ -299,6 +310,20 @@ export function filterVerdict(
   return owner === filter.owner ? 'keep' : 'drop'
 }
 
+/** Kubernetes object names: DNS labels and subdomains, and AE5's hex ids. */
+const PLAIN_NAME = /^[a-z0-9.-]*$/
+
+/**
+ * localeCompare's order without starting ICU's collator, which cost 15-35 ms of CPU in every run that sorted rows
+ * (a tenth of --owner's whole run): for strings of a-z, 0-9, '-' and '.' the collation's order is the code points'
+ * (checked against localeCompare on random names), which is also kubectl's order. Anything else (owners with
+ * capitals, '@' or '_') still goes through localeCompare.
+ */
+export function compareText(a: string, b: string): number {
+  if (PLAIN_NAME.test(a) && PLAIN_NAME.test(b)) return a < b ? -1 : a > b ? 1 : 0
+  return a.localeCompare(b)
+}
+
 /** `--sort-by`: the column names of the table; numbers sort largest first, words A→Z; ties by namespace and pod. */
 export const SORT_KEYS = [
   'kind',
@@ -374,9 +399,9 @@ export function sortRows(rows: readonly WorkloadRow[], key: SortKey): WorkloadRo
   }
   const numeric = ['restarts', 'cpu', 'memory', 'cpu%', 'mem%', 'gpu', 'age'].includes(key)
   const byPlace = (a: WorkloadRow, b: WorkloadRow): number =>
-    a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod)
+    compareText(a.namespace, b.namespace) || compareText(a.pod, b.pod)
   return [...rows].sort((a, b) =>
-    numeric ? compareBig(number(a), number(b)) || byPlace(a, b) : text(a).localeCompare(text(b)) || byPlace(a, b),
+    numeric ? compareBig(number(a), number(b)) || byPlace(a, b) : compareText(text(a), text(b)) || byPlace(a, b),
   )
 }
 
@@ -386,9 +411,9 @@ export function defaultOrder(rows: readonly WorkloadRow[]): WorkloadRow[] {
   return [...rows].sort(
     (a, b) =>
       rank[a.kind] - rank[b.kind] ||
-      a.namespace.localeCompare(b.namespace) ||
-      a.id.localeCompare(b.id) ||
-      a.pod.localeCompare(b.pod),
+      compareText(a.namespace, b.namespace) ||
+      compareText(a.id, b.id) ||
+      compareText(a.pod, b.pod),
   )
 }
 
