@@ -28,7 +28,14 @@ import {
   type RowFilter,
   type WorkloadRow,
 } from './model.ts'
-import { identifyWorkload, ownerOf, ownerQueries, type PlatformConfig, type WorkloadKind } from './platform.ts'
+import {
+  identifyWorkload,
+  ownerOf,
+  ownerQueries,
+  ownerScan,
+  type PlatformConfig,
+  type WorkloadKind,
+} from './platform.ts'
 
 /**
  * The API reads of `kubectl ae-sessions`: one paginated pod list (platform pods kept page by page, everything else
@@ -44,8 +51,11 @@ export interface WorkloadQuery {
   config: PlatformConfig
   /** Namespaces to read one by one when listing every namespace is forbidden. */
   fallbackNamespaces: string[]
-  /** Applied page by page, so rows that are not wanted are never kept. */
-  filter?: RowFilter | undefined
+  /**
+   * Applied page by page, so rows that are not wanted are never kept. The owner may still be on its way (`--mine`
+   * asks the server who that is): what does not depend on it starts at once.
+   */
+  filter?: { kinds?: RowFilter['kinds']; owner?: string | Promise<string> | undefined } | undefined
   signal?: AbortSignal | undefined
   /** Where to say, at -v 1, how the pods were read. */
   log?: ((message: string) => void) | undefined
@@ -89,6 +99,7 @@ async function foldPlatformPods(
   query: WorkloadQuery,
   namespace: string | undefined,
   labelSelector: string | undefined,
+  filter: RowFilter,
 ): Promise<Kept> {
   const result = await foldList<V1Pod, Kept>(
     kube.transport,
@@ -105,7 +116,7 @@ async function foldPlatformPods(
       for (const pod of items) {
         const identity = identifyWorkload(pod, query.config)
         if (identity === undefined) continue
-        const verdict = filterVerdict(query.filter ?? {}, identity.kind, ownerOf(pod, query.config))
+        const verdict = filterVerdict(filter, identity.kind, ownerOf(pod, query.config))
         if (verdict === 'unknown-owner') kept.unknownOwner++
         if (verdict !== 'keep') continue
         const row = baseRow(pod, query.config)
@@ -120,12 +131,19 @@ async function foldPlatformPods(
 /** Pods found owned through an annotation are read one by one up to this many; more, and the scan lists them whole. */
 const MAX_OWNER_GETS = 50
 const GETS_AT_ONCE = 8
+/**
+ * Objects per page of a metadata-only list when --chunk-size is not given: an item is a fifth of a whole pod or
+ * less, so pages of 2,000 are no larger than kubectl's 500 pods, in a quarter of the round trips.
+ */
+const METADATA_CHUNK_SIZE = 2000
 
 /**
  * The pods an owner filter must check one by one (no label says their owner, so an annotation may): their metadata
  * only (PartialObjectMetadataList) is listed, which says whether each is a platform pod and who owns it, and just
  * the pods of this owner are then read in full by name. On a 20,000-pod platform whose pods all carry the owner
- * label this reads the other pods' names, labels and annotations instead of their whole specs and statuses.
+ * label this reads the other pods' names, labels and annotations instead of their whole specs and statuses. The
+ * list does not need the owner, so it runs while `--mine` is still asking who that is; the platform pods it finds
+ * are kept as (kind, owner, name) until then.
  */
 async function scanForOwner(
   kube: Kube,
@@ -133,47 +151,63 @@ async function scanForOwner(
   namespace: string | undefined,
   labelSelector: string | undefined,
   because: string,
+  owner: Promise<string>,
 ): Promise<Kept> {
-  const filter = query.filter ?? {}
-  const scanned = await foldList<V1Pod, Kept & { hits: { namespace: string; name: string }[] }>(
+  const kinds = query.filter?.kinds
+  interface Candidate {
+    kind: WorkloadKind
+    owner: string | undefined
+    at: { namespace: string; name: string }
+    /** The row, when the server sent whole pods (no metadata lists). */
+    row: WorkloadRow | undefined
+  }
+  const scanned = await foldList<V1Pod, Candidate[]>(
     kube.transport,
     {
       path: resourcePath({ plural: 'pods', namespace }),
       labelSelector,
       fieldSelector: query.fieldSelector,
-      chunkSize: query.chunkSize,
+      chunkSize: query.chunkSize ?? METADATA_CHUNK_SIZE,
       accept: METADATA_LIST_ACCEPT,
       context: { verb: 'list', resource: 'pods', namespace },
       ...(query.signal === undefined ? {} : { signal: query.signal }),
     },
-    () => ({ rows: [], unknownOwner: 0, hits: [] }),
-    (kept, items) => {
+    () => [],
+    (candidates, items) => {
       for (const pod of items) {
         const identity = identifyWorkload(pod, query.config)
-        if (identity === undefined) continue
-        const verdict = filterVerdict(filter, identity.kind, ownerOf(pod, query.config))
-        if (verdict === 'unknown-owner') kept.unknownOwner++
-        if (verdict !== 'keep') continue
-        // A server without metadata lists sent the whole pod: nothing left to read.
-        const row = pod.spec === undefined ? undefined : baseRow(pod, query.config)
-        if (row !== undefined) kept.rows.push(row)
-        else kept.hits.push({ namespace: pod.metadata?.namespace ?? namespace ?? '', name: pod.metadata?.name ?? '' })
+        if (identity === undefined || filterVerdict({ kinds }, identity.kind, undefined) === 'drop') continue
+        candidates.push({
+          kind: identity.kind,
+          owner: ownerOf(pod, query.config),
+          at: { namespace: pod.metadata?.namespace ?? namespace ?? '', name: pod.metadata?.name ?? '' },
+          row: pod.spec === undefined ? undefined : baseRow(pod, query.config),
+        })
       }
-      return kept
+      return candidates
     },
   )
-  const { hits } = scanned.value
-  if (hits.length === 0) return scanned.value
+  const filter: RowFilter = { kinds, owner: await owner }
+  const rows: WorkloadRow[] = []
+  const hits: { namespace: string; name: string }[] = []
+  let unknownOwner = 0
+  for (const candidate of scanned.value) {
+    const verdict = filterVerdict(filter, candidate.kind, candidate.owner)
+    if (verdict === 'unknown-owner') unknownOwner++
+    if (verdict !== 'keep') continue
+    if (candidate.row !== undefined) rows.push(candidate.row)
+    else hits.push(candidate.at)
+  }
+  if (hits.length === 0) return { rows, unknownOwner }
   if (hits.length > MAX_OWNER_GETS) {
     query.log?.(
       `${hits.length} pods of ${filter.owner} are owned through annotation ${because}: reading the pods without a label owner in full`,
     )
-    return foldPlatformPods(kube, query, namespace, labelSelector)
+    return foldPlatformPods(kube, query, namespace, labelSelector, filter)
   }
   query.log?.(
     `${hits.length} pod${hits.length === 1 ? '' : 's'} of ${filter.owner} owned through annotation ${because}`,
   )
-  const rows = [...scanned.value.rows]
   for (let i = 0; i < hits.length; i += GETS_AT_ONCE) {
     const pods = await Promise.all(hits.slice(i, i + GETS_AT_ONCE).map((hit) => getPod(kube, hit, query.signal)))
     for (const pod of pods) {
@@ -185,7 +219,7 @@ async function scanForOwner(
       if (row !== undefined) rows.push(row)
     }
   }
-  return { rows, unknownOwner: scanned.value.unknownOwner }
+  return { rows, unknownOwner }
 }
 
 /** One pod by name, or undefined when it was deleted since it was listed. */
@@ -216,13 +250,8 @@ async function platformPodsIn(
   query: WorkloadQuery,
   namespace: string | undefined,
 ): Promise<Kept & { usage: Map<string, PodUsage> | undefined; warnings: string[] }> {
-  const owner = query.filter?.owner
-  const plan =
-    owner === undefined ? { selected: [], scan: '', scanBecause: undefined } : ownerQueries(query.config, owner)
-  if (plan.scanBecause !== undefined && plan.scan !== undefined)
-    query.log?.(
-      `owner key ${plan.scanBecause} is an annotation, which the server cannot select on: reading the metadata of every pod${plan.scan === '' ? '' : ` without ${plan.scan.replaceAll('!', '').replaceAll(',', ', ')}`} to check it`,
-    )
+  const kinds = query.filter?.kinds
+  const ownerGiven = query.filter?.owner
   const listMetrics = (
     selector: string | undefined,
     read: 'whole' | 'streamed',
@@ -230,38 +259,59 @@ async function platformPodsIn(
     query.metrics
       ? optionalMetrics(() => listPodMetrics(kube, query, namespace, selector, read))
       : Promise.resolve({ value: undefined, warning: undefined })
-  const parts = plan.selected.map(async (selector) => {
-    const labelSelector = bothSelectors(query.labelSelector, selector)
-    const [kept, metrics] = await Promise.all([
-      foldPlatformPods(kube, query, namespace, labelSelector),
-      // One owner's pods: a document small enough to parse at once, which is several times cheaper than splitting.
-      listMetrics(labelSelector, 'whole'),
-    ])
-    return { kept, metrics }
-  })
-  if (plan.scan !== undefined) {
-    const labelSelector = bothSelectors(query.labelSelector, plan.scan)
+  type Part = { kept: Kept; metrics: MetricsResult<Map<string, PodMetricsItem>> }
+  const parts: Promise<Part[]>[] = []
+  if (ownerGiven === undefined) {
+    const labelSelector = bothSelectors(query.labelSelector, '')
     parts.push(
-      owner === undefined
-        ? Promise.all([
-            foldPlatformPods(kube, query, namespace, labelSelector),
-            listMetrics(labelSelector, 'streamed'),
-          ]).then(([kept, metrics]) => ({ kept, metrics }))
-        : // A scan for one owner usually keeps few rows: their metrics are read only when there are some.
-          scanForOwner(kube, query, namespace, labelSelector, plan.scanBecause ?? '').then(async (kept) => ({
+      Promise.all([
+        foldPlatformPods(kube, query, namespace, labelSelector, { kinds }),
+        listMetrics(labelSelector, 'streamed'),
+      ]).then(([kept, metrics]) => [{ kept, metrics }]),
+    )
+  } else {
+    const owner = Promise.resolve(ownerGiven)
+    // The owner's pods by label, once the owner is known.
+    parts.push(
+      owner.then((who) =>
+        Promise.all(
+          ownerQueries(query.config, who).selected.map(async (selector) => {
+            const labelSelector = bothSelectors(query.labelSelector, selector)
+            const [kept, metrics] = await Promise.all([
+              foldPlatformPods(kube, query, namespace, labelSelector, { kinds, owner: who }),
+              // One owner's pods: a document small enough to parse at once, several times cheaper than splitting.
+              listMetrics(labelSelector, 'whole'),
+            ])
+            return { kept, metrics }
+          }),
+        ),
+      ),
+    )
+    const { scan, scanBecause } = ownerScan(query.config)
+    if (scan !== undefined) {
+      query.log?.(
+        `owner key ${scanBecause} is an annotation, which the server cannot select on: reading the metadata of every pod${scan === '' ? '' : ` without ${scan.replaceAll('!', '').replaceAll(',', ', ')}`} to check it`,
+      )
+      const labelSelector = bothSelectors(query.labelSelector, scan)
+      // A scan for one owner usually keeps few rows: their metrics are read only when there are some.
+      parts.push(
+        scanForOwner(kube, query, namespace, labelSelector, scanBecause ?? '', owner).then(async (kept) => [
+          {
             kept,
             metrics:
               kept.rows.length === 0
                 ? { value: new Map<string, PodMetricsItem>(), warning: undefined }
                 : await listMetrics(labelSelector, 'streamed'),
-          })),
-    )
+          },
+        ]),
+      )
+    }
   }
   // Every list settles before an error is thrown, so no request is left running behind a failed one.
   const settled = await Promise.allSettled(parts)
   const failed = settled.find((r) => r.status === 'rejected')
   if (failed !== undefined) throw failed.reason
-  const done = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  const done = settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []))
   const rows: WorkloadRow[] = []
   let unknownOwner = 0
   const usage: Map<string, PodUsage> | undefined = query.metrics ? new Map() : undefined

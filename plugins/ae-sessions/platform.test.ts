@@ -9,6 +9,7 @@ import {
   type MetadataKey,
   ownerOf,
   ownerQueries,
+  ownerScan,
   parseKinds,
   parseMetadataKeys,
 } from './platform.ts'
@@ -251,6 +252,9 @@ describe('ownerQueries: asking the server for one owner’s pods', () => {
       { selected: [`owner in (${'a'.repeat(60)})`], scan: undefined, scanBecause: undefined },
     ],
   ] as const)('%s', (_case, ownerKeys, owner, expected) => {
-    expect(ownerQueries({ ...DEFAULT_CONFIG, ownerKeys: [...ownerKeys] }, owner)).toEqual(expected)
+    const config = { ...DEFAULT_CONFIG, ownerKeys: [...ownerKeys] }
+    expect(ownerQueries(config, owner)).toEqual(expected)
+    // What --mine starts before it knows the owner is the same scan.
+    expect(ownerScan(config)).toEqual({ scan: expected.scan, scanBecause: expected.scanBecause })
   })
 })

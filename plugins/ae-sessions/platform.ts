@@ -243,3 +243,12 @@ export function ownerQueries(config: PlatformConfig, owner: string): OwnerQuerie
   }
   return { selected, scan: undefined, scanBecause: undefined }
 }
+
+/**
+ * The scan part of ownerQueries, which does not depend on the owner: `--mine` starts it while the server is still
+ * saying who "mine" is.
+ */
+export function ownerScan(config: PlatformConfig): Pick<OwnerQueries, 'scan' | 'scanBecause'> {
+  const { scan, scanBecause } = ownerQueries(config, '')
+  return { scan, scanBecause }
+}

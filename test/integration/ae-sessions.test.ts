@@ -300,6 +300,21 @@ describe('owners by annotation', () => {
     expect(sim.requests.filter((r) => r.path.startsWith(`/api/v1/namespaces/${AE5}/pods/`))).toEqual([])
   })
 
+  it('--mine starts the scan while the server is still saying who "mine" is', async () => {
+    // Only the SelfSubjectReview is slow: a scan that waited for it would finish after it.
+    sim.faults.match = (info) => info.resource === 'selfsubjectreviews'
+    sim.faults.latencyMs = 600
+    sim.requests.length = 0
+    const result = await ae(alice, ['--mine', '-o', 'name'])
+    expect(result.code, result.stderr).toBe(0)
+    const finished = sim.requests.map((r) =>
+      r.path.endsWith('/selfsubjectreviews') ? 'whoami' : new URLSearchParams(r.query).get('labelSelector'),
+    )
+    expect(finished.indexOf('!anaconda-owner')).toBeGreaterThanOrEqual(0)
+    expect(finished.indexOf('!anaconda-owner')).toBeLessThan(finished.indexOf('whoami'))
+    expect(result.stdout.trim().split('\n').length).toBeGreaterThan(1)
+  })
+
   it('more pods of one owner by annotation than are worth reading one by one: the scan lists them whole', async () => {
     const owner = 'bulk-owner'
     const created = Array.from({ length: 51 }, (_, i) =>

@@ -71,14 +71,15 @@ export default defineSuiteCommand({
     const cluster = await kube()
     const all = args.allNamespaces === true
     const namespace = all ? undefined : (args.namespace ?? cluster.namespace)
-    let owner = args.owner
-    if (args.mine === true) {
-      // Who "mine" is must be known before listing, so the list keeps only our rows page by page.
-      const me = await whoAmI(cluster, signal)
-      owner = me.username
-      const why = me.fallbackReason === undefined ? '' : ` (${me.fallbackReason})`
-      log.info(`--mine: you are "${me.username}", from the ${me.source}${why}`)
-    }
+    // Who "mine" is comes from the server; the reads that do not depend on it start while it is on its way.
+    const owner: string | Promise<string> | undefined =
+      args.mine === true
+        ? whoAmI(cluster, signal).then((me) => {
+            const why = me.fallbackReason === undefined ? '' : ` (${me.fallbackReason})`
+            log.info(`--mine: you are "${me.username}", from the ${me.source}${why}`)
+            return me.username
+          })
+        : args.owner
 
     const snapshotOnce = async (): Promise<{ rows: WorkloadRow[]; showNamespace: boolean; empty: string }> => {
       const snapshot = await collectWorkloads(cluster, {
