@@ -46,16 +46,14 @@ export async function benchAeSessions(baseEnv: NodeJS.ProcessEnv): Promise<void>
         await compare(`${label}${suffix}`, contender, kubectlGetTop(selector))
       }
     }
-    await compare(
-      'kubectl ae-sessions list -A -o json (all rows)',
-      command('ours', process.execPath, [launcher, 'list', '-A', '-o', 'json'], env),
-      command(
-        'kubectl get pods -A -l anaconda-session-id -o json',
-        'kubectl',
-        ['get', 'pods', '-A', '-l', 'anaconda-session-id', '--chunk-size=500', '-o', 'json'],
-        env,
-      ),
+    const kubectlJson = command(
+      'kubectl get pods -A -l anaconda-session-id -o json',
+      'kubectl',
+      ['get', 'pods', '-A', '-l', 'anaconda-session-id', '--chunk-size=500', '-o', 'json'],
+      env,
     )
+    for (const { suffix, contender } of ours(['list', '-A', '-o', 'json']))
+      await compare(`kubectl ae-sessions list -A -o json (all rows)${suffix}`, contender, kubectlJson)
   } finally {
     await sim.stop()
   }
