@@ -22,6 +22,7 @@ import {
 } from '../../shared/output/index.ts'
 import { writeJsonList } from '../../shared/output/json-stream.ts'
 import { writeTable } from '../../shared/output/table.ts'
+import { writeYamlList } from '../../shared/output/yaml-stream.ts'
 import { formatCpuMillis, formatMemoryMi } from '../../shared/quantity.ts'
 import type { ContainerRow, CpuMemory, NodeSummary, WorkloadRow } from './model.ts'
 import type { WorkloadKind } from './platform.ts'
@@ -73,8 +74,8 @@ export function renderList(rows: readonly WorkloadRow[], options: ListRenderOpti
 const LIST_HEAD = { apiVersion: 'ae-sessions.kubectl-suite/v1', kind: 'WorkloadList' }
 
 /**
- * The list as `format`, handed to `write` in pieces: tables a batch of lines at a time, JSON a batch of items at a
- * time, so 20,000 workloads are never one document plus one string. Tables build no document (renderList's
+ * The list as `format`, handed to `write` in pieces: tables a batch of lines at a time, JSON and YAML a batch of
+ * items at a time, so 20,000 workloads are never one document plus one string. Tables build no document (renderList's
  * document is ~40 objects per row). The text is what renderView(renderList(rows), format) gives.
  */
 export function writeList(
@@ -95,6 +96,10 @@ export function writeList(
   }
   if (format === 'json') {
     writeJsonList(LIST_HEAD, rows, workloadDocument, write)
+    return
+  }
+  if (format === 'yaml') {
+    writeYamlList(LIST_HEAD, rows, workloadDocument, write)
     return
   }
   const text = renderView(renderList(rows, options), format, options)
