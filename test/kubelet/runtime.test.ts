@@ -1,10 +1,27 @@
 import { spawnSync } from 'node:child_process'
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { resolveImage } from './images.ts'
-import { type ContainerSpec, type PodRuntimeSpec, type PodRuntimeStatus, type PodSandbox, Runtime } from './runtime.ts'
+import {
+  type ContainerSpec,
+  type PodRuntimeSpec,
+  type PodRuntimeStatus,
+  type PodSandbox,
+  prepareVolumes,
+  Runtime,
+} from './runtime.ts'
 import { bwrapArgs, containerCapabilities, realIdentity, type SandboxProcess, SETUID_PATH } from './sandbox.ts'
 import { projectionFiles, writeProjected } from './volumes.ts'
 
@@ -364,6 +381,25 @@ describe('kubelet runtime', () => {
       expect(result.stdout).toBe(
         '1000 2000\n2775 2000\n2775 2000\n774 2000\n660 2000\n2777 2000\n755 0\n1000 2000\nhost-refused\n',
       )
+    })
+
+    it('fsGroupChangePolicy OnRootMismatch leaves a volume whose top already has the group as it is', () => {
+      const claim = join(dir, 'claim')
+      mkdirSync(claim, { mode: 0o755 })
+      writeFileSync(join(claim, 'private'), 'p\n', { mode: 0o600 })
+      const spec = (name: string, policy: 'Always' | 'OnRootMismatch') =>
+        pod(name, [{ name: 'main', command: ['true'], runAsUser: 1000 }], {
+          volumes: { claim: { hostPath: claim, kind: 'persistentVolumeClaim' } },
+          fsGroup: 2000,
+          fsGroupChangePolicy: policy,
+        })
+      prepareVolumes(spec('first', 'OnRootMismatch'))
+      expect(statSync(join(claim, 'private')).mode & 0o7777).toBe(0o660)
+      chmodSync(join(claim, 'private'), 0o600)
+      prepareVolumes(spec('second', 'OnRootMismatch'))
+      expect(statSync(join(claim, 'private')).mode & 0o7777).toBe(0o600)
+      prepareVolumes(spec('third', 'Always'))
+      expect(statSync(join(claim, 'private')).mode & 0o7777).toBe(0o660)
     })
 
     it('runs commands through the setuid program only when the identity changes, and names a missing command as before', async () => {

@@ -75,6 +75,8 @@ export interface PodRuntimeSpec {
    * claim volumes are given to it before any container starts (see {@link applyFsGroup}).
    */
   fsGroup?: number
+  /** securityContext.fsGroupChangePolicy: OnRootMismatch leaves a volume whose top already has the group and modes. */
+  fsGroupChangePolicy?: 'Always' | 'OnRootMismatch'
 }
 
 export interface RuntimeVolume {
@@ -304,17 +306,29 @@ export function prepareVolumes(spec: PodRuntimeSpec): void {
       realIdentity() &&
       (volume.kind === 'emptyDir' || volume.kind === 'persistentVolumeClaim')
     )
-      applyFsGroup(volume.hostPath, spec.fsGroup, volume.readOnly === true)
+      applyFsGroup(volume.hostPath, spec.fsGroup, volume.readOnly === true, spec.fsGroupChangePolicy)
   }
 }
 
 /**
- * The kubelet's volume ownership for fsGroup (fsGroupChangePolicy Always): every file and folder under `dir` gets the
+ * The kubelet's volume ownership for fsGroup (fsGroupChangePolicy Always, or OnRootMismatch when the volume's top is
+ * not yet as it would make it): every file and folder under `dir` gets the
  * group, and the group may read and write it (read only, on a read-only volume); a folder, and a file its owner may
  * run, is also the group's to search or run; folders get the setgid bit so what is made in them later is the
  * group's too. Symlinks get the group and nothing else (their mode means nothing).
  */
-export function applyFsGroup(dir: string, gid: number, readOnly: boolean): void {
+export function applyFsGroup(
+  dir: string,
+  gid: number,
+  readOnly: boolean,
+  policy: 'Always' | 'OnRootMismatch' = 'Always',
+): void {
+  if (policy === 'OnRootMismatch') {
+    // The kubelet looks at the top only: the group, setgid, and the group's read/write (and search) bits.
+    const top = lstatSync(dir)
+    const wanted = 0o2000 | (readOnly ? 0o440 : 0o660) | 0o110
+    if (top.gid === gid && (top.mode & wanted) === wanted) return
+  }
   const walk = (path: string): void => {
     const info = lstatSync(path)
     if (info.isSymbolicLink()) {

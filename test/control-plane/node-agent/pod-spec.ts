@@ -106,6 +106,7 @@ interface PodSecurity {
   runAsGroup?: number
   fsGroup?: number
   supplementalGroups?: number[]
+  fsGroupChangePolicy?: 'Always' | 'OnRootMismatch'
 }
 
 export interface PodContext {
@@ -330,6 +331,9 @@ export async function resolvePod(pod: KubeObject, context: PodContext): Promise<
       volumes,
       ...(podSecurity?.supplementalGroups === undefined ? {} : { supplementalGroups: podSecurity.supplementalGroups }),
       ...(podSecurity?.fsGroup === undefined ? {} : { fsGroup: podSecurity.fsGroup }),
+      ...(podSecurity?.fsGroupChangePolicy === undefined
+        ? {}
+        : { fsGroupChangePolicy: podSecurity.fsGroupChangePolicy }),
     },
     claims,
   }

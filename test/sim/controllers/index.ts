@@ -98,7 +98,13 @@ interface PodSpec {
   hostname?: string
   serviceAccountName?: string
   automountServiceAccountToken?: boolean
-  securityContext?: { runAsUser?: number; runAsGroup?: number; fsGroup?: number; supplementalGroups?: number[] }
+  securityContext?: {
+    runAsUser?: number
+    runAsGroup?: number
+    fsGroup?: number
+    supplementalGroups?: number[]
+    fsGroupChangePolicy?: 'Always' | 'OnRootMismatch'
+  }
   tolerations?: { key?: string; operator?: string; value?: string; effect?: string }[]
   nodeSelector?: Record<string, string>
   volumes?: {
@@ -571,6 +577,9 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         ? {}
         : { supplementalGroups: spec.securityContext.supplementalGroups }),
       ...(spec.securityContext?.fsGroup === undefined ? {} : { fsGroup: spec.securityContext.fsGroup }),
+      ...(spec.securityContext?.fsGroupChangePolicy === undefined
+        ? {}
+        : { fsGroupChangePolicy: spec.securityContext.fsGroupChangePolicy }),
     }
   }
 
