@@ -656,6 +656,33 @@ for (const { kind, image } of IMAGES) {
         expect(helpersLeft()).toEqual([])
       })
 
+      it("upload into an fsGroup's folder (root, group 2000, 2775): done as nobody in that group, with a warning", async () => {
+        const host = await claimIn('grouped')
+        chownSync(host, 0, 2000)
+        chmodSync(host, 0o2775)
+        const source = join(work, `${kind}-restricted-grouped`, 'up')
+        mkdirSync(source, { recursive: true })
+        writeFileSync(join(source, 'a.txt'), 'a\n')
+        const up = await pvIn(['upload', 'grouped', source])
+        expect(up.code, up.stderr).toBe(0)
+        expect(up.stderr).toMatch(/the uploaded files belong to uid 65534 gid 2000, not to root/)
+        expect(statSync(join(host, 'up', 'a.txt'))).toMatchObject({ uid: 65534, gid: 2000 })
+        expect(helpersLeft()).toEqual([])
+      })
+
+      it('download of a 0600 file of uid 1000 goes through a helper that runs as 1000, which the namespace admits', async () => {
+        const host = await claimIn('theirs')
+        mkdirSync(join(host, 'notes'))
+        writeFileSync(join(host, 'notes', 'mine.txt'), 'for 1000 only\n', { mode: 0o600 })
+        chownSync(join(host, 'notes', 'mine.txt'), 1000, 1000)
+        const target = join(work, `${kind}-restricted-theirs`)
+        const down = await pvIn(['download', 'theirs', 'notes', target, '--verify', '-v', '1'])
+        expect(down.code, down.stderr).toBe(0)
+        expect(down.stderr).toMatch(/started helper pod \S+ as uid 1000 gid 1000/)
+        expect(readFileSync(join(target, 'notes', 'mine.txt'), 'utf8')).toBe('for 1000 only\n')
+        expect(helpersLeft()).toEqual([])
+      })
+
       it('download of a root 0600 file names it, says why and what to do, exit 6, and brings nothing', async () => {
         const host = await claimIn('keys')
         mkdirSync(join(host, 'keys'))
