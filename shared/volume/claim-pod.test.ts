@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { HELPER_UID, helperIdentity, helperPod } from './claim-pod.ts'
+import { SuiteError } from '../errors.ts'
+import { HELPER_UID, helperPod, podSecurityRefusal, ROOT_HELPER_CAPABILITIES } from './claim-pod.ts'
 
 const spec = {
   name: 'h',
@@ -12,16 +13,41 @@ const spec = {
 }
 
 describe('the uid a helper pod runs as', () => {
-  it("is the destination folder's owner, so what it writes is theirs", () => {
-    expect(helperIdentity({ uid: 1000, gid: 100 })).toEqual({ uid: 1000, gid: 100 })
+  it('is nobody by default, admitted by PodSecurity restricted', () => {
+    const pod = helperPod(spec)
+    expect(pod.spec?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: HELPER_UID,
+      runAsGroup: HELPER_UID,
+    })
+    expect(pod.spec?.containers[0]?.securityContext?.capabilities).toEqual({ drop: ['ALL'] })
+  })
+
+  it("is the folder owner's uid and gid, so what it writes is theirs", () => {
     const pod = helperPod({ ...spec, runAs: { uid: 1000, gid: 100 } })
     expect(pod.spec?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 100 })
   })
 
-  it("is nobody when the folder is root's or unknown: PodSecurity restricted allows no uid 0", () => {
-    expect(helperIdentity({ uid: 0, gid: 0 })).toEqual({ uid: HELPER_UID, gid: HELPER_UID })
-    expect(helperIdentity(undefined)).toEqual({ uid: HELPER_UID, gid: HELPER_UID })
-    expect(helperPod(spec).spec?.securityContext).toMatchObject({ runAsUser: HELPER_UID, runAsGroup: HELPER_UID })
-    expect(() => helperPod({ ...spec, runAs: { uid: 0, gid: 0 } })).toThrow(/never runs as root/)
+  it('is root with CHOWN, DAC_OVERRIDE and FOWNER only, no privilege escalation, for a folder of root', () => {
+    const pod = helperPod({ ...spec, runAs: { uid: 0, gid: 0 } })
+    expect(pod.spec?.securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 })
+    expect(pod.spec?.containers[0]?.securityContext).toMatchObject({
+      runAsNonRoot: false,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'], add: [...ROOT_HELPER_CAPABILITIES] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    })
+  })
+
+  it('tells a PodSecurity refusal from other 403s', () => {
+    const refusal = new SuiteError(
+      'forbidden',
+      'pods "h" is forbidden: violates PodSecurity "restricted:latest": runAsNonRoot != true (server x)',
+    )
+    expect(podSecurityRefusal(refusal)).toBe('restricted:latest')
+    expect(podSecurityRefusal(new SuiteError('forbidden', 'pods is forbidden: User "u" cannot create resource'))).toBe(
+      undefined,
+    )
+    expect(podSecurityRefusal(new SuiteError('invalid', 'violates PodSecurity "restricted:latest"'))).toBe(undefined)
   })
 })

@@ -14,8 +14,17 @@ import { PodCannotRun } from './remote.ts'
  */
 export const HELPER_LABEL = 'app.kubernetes.io/managed-by'
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36'
-/** The helper runs as nobody: PodSecurity `restricted` refuses root, and nobody owns nothing it could harm. */
+/**
+ * A helper starts as nobody: PodSecurity `restricted` refuses root, and nobody owns nothing it could harm. A transfer
+ * that needs another identity (see {@link ClaimPodOptions.identity}) moves to a second helper.
+ */
 export const HELPER_UID = 65534
+/**
+ * What a root helper may do beyond any process: give files their owner (CHOWN), read and write whatever the
+ * permissions say (DAC_OVERRIDE), set modes and times on files that are not its own (FOWNER). Nothing else: no
+ * FSETID, SETUID, NET_RAW, MKNOD of the runtime default, no privilege escalation. PodSecurity `baseline` admits it.
+ */
+export const ROOT_HELPER_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER'] as const
 /** The helper's backstop: if we die without deleting it, it ends after a day (a transfer may take hours). */
 export const HELPER_DEADLINE_SECONDS = 86_400
 
@@ -26,8 +35,21 @@ export interface ClaimAccess {
   mountPath: string
   /** True when the pod was created for this transfer. */
   helper: boolean
-  /** The uid and gid a helper pod runs as. */
+  /** The uid and gid a helper pod runs as (uid 0: a root helper with {@link ROOT_HELPER_CAPABILITIES} only). */
   runAs?: { uid: number; gid: number }
+}
+
+/**
+ * Who a transfer's helper should be, decided from what the first helper (nobody) sees in the volume, and what to do
+ * when the namespace's PodSecurity refuses a root helper: go on as nobody with a warning (nobody can do the transfer,
+ * only the files' owner differs), or stop with an error that names the cause and the fixes.
+ */
+export interface HelperPlan {
+  runAs: { uid: number; gid: number }
+  whyRoot?: string
+  ifRootRefused?:
+    | { runAs: { uid: number; gid: number }; warn: (refusal: string) => string }
+    | { error: (refusal: string) => SuiteError }
 }
 
 export interface ClaimPodOptions {
@@ -48,21 +70,19 @@ export interface ClaimPodOptions {
    */
   probe?: (access: ClaimAccess) => Promise<string | undefined>
   /**
-   * For a transfer that writes: who owns the folder it writes into, asked of the first helper pod (which runs as
-   * nobody). When that is a user other than root and nobody, the transfer goes through a second helper that runs as
-   * that uid and gid, so what it writes belongs to the folder's owner. Root stays out: PodSecurity `restricted`
-   * forbids uid 0.
+   * Asked of the first helper pod (which runs as nobody): who the transfer's helper should run as. A plan with
+   * another identity moves the transfer to a second helper that runs as it; undefined keeps the first.
    */
-  owner?: (access: ClaimAccess) => Promise<{ uid: number; gid: number } | undefined>
+  identity?: (access: ClaimAccess) => Promise<HelperPlan | undefined>
+  /** Told what a user should know of how the transfer was done (a root helper refused, files owned by nobody). */
+  warn?: (message: string) => void
 }
 
-/**
- * The uid and gid a helper should run as to write into a folder of `owner`: the owner's, unless that is root
- * (PodSecurity `restricted` refuses uid 0: the helper stays nobody, and can write only where others may).
- */
-export function helperIdentity(owner: { uid: number; gid: number } | undefined): { uid: number; gid: number } {
-  if (owner === undefined || owner.uid === 0) return { uid: HELPER_UID, gid: HELPER_UID }
-  return { uid: owner.uid, gid: owner.gid }
+/** Whether an API error is PodSecurity admission refusing a pod (not RBAC, not a quota). */
+export function podSecurityRefusal(error: unknown): string | undefined {
+  if (!(error instanceof SuiteError) || error.kind !== 'forbidden') return undefined
+  const match = /violates PodSecurity "([^"]+)"/.exec(error.message)
+  return match === null ? undefined : (match[1] as string)
 }
 
 function mountsClaim(pod: V1Pod, claim: string, write: boolean): { container: string; mountPath: string } | undefined {
@@ -146,6 +166,8 @@ async function deletePod(kube: Kube, namespace: string, name: string): Promise<v
  * The helper pod: admitted under PodSecurity `restricted` (non-root, no privilege escalation, no capabilities,
  * RuntimeDefault seccomp) and by a ResourceQuota on limits (CPU and memory requests and limits). It lives as long as
  * the transfer needs (a day's sleep, a day's deadline as a backstop) and is deleted as soon as the transfer ends.
+ * A root helper (uid 0, for a folder of root's) is the same but for root and {@link ROOT_HELPER_CAPABILITIES}: what
+ * `restricted` refuses and `baseline` admits.
  */
 export function helperPod(spec: {
   name: string
@@ -156,11 +178,11 @@ export function helperPod(spec: {
   write: boolean
   mountPath: string
   nodeName?: string
-  /** Who the helper runs as (default nobody, 65534); never root. */
+  /** Who the helper runs as (default nobody, 65534); uid 0 is a root helper with three capabilities. */
   runAs?: { uid: number; gid: number }
 }): V1Pod {
   const runAs = spec.runAs ?? { uid: HELPER_UID, gid: HELPER_UID }
-  if (runAs.uid === 0) throw new SuiteError('internal', 'a helper pod never runs as root')
+  const root = runAs.uid === 0
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -175,7 +197,7 @@ export function helperPod(spec: {
       terminationGracePeriodSeconds: 0,
       ...(spec.nodeName === undefined ? {} : { nodeName: spec.nodeName }),
       securityContext: {
-        runAsNonRoot: true,
+        runAsNonRoot: !root,
         runAsUser: runAs.uid,
         runAsGroup: runAs.gid,
         seccompProfile: { type: 'RuntimeDefault' },
@@ -193,9 +215,9 @@ export function helperPod(spec: {
             limits: { cpu: '1', memory: '256Mi' },
           },
           securityContext: {
-            runAsNonRoot: true,
+            runAsNonRoot: !root,
             allowPrivilegeEscalation: false,
-            capabilities: { drop: ['ALL'] },
+            capabilities: root ? { drop: ['ALL'], add: [...ROOT_HELPER_CAPABILITIES] } : { drop: ['ALL'] },
             seccompProfile: { type: 'RuntimeDefault' },
           },
         },
@@ -255,9 +277,10 @@ export async function withClaimPod<T>(
   // A ReadWriteOnce volume is attached to one node: a helper elsewhere would never start.
   const pinnedNode = singleNode ? consumers.find((p) => p.spec?.nodeName !== undefined)?.spec?.nodeName : undefined
   const pin = pinnedNode === undefined ? {} : { nodeName: pinnedNode }
-  const start = async (runAs: { uid: number; gid: number }): Promise<ClaimAccess> => {
+  const mountPath = '/volume'
+  /** Creates a helper pod (admission may refuse it); its name. */
+  const create = async (runAs: { uid: number; gid: number }): Promise<string> => {
     const name = `pvclaim-helper-${dnsLabel(claim, 30) || 'claim'}-${randomBytes(3).toString('hex')}`
-    const mountPath = '/volume'
     const pod = helperPod({
       name,
       namespace,
@@ -277,38 +300,56 @@ export async function withClaimPod<T>(
     })
     started.push(name)
     options.log?.(
-      `started helper pod ${name}${pinnedNode === undefined ? '' : ` on ${pinnedNode}`} as uid ${runAs.uid} gid ${runAs.gid} to reach ${claim}`,
+      `started helper pod ${name}${pinnedNode === undefined ? '' : ` on ${pinnedNode}`} as uid ${runAs.uid} gid ${runAs.gid}${runAs.uid === 0 ? ` (capabilities ${ROOT_HELPER_CAPABILITIES.join(', ')} only)` : ''} to reach ${claim}`,
     )
+    return name
+  }
+  const ready = async (name: string, runAs: { uid: number; gid: number }): Promise<ClaimAccess> => {
     await waitRunning(kube, namespace, name, options)
     return { pod: name, container: 'transfer', mountPath, helper: true, runAs }
   }
   const stop = async (name: string): Promise<void> => {
     await deletePod(kube, namespace, name)
+    if (started.includes(name)) started.splice(started.indexOf(name), 1)
     options.log?.(`deleted helper pod ${name}`)
   }
   const started: string[] = []
   try {
-    let access = await start({ uid: HELPER_UID, gid: HELPER_UID })
-    if (options.owner !== undefined) {
-      const owner = await options.owner(access)
-      const wanted = helperIdentity(owner)
-      if (wanted.uid !== HELPER_UID || wanted.gid !== HELPER_UID) {
-        // A pod's user cannot change once it runs: one more helper, as the owner, and the first one goes.
-        options.log?.(
-          `the destination folder belongs to uid ${owner?.uid} gid ${owner?.gid}: moving to a helper pod that runs as them, so the files are theirs`,
-        )
+    const nobody = { uid: HELPER_UID, gid: HELPER_UID }
+    let access = await ready(await create(nobody), nobody)
+    const plan = await options.identity?.(access)
+    const moves = (runAs: { uid: number; gid: number }): boolean => runAs.uid !== HELPER_UID || runAs.gid !== HELPER_UID
+    if (plan !== undefined && moves(plan.runAs)) {
+      let { runAs } = plan
+      // A pod's user cannot change once it runs: one more helper, as that user, and the first one goes once the
+      // second is admitted (a refused root helper leaves the transfer to the first).
+      options.log?.(
+        runAs.uid === 0
+          ? `${plan.whyRoot ?? 'the transfer needs root'}: moving to a helper pod that runs as root`
+          : `the files belong to uid ${runAs.uid} gid ${runAs.gid}: moving to a helper pod that runs as them, so the files are theirs`,
+      )
+      let second: string | undefined
+      try {
+        second = await create(runAs)
+      } catch (error) {
+        const refused = runAs.uid === 0 ? podSecurityRefusal(error) : undefined
+        if (refused === undefined || plan.ifRootRefused === undefined) throw error
+        if ('error' in plan.ifRootRefused) throw plan.ifRootRefused.error(refused)
+        options.warn?.(plan.ifRootRefused.warn(refused))
+        runAs = plan.ifRootRefused.runAs
+        if (moves(runAs)) second = await create(runAs)
+      }
+      if (second !== undefined) {
         const first = access.pod
-        const gone = stop(first).then(() => {
-          started.splice(started.indexOf(first), 1)
-        })
+        const gone = stop(first)
         gone.catch(() => undefined)
-        access = await start(wanted)
+        access = await ready(second, runAs)
         await gone
       }
     }
     return await use(access)
   } finally {
-    for (const name of started) await stop(name)
+    for (const name of [...started]) await stop(name)
   }
 }
 

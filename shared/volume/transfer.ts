@@ -6,6 +6,7 @@ import { SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
 import { cutError, execInPod } from '../kube/exec.ts'
 import { type ClaimAccess, withClaimPod } from './claim-pod.ts'
+import { downloadIdentity } from './identity.ts'
 import { checkRan, type Remote, remoteHashes, remoteTotals, run, toolProbe } from './remote.ts'
 import { safeExtract } from './safe-extract.ts'
 
@@ -136,7 +137,14 @@ export async function downloadFromClaim(
     const tools = ['tar', 'find', 'stat', 'test', ...(options.verify ? ['sha256sum'] : [])]
     return await withClaimPod(
       kube,
-      { ...options, write: false, probe: toolProbe(kube, options.namespace, tools, options.signal) },
+      {
+        ...options,
+        write: false,
+        probe: toolProbe(kube, options.namespace, tools, options.signal),
+        // Files only their owners may read: a helper that may (see identity.ts), never a download that leaves them out.
+        identity: (access) =>
+          downloadIdentity({ kube, access, namespace: options.namespace, signal: options.signal }, inVolume, options),
+      },
       async (access) => {
         const r: Remote = { kube, access, namespace: options.namespace, signal: options.signal }
         // Every attempt starts from an empty staging folder: one through a consumer pod that could not run tar after

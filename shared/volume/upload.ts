@@ -8,6 +8,7 @@ import { SuiteError } from '../errors.ts'
 import type { Kube } from '../kube/connect.ts'
 import { cutError, execCapture, execInPod } from '../kube/exec.ts'
 import { withClaimPod } from './claim-pod.ts'
+import { uploadIdentity } from './identity.ts'
 import { checkRan, couldNotRun, type Remote, remote, remoteHashes, remoteTotals, run, toolProbe } from './remote.ts'
 import { outsideWarning, skippedWarning } from './safe-extract.ts'
 import { checkedVolumePath, counting, remotePath, type TransferOptions, type TransferResult } from './transfer.ts'
@@ -264,7 +265,7 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
   if (plan.outside.length > 0) options.warn?.(outsideWarning(plan.outside))
   options.onTotal?.(plan.bytes)
   const inVolume = checkedVolumePath(options.pathInVolume)
-  const tools = ['tar', 'find', 'stat', 'test', 'mkdir', 'mv', 'rm', ...(options.verify ? ['sha256sum'] : [])]
+  const tools = ['tar', 'find', 'stat', 'test', 'mkdir', 'mv', 'rm', 'id', ...(options.verify ? ['sha256sum'] : [])]
   // Paths in the volume (relative to its root) an attempt made and could not remove (a consumer pod that could not
   // run the transfer after all, then a helper took over): the next attempt removes them.
   const madeDirs: string[] = []
@@ -275,7 +276,8 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
       ...options,
       write: true,
       probe: toolProbe(kube, options.namespace, tools, options.signal),
-      owner: (access) => folderOwner({ kube, access, namespace: options.namespace, signal: options.signal }, inVolume),
+      identity: (access) =>
+        uploadIdentity({ kube, access, namespace: options.namespace, signal: options.signal }, inVolume, options),
     },
     (access) =>
       uploadThrough(
@@ -290,23 +292,6 @@ export async function uploadToClaim(kube: Kube, localPath: string, options: Tran
         },
       ),
   )
-}
-
-/**
- * Who owns the folder an upload lands in (the deepest part of the path that exists): the uid and gid its files are
- * to get, so the workload that uses the folder can use them.
- */
-async function folderOwner(r: Remote, inVolume: string): Promise<{ uid: number; gid: number } | undefined> {
-  const result = await run(r, [
-    'sh',
-    '-c',
-    'd="$1"; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; stat -c "%u %g" "$d"',
-    'sh',
-    remotePath(r.access, inVolume),
-  ])
-  const match = /^(\d+) (\d+)\n?$/.exec(result.stdout.toString('utf8'))
-  if (result.exitCode !== 0 || match === null) return undefined
-  return { uid: Number.parseInt(match[1] as string, 10), gid: Number.parseInt(match[2] as string, 10) }
 }
 
 async function uploadThrough(
@@ -333,7 +318,7 @@ async function uploadThrough(
     const made = await run(r, [
       'sh',
       '-c',
-      'd="$1"; while [ ! -e "$d" ]; do printf "%s\\000" "$d"; d=$(dirname "$d"); done; mkdir -p "$2" || exit 4; if [ -e "$3" ]; then e=1; else e=0; fi; printf "\\n%s %s" "$e" "$(stat -c "%u %g" "$1")"',
+      'd="$1"; while [ ! -e "$d" ]; do printf "%s\\000" "$d"; d=$(dirname "$d"); done; mkdir -p "$2" || exit 4; if [ -e "$3" ]; then e=1; else e=0; fi; printf "\\n%s %s %s" "$e" "$(stat -c "%u %g" "$1")" "$(id -u)"',
       'sh',
       parent,
       staging,
@@ -349,11 +334,11 @@ async function uploadThrough(
         `cannot write into ${inVolume} in the volume: ${made.stderr.trim().split('\n')[0] || made.message}`,
         {
           hint: access.helper
-            ? `the helper pod runs as uid ${access.runAs?.uid ?? 'unknown'} (the folder's owner, or nobody where that is root: PodSecurity restricted allows no root helper): make the folder writable for it, or run a pod that mounts the claim as its owner and transfer through that`
+            ? `the helper pod runs as uid ${access.runAs?.uid ?? 'unknown'} gid ${access.runAs?.gid ?? 'unknown'} (the owner of the folder it lands in), which may not write there: make the folder writable for its owner, or upload through a running pod that mounts the claim and may write there`
             : 'check the claim is not mounted read-only, and that the folder is writable by the pod',
         },
       )
-    const [flag, uid, gid] = out
+    const [flag, uid, gid, self] = out
       .slice(cut + 1)
       .split(' ')
       .map((n) => Number.parseInt(n, 10))
@@ -380,9 +365,15 @@ async function uploadThrough(
       await counted
       options.log?.(`the server speaks ${made.protocol}: sending the archive's length (${length} bytes) first`)
     }
+    // A tar not run by root masks the archive's modes with the umask (busybox's even with -p), and an uploaded file
+    // is to keep its local mode (a 0664 file stays group-writable): there it runs under umask 0. Root's tar restores
+    // modes and owners as they are, and runs on its own (no shell between: a pod whose tar cannot run says so).
+    const umask = self === 0 ? '' : 'umask 0; '
     const command = sized
-      ? ['sh', '-c', 'head -c "$1" | tar xf - -C "$2"', 'sh', String(length), staging]
-      : ['tar', 'xf', '-', '-C', staging]
+      ? ['sh', '-c', `${umask}head -c "$1" | tar xf - -C "$2"`, 'sh', String(length), staging]
+      : self === 0
+        ? ['tar', 'xf', '-', '-C', staging]
+        : ['sh', '-c', `${umask}exec tar xf - -C "$1"`, 'sh', staging]
     const reads = new ReadBuffers()
     const session = await execInPod(kube, {
       namespace: options.namespace,

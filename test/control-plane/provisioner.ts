@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseQuantity } from '../../shared/quantity.ts'
 import type { Client, KubeObject } from './client.ts'
@@ -10,8 +10,12 @@ import type { Client, KubeObject } from './client.ts'
  * points back at the claim through claimRef, and the PV controller binds the two.
  *
  * - `standard` (the default class) is ReadWriteOnce only, like EBS or GCE PD: a claim asking for ReadWriteMany or
- *   ReadOnlyMany gets a ProvisioningFailed warning and stays Pending.
- * - `shared` also offers ReadWriteMany, like NFS or EFS.
+ *   ReadOnlyMany gets a ProvisioningFailed warning and stays Pending. Its volume is what a fresh disk's file system
+ *   is: a folder of root's, 0755, that only root may write into at its top.
+ * - `shared` also offers ReadWriteMany, like NFS or EFS. Its volume is a folder of mode 0777, as NFS subdir and
+ *   local-path provisioners make them: anyone may write into it.
+ *
+ * The mode is the class's `folderMode` parameter, so a test can make a class of its own of either kind.
  */
 export const PROVISIONER = 'kubectl-suite.test/hostpath'
 
@@ -25,7 +29,7 @@ export const STORAGE_CLASSES: KubeObject[] = [
     volumeBindingMode: 'Immediate',
     // Like most block-storage CSI classes; the spec grows at once, the volume (a host folder) has no size to grow.
     allowVolumeExpansion: true,
-    parameters: { accessModes: 'ReadWriteOnce' },
+    parameters: { accessModes: 'ReadWriteOnce', folderMode: '0755' },
   },
   {
     apiVersion: 'storage.k8s.io/v1',
@@ -34,7 +38,7 @@ export const STORAGE_CLASSES: KubeObject[] = [
     provisioner: PROVISIONER,
     reclaimPolicy: 'Delete',
     volumeBindingMode: 'Immediate',
-    parameters: { accessModes: 'ReadWriteOnce,ReadOnlyMany,ReadWriteMany' },
+    parameters: { accessModes: 'ReadWriteOnce,ReadOnlyMany,ReadWriteMany', folderMode: '0777' },
   },
 ]
 
@@ -93,7 +97,11 @@ export function startProvisioner(client: Client, volumesDir: string): Provisione
     }
     const pvName = `pvc-${uid}`
     const path = join(volumesDir, pvName)
-    mkdirSync(path, { recursive: true })
+    if (!existsSync(path)) {
+      mkdirSync(path, { recursive: true })
+      const asked = (storageClass.parameters as Record<string, string>).folderMode ?? '0755'
+      chmodSync(path, Number.parseInt(asked, 8))
+    }
     await client.ensure('/api/v1/persistentvolumes', {
       apiVersion: 'v1',
       kind: 'PersistentVolume',

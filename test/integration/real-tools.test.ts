@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import {
   chmodSync,
+  chownSync,
   existsSync,
   linkSync,
   lstatSync,
@@ -34,6 +35,7 @@ import { kubectl } from '../support/run.ts'
  * missing binary, exec without a container name. Tests the plugins fail today are on test/support/known-failures.ts.
  */
 const NS = 'ml-team'
+const ROOT = process.getuid?.() === 0
 let sim: Sim
 let admin: string
 let work: string
@@ -444,12 +446,272 @@ for (const { kind, image } of IMAGES) {
       })
     })
 
+    // Real uids need a runtime run by root (CI); under a user namespace every file looks like the pod's own.
+    describe.runIf(ROOT)(
+      `ownership and modes of transferred files, ${image} helper pods, real uids (issue #14)`,
+      () => {
+        /** A claim nobody mounts (the transfer goes through helper pods) in `namespace`; its host folder. */
+        const freshClaim = async (name: string, namespace = NS): Promise<string> => {
+          const applied = await kubectl(admin, ['apply', '-f', '-'], {
+            input: stringify({
+              apiVersion: 'v1',
+              kind: 'PersistentVolumeClaim',
+              metadata: { name, namespace },
+              spec: {
+                accessModes: ['ReadWriteOnce'],
+                storageClassName: 'standard',
+                resources: { requests: { storage: '1Gi' } },
+              },
+            }),
+          })
+          expect(applied.code, applied.stderr).toBe(0)
+          let pvName = ''
+          await until(`${name} bound`, () => {
+            const claimed = sim.store.get('persistentvolumeclaims', namespace, name)
+            pvName = (claimed?.spec as { volumeName?: string } | undefined)?.volumeName ?? ''
+            return (claimed?.status as { phase?: string } | undefined)?.phase === 'Bound'
+          })
+          return join(sim.dataDir, 'volumes', pvName)
+        }
+        /** A running pod of the image as `uid` that mounts the claim at /data; runs `script` in it. */
+        const workload = async (name: string, claimName: string, uid: number, namespace = NS) => {
+          const applied = await kubectl(admin, ['apply', '-f', '-'], {
+            input: stringify({
+              apiVersion: 'v1',
+              kind: 'Pod',
+              metadata: { name, namespace },
+              spec: {
+                securityContext: { runAsUser: uid, runAsGroup: uid },
+                containers: [{ name: 'main', image, volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+                volumes: [{ name: 'data', persistentVolumeClaim: { claimName } }],
+              },
+            }),
+          })
+          expect(applied.code, applied.stderr).toBe(0)
+          await until(`${name} running`, () => {
+            const status = sim.store.get('pods', namespace, name)?.status as { phase?: string } | undefined
+            return status?.phase === 'Running'
+          })
+          return (script: string) => kubectl(admin, ['exec', '-n', namespace, name, '--', 'sh', '-c', script])
+        }
+        const helperSpecs = (): { uid: unknown; caps: unknown }[] => {
+          const seen: { uid: unknown; caps: unknown }[] = []
+          const stop = sim.store.onChange((event) => {
+            if (event.plural !== 'pods' || event.type !== 'ADDED') return
+            if (event.object.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'kubectl-pvclaim') return
+            const spec = event.object.spec as {
+              securityContext?: { runAsUser?: number }
+              containers: { securityContext?: { capabilities?: unknown } }[]
+            }
+            seen.push({ uid: spec.securityContext?.runAsUser, caps: spec.containers[0]?.securityContext?.capabilities })
+          })
+          afterDone.push(stop)
+          return seen
+        }
+        const afterDone: (() => void)[] = []
+        afterAll(() => {
+          for (const stop of afterDone) stop()
+        })
+        /** A local tree with a script (0755), a private file (0600) and a group-writable one (0664). */
+        const localTree = (name: string): string => {
+          const source = join(work, `${kind}-${name}`, 'up')
+          mkdirSync(source, { recursive: true })
+          chmodSync(source, 0o775)
+          writeFileSync(join(source, 'run.sh'), '#!/bin/sh\necho ran\n', { mode: 0o755 })
+          writeFileSync(join(source, 'private.txt'), 'mine\n', { mode: 0o600 })
+          writeFileSync(join(source, 'shared.txt'), 'ours\n', { mode: 0o664 })
+          for (const [file, mode] of [
+            ['run.sh', 0o755],
+            ['private.txt', 0o600],
+            ['shared.txt', 0o664],
+          ] as const)
+            chmodSync(join(source, file), mode)
+          return source
+        }
+
+        it('upload into a folder of uid 1000 gives the files to 1000:1000 with their local modes; a uid-1000 pod changes and deletes them', async () => {
+          const claimName = `owned-${kind}`
+          const host = await freshClaim(claimName)
+          mkdirSync(join(host, 'app'))
+          chownSync(join(host, 'app'), 1000, 1000)
+          const helpers = helperSpecs()
+          const up = await pv(['upload', claimName, localTree('owned'), 'app', '--verify', '--image', image])
+          expect(up.code, up.stderr).toBe(0)
+          expect(helpers.map((h) => h.uid)).toEqual([65534, 1000])
+          const inPod = await workload(`app-${kind}`, claimName, 1000)
+          const seen = await inPod(
+            'cd /data/app/up && stat -c "%u:%g %a %n" . run.sh private.txt shared.txt && ./run.sh && echo more >> shared.txt && echo changed >> private.txt && rm private.txt && echo deleted',
+          )
+          expect(seen.code, seen.stderr).toBe(0)
+          expect(seen.stdout).toBe(
+            '1000:1000 775 .\n1000:1000 755 run.sh\n1000:1000 600 private.txt\n1000:1000 664 shared.txt\nran\ndeleted\n',
+          )
+          expect(statSync(join(host, 'app', 'up', 'shared.txt'))).toMatchObject({ uid: 1000, gid: 1000 })
+        })
+
+        it('upload into a fresh disk (root, 0755) goes through a root helper with three capabilities and keeps the modes', async () => {
+          const claimName = `fresh-${kind}`
+          const host = await freshClaim(claimName)
+          expect(statSync(host)).toMatchObject({ uid: 0, mode: expect.any(Number) })
+          expect(statSync(host).mode & 0o7777).toBe(0o755)
+          const helpers = helperSpecs()
+          const up = await pv(['upload', claimName, localTree('fresh'), '--verify', '--image', image, '-v', '1'])
+          expect(up.code, up.stderr).toBe(0)
+          expect(up.stderr).toMatch(/the volume root belongs to root: moving to a helper pod that runs as root/)
+          expect(helpers).toEqual([
+            { uid: 65534, caps: { drop: ['ALL'] } },
+            { uid: 0, caps: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER'] } },
+          ])
+          for (const [file, mode] of [
+            ['run.sh', 0o755],
+            ['private.txt', 0o600],
+            ['shared.txt', 0o664],
+          ] as const)
+            expect(statSync(join(host, 'up', file)), file).toMatchObject({ uid: 0, gid: 0, mode: 0o100000 | mode })
+        })
+
+        it('download of a root 0600 file reads it through a root helper and keeps its mode', async () => {
+          const claimName = `private-${kind}`
+          const host = await freshClaim(claimName)
+          mkdirSync(join(host, 'keys'))
+          writeFileSync(join(host, 'keys', 'public.txt'), 'anyone\n', { mode: 0o644 })
+          writeFileSync(join(host, 'keys', 'root.key'), 'root only\n', { mode: 0o600 })
+          const target = join(work, `${kind}-private-down`)
+          const down = await pv(['download', claimName, 'keys', target, '--verify', '--image', image])
+          expect(down.code, down.stderr).toBe(0)
+          expect(readFileSync(join(target, 'keys', 'root.key'), 'utf8')).toBe('root only\n')
+          expect(statSync(join(target, 'keys', 'root.key')).mode & 0o777).toBe(0o600)
+        })
+      },
+    )
+
+    describe.runIf(ROOT)(`${image} helper pods in a namespace whose PodSecurity is restricted`, () => {
+      const LOCKED = `restricted-${kind}`
+      const claimIn = async (name: string): Promise<string> => {
+        const applied = await kubectl(admin, ['apply', '-f', '-'], {
+          input: [
+            {
+              apiVersion: 'v1',
+              kind: 'Namespace',
+              metadata: {
+                name: LOCKED,
+                labels: {
+                  'pod-security.kubernetes.io/enforce': 'restricted',
+                  'pod-security.kubernetes.io/enforce-version': 'latest',
+                },
+              },
+            },
+            {
+              apiVersion: 'v1',
+              kind: 'PersistentVolumeClaim',
+              metadata: { name, namespace: LOCKED },
+              spec: {
+                accessModes: ['ReadWriteOnce'],
+                storageClassName: 'standard',
+                resources: { requests: { storage: '1Gi' } },
+              },
+            },
+          ]
+            .map((o) => stringify(o))
+            .join('---\n'),
+        })
+        expect(applied.code, applied.stderr).toBe(0)
+        let pvName = ''
+        await until(`${name} bound`, () => {
+          const claimed = sim.store.get('persistentvolumeclaims', LOCKED, name)
+          pvName = (claimed?.spec as { volumeName?: string } | undefined)?.volumeName ?? ''
+          return (claimed?.status as { phase?: string } | undefined)?.phase === 'Bound'
+        })
+        return join(sim.dataDir, 'volumes', pvName)
+      }
+      const helpersLeft = (): string[] =>
+        [...sim.store.all('pods', LOCKED)]
+          .filter((p) => p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'kubectl-pvclaim')
+          .map((p) => p.metadata.name)
+      const pvIn = (argv: string[]) => pv([...argv, '-n', LOCKED, '--image', image])
+
+      it('upload into a fresh disk (root, 0755): one line naming PodSecurity and the fixes, exit 6, nothing left', async () => {
+        const host = await claimIn('fresh')
+        const source = join(work, `${kind}-restricted-up`, 'up')
+        mkdirSync(source, { recursive: true })
+        writeFileSync(join(source, 'a.txt'), 'a\n')
+        const up = await pvIn(['upload', 'fresh', source])
+        expect(up.code, up.stderr).toBe(EXIT_CODES.forbidden)
+        expect(up.stderr).toMatch(
+          /^error: cannot upload into the volume root of persistentvolumeclaim "fresh": it belongs to root and only root may write there, and namespace "restricted-\w+" refuses a root helper pod \(PodSecurity "restricted:latest"\)\nhint: give the workload's pods an fsGroup/,
+        )
+        expect(up.stderr.split('\n').filter((l) => l !== '')).toHaveLength(2)
+        expect(readdirSync(host)).toEqual([])
+        expect(helpersLeft()).toEqual([])
+      })
+
+      it('upload into a root folder anyone may write (0777): done as nobody, with a warning saying whose the files are', async () => {
+        const host = await claimIn('open')
+        chmodSync(host, 0o777)
+        const source = join(work, `${kind}-restricted-open`, 'up')
+        mkdirSync(source, { recursive: true })
+        writeFileSync(join(source, 'a.txt'), 'a\n', { mode: 0o664 })
+        chmodSync(join(source, 'a.txt'), 0o664)
+        const up = await pvIn(['upload', 'open', source, '--verify'])
+        expect(up.code, up.stderr).toBe(0)
+        expect(up.stderr).toMatch(
+          /refuses a root helper pod \(PodSecurity "restricted:latest"\): the uploaded files belong to uid 65534 gid 65534, not to root, the owner of the volume root/,
+        )
+        expect(statSync(join(host, 'up', 'a.txt'))).toMatchObject({ uid: 65534, gid: 65534, mode: 0o100664 })
+        expect(helpersLeft()).toEqual([])
+      })
+
+      it("upload into an fsGroup's folder (root, group 2000, 2775): done as nobody in that group, with a warning", async () => {
+        const host = await claimIn('grouped')
+        chownSync(host, 0, 2000)
+        chmodSync(host, 0o2775)
+        const source = join(work, `${kind}-restricted-grouped`, 'up')
+        mkdirSync(source, { recursive: true })
+        writeFileSync(join(source, 'a.txt'), 'a\n')
+        const up = await pvIn(['upload', 'grouped', source])
+        expect(up.code, up.stderr).toBe(0)
+        expect(up.stderr).toMatch(/the uploaded files belong to uid 65534 gid 2000, not to root/)
+        expect(statSync(join(host, 'up', 'a.txt'))).toMatchObject({ uid: 65534, gid: 2000 })
+        expect(helpersLeft()).toEqual([])
+      })
+
+      it('download of a 0600 file of uid 1000 goes through a helper that runs as 1000, which the namespace admits', async () => {
+        const host = await claimIn('theirs')
+        mkdirSync(join(host, 'notes'))
+        writeFileSync(join(host, 'notes', 'mine.txt'), 'for 1000 only\n', { mode: 0o600 })
+        chownSync(join(host, 'notes', 'mine.txt'), 1000, 1000)
+        const target = join(work, `${kind}-restricted-theirs`)
+        const down = await pvIn(['download', 'theirs', 'notes', target, '--verify', '-v', '1'])
+        expect(down.code, down.stderr).toBe(0)
+        expect(down.stderr).toMatch(/started helper pod \S+ as uid 1000 gid 1000/)
+        expect(readFileSync(join(target, 'notes', 'mine.txt'), 'utf8')).toBe('for 1000 only\n')
+        expect(helpersLeft()).toEqual([])
+      })
+
+      it('download of a root 0600 file names it, says why and what to do, exit 6, and brings nothing', async () => {
+        const host = await claimIn('keys')
+        mkdirSync(join(host, 'keys'))
+        writeFileSync(join(host, 'keys', 'public.txt'), 'anyone\n', { mode: 0o644 })
+        writeFileSync(join(host, 'keys', 'root.key'), 'root only\n', { mode: 0o600 })
+        const target = join(work, `${kind}-restricted-down`)
+        const down = await pvIn(['download', 'keys', 'keys', target])
+        expect(down.code, down.stderr).toBe(EXIT_CODES.forbidden)
+        expect(down.stderr).toMatch(
+          /^error: cannot read a file of persistentvolumeclaim "keys": "keys\/root.key" \(uid 0, mode 0600\); only their owners may, and namespace "restricted-\w+" refuses a root helper pod \(PodSecurity "restricted:latest"\)\nhint: /,
+        )
+        expect(existsSync(target)).toBe(false)
+        expect(helpersLeft()).toEqual([])
+      })
+    })
+
     describe(`a helper pod of ${image} that may not write`, () => {
-      it('an upload into a folder the helper (uid 65534) cannot write says so, and leaves nothing', async () => {
+      it('an upload into a folder its owner (uid 1000) may not write says so, and leaves nothing', async () => {
         const bare = `bare-${kind}`
         const spec = sim.store.get('persistentvolumeclaims', NS, bare)?.spec as { volumeName?: string } | undefined
         const bareVolume = join(sim.dataDir, 'volumes', spec?.volumeName ?? '')
         mkdirSync(join(bareVolume, 'locked'), { recursive: true })
+        // Not root's: a root helper would write anyway (DAC override), as root does in a real container.
+        chownSync(join(bareVolume, 'locked'), 1000, 1000)
         chmodSync(join(bareVolume, 'locked'), 0o555)
         const source = join(work, `${kind}-locked-up`)
         mkdirSync(source, { recursive: true })
@@ -458,7 +720,7 @@ for (const { kind, image } of IMAGES) {
           const result = await pv(['upload', bare, source, 'locked/inner', '--image', image])
           expect(result.code).toBe(EXIT_CODES.invalid)
           expect(result.stderr).toMatch(
-            /^error: cannot write into locked\/inner in the volume: .*\nhint: the helper pod runs as uid 65534/,
+            /^error: cannot write into locked\/inner in the volume: .*\nhint: the helper pod runs as uid 1000 gid 1000 \(the owner/,
           )
           expect(readdirSync(join(bareVolume, 'locked'))).toEqual([])
         } finally {

@@ -1,11 +1,28 @@
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { resolveImage } from './images.ts'
-import { type ContainerSpec, type PodRuntimeSpec, type PodRuntimeStatus, type PodSandbox, Runtime } from './runtime.ts'
-import type { SandboxProcess } from './sandbox.ts'
+import {
+  type ContainerSpec,
+  type PodRuntimeSpec,
+  type PodRuntimeStatus,
+  type PodSandbox,
+  prepareVolumes,
+  Runtime,
+} from './runtime.ts'
+import { bwrapArgs, containerCapabilities, realIdentity, type SandboxProcess, SETUID_PATH } from './sandbox.ts'
 import { projectionFiles, writeProjected } from './volumes.ts'
 
 /** The kubelet runtime on its own: real processes in bubblewrap, no API server or store. */
@@ -214,7 +231,13 @@ describe('kubelet runtime', () => {
       secret,
       projectionFiles(
         { user: Buffer.from('alice'), password: Buffer.from('s3cr3t') },
-        { items: [{ key: 'password', path: 'auth/password', mode: 0o400 }], defaultMode: 0o440 },
+        {
+          items: [
+            { key: 'password', path: 'auth/password', mode: 0o400 },
+            { key: 'user', path: 'auth/user', mode: 0o444 },
+          ],
+          defaultMode: 0o440,
+        },
       ),
     )
     const shared = join(dir, 'shared')
@@ -240,9 +263,161 @@ describe('kubelet runtime', () => {
     const result = await execIn(sandbox, 'main', [
       'sh',
       '-c',
-      'id -u; cat /etc/creds/auth/password; echo; ls /etc/creds; stat -c %a /etc/creds/..data/auth/password; touch /etc/creds/x 2>/dev/null || echo read-only',
+      'id -u; cat /etc/creds/auth/user; echo; cat /etc/creds/auth/password 2>/dev/null || echo denied; ls /etc/creds; stat -c %a /etc/creds/..data/auth/password; touch /etc/creds/x 2>/dev/null || echo read-only',
     ])
-    expect(result.stdout).toBe('1000\ns3cr3t\nauth\n400\nread-only\n')
+    // The secret's files are root's (no fsGroup): uid 1000 reads the 0444 one and not the 0400 one, as on a node.
+    expect(result.stdout).toBe(`1000\nalice\n${realIdentity() ? 'denied' : 's3cr3t'}\nauth\n400\nread-only\n`)
     expect(statSync(join(shared, 'part')).isDirectory()).toBe(true)
+  })
+
+  describe.runIf(realIdentity())('real identities (the runtime runs as root, as in CI)', () => {
+    const sh = (script: string): string[] => ['sh', '-c', script]
+
+    it('a non-root container is that uid on the host: its files are its own, a root 0755 folder refuses it', async () => {
+      const data = join(dir, 'data')
+      mkdirSync(data, { mode: 0o755 })
+      const mine = join(data, 'mine')
+      mkdirSync(mine)
+      chownSync(mine, 1000, 1000)
+      writeFileSync(join(data, 'secret'), 'root only\n', { mode: 0o600 })
+      const sandbox = runtime.runPod(
+        pod(
+          'uid',
+          [
+            {
+              name: 'main',
+              command: ['sleep', 'infinity'],
+              mounts: [{ volume: 'data', mountPath: '/data' }],
+              runAsUser: 1000,
+              runAsGroup: 3000,
+            },
+          ],
+          { volumes: { data: { hostPath: data, kind: 'persistentVolumeClaim' } }, supplementalGroups: [4000] },
+        ),
+      )
+      const result = await execIn(
+        sandbox,
+        'main',
+        sh(
+          'id -u; id -g; id -G; echo x > /data/mine/f && echo wrote; touch /data/top 2>/dev/null || echo refused; cat /data/secret 2>/dev/null || echo unreadable',
+        ),
+      )
+      expect(result.stdout).toBe('1000\n3000\n3000 4000\nwrote\nrefused\nunreadable\n')
+      // The host sees the container's uid and gid, not root's (a user namespace would have made it 0:0).
+      expect(statSync(join(mine, 'f'))).toMatchObject({ uid: 1000, gid: 3000 })
+      expect(existsSync(join(data, 'top'))).toBe(false)
+    })
+
+    it('root is real root with the default capabilities; dropping them all takes its DAC override away', async () => {
+      const data = join(dir, 'data')
+      mkdirSync(data)
+      const theirs = join(data, 'theirs')
+      mkdirSync(theirs, { mode: 0o700 })
+      chownSync(theirs, 1000, 1000)
+      const sandbox = runtime.runPod(
+        pod(
+          'root',
+          [
+            { name: 'full', command: ['sleep', 'infinity'], mounts: [{ volume: 'data', mountPath: '/data' }] },
+            {
+              name: 'bare',
+              command: ['sleep', 'infinity'],
+              mounts: [{ volume: 'data', mountPath: '/data' }],
+              capabilities: { drop: ['ALL'], add: ['CHOWN'] },
+            },
+          ],
+          { volumes: { data: { hostPath: data } } },
+        ),
+      )
+      const script =
+        'id -u; touch /data/theirs/f 2>/dev/null && echo wrote || echo refused; echo 1 > /proc/sys/vm/overcommit_memory 2>/dev/null || echo sysctl-read-only'
+      expect((await execIn(sandbox, 'full', sh(script))).stdout).toBe('0\nwrote\nsysctl-read-only\n')
+      expect((await execIn(sandbox, 'bare', sh(script))).stdout).toBe('0\nrefused\nsysctl-read-only\n')
+      expect(statSync(join(theirs, 'f'))).toMatchObject({ uid: 0, gid: 0 })
+    })
+
+    it('emptyDir is 0777 and fsGroup gives the pod its claim and emptyDir: group, g+rwX, setgid folders', async () => {
+      const claim = join(dir, 'claim')
+      mkdirSync(join(claim, 'sub'), { recursive: true, mode: 0o755 })
+      writeFileSync(join(claim, 'sub', 'run.sh'), '#!/bin/sh\n', { mode: 0o744 })
+      writeFileSync(join(claim, 'notes'), 'n\n', { mode: 0o600 })
+      const scratch = join(dir, 'scratch')
+      mkdirSync(scratch, { mode: 0o755 })
+      const host = join(dir, 'host')
+      mkdirSync(host, { mode: 0o755 })
+      const sandbox = runtime.runPod(
+        pod(
+          'fsgroup',
+          [
+            {
+              name: 'main',
+              command: ['sleep', 'infinity'],
+              mounts: [
+                { volume: 'claim', mountPath: '/claim' },
+                { volume: 'scratch', mountPath: '/scratch' },
+                { volume: 'host', mountPath: '/host' },
+              ],
+              runAsUser: 1000,
+              runAsGroup: 1000,
+            },
+          ],
+          {
+            volumes: {
+              claim: { hostPath: claim, kind: 'persistentVolumeClaim' },
+              scratch: { hostPath: scratch, kind: 'emptyDir' },
+              host: { hostPath: host, kind: 'hostPath' },
+            },
+            fsGroup: 2000,
+          },
+        ),
+      )
+      const result = await execIn(
+        sandbox,
+        'main',
+        sh(
+          'id -G; stat -c "%a %g" /claim /claim/sub /claim/sub/run.sh /claim/notes /scratch /host; echo x > /claim/new && stat -c "%u %g" /claim/new; touch /host/x 2>/dev/null || echo host-refused',
+        ),
+      )
+      expect(result.stdout).toBe(
+        '1000 2000\n2775 2000\n2775 2000\n774 2000\n660 2000\n2777 2000\n755 0\n1000 2000\nhost-refused\n',
+      )
+    })
+
+    it('fsGroupChangePolicy OnRootMismatch leaves a volume whose top already has the group as it is', () => {
+      const claim = join(dir, 'claim')
+      mkdirSync(claim, { mode: 0o755 })
+      writeFileSync(join(claim, 'private'), 'p\n', { mode: 0o600 })
+      const spec = (name: string, policy: 'Always' | 'OnRootMismatch') =>
+        pod(name, [{ name: 'main', command: ['true'], runAsUser: 1000 }], {
+          volumes: { claim: { hostPath: claim, kind: 'persistentVolumeClaim' } },
+          fsGroup: 2000,
+          fsGroupChangePolicy: policy,
+        })
+      prepareVolumes(spec('first', 'OnRootMismatch'))
+      expect(statSync(join(claim, 'private')).mode & 0o7777).toBe(0o660)
+      chmodSync(join(claim, 'private'), 0o600)
+      prepareVolumes(spec('second', 'OnRootMismatch'))
+      expect(statSync(join(claim, 'private')).mode & 0o7777).toBe(0o600)
+      prepareVolumes(spec('third', 'Always'))
+      expect(statSync(join(claim, 'private')).mode & 0o7777).toBe(0o660)
+    })
+
+    it('runs commands through the setuid program only when the identity changes, and names a missing command as before', async () => {
+      const base = { root: '/r', binds: [], env: {}, cwd: '/', hostname: 'h', argv: ['true'] }
+      const user = bwrapArgs({ ...base, uid: 1000, gid: 1000 }, { setuid: '/cache/setuid' })
+      expect(user).not.toContain('--unshare-user')
+      expect(user.slice(user.indexOf('--') + 1)).toEqual([SETUID_PATH, '1000', '1000', '-', '--', 'true'])
+      const root = bwrapArgs({ ...base, uid: 0, gid: 0, capabilities: containerCapabilities({ drop: ['ALL'] }) }, {})
+      expect(root.slice(root.indexOf('--') + 1)).toEqual(['true'])
+      expect(root.filter((a) => a.startsWith('CAP_'))).toEqual([])
+      const sandbox = runtime.runPod(
+        pod('missing', [{ name: 'main', command: ['no-such-program'], runAsUser: 1000, runAsGroup: 1000 }]),
+      )
+      await sandbox.done
+      const state = sandbox.status().containerStatuses[0]?.state
+      expect(state).toMatchObject({
+        terminated: { reason: 'StartError', message: expect.stringContaining('executable file not found in $PATH') },
+      })
+    })
   })
 })

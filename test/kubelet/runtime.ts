@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto'
 import {
   chmodSync,
+  chownSync,
   cpSync,
   existsSync,
+  lchownSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -14,7 +17,14 @@ import { dirname, join } from 'node:path'
 import { type ImageConfig, resolveImage } from './images.ts'
 import { ContainerLog } from './logs.ts'
 import { busyboxTree, gnuEtcBinds, minimalTree, prepareContainerRoot } from './rootfs.ts'
-import { type Bind, type SandboxProcess, type SandboxSpec, spawnSandbox } from './sandbox.ts'
+import {
+  type Bind,
+  containerCapabilities,
+  realIdentity,
+  type SandboxProcess,
+  type SandboxSpec,
+  spawnSandbox,
+} from './sandbox.ts'
 
 /**
  * The kubelet's container runtime for the test beds: given a pod spec whose volumes are already resolved to host
@@ -43,6 +53,8 @@ export interface ContainerSpec {
   mounts: readonly VolumeMount[]
   runAsUser?: number
   runAsGroup?: number
+  /** securityContext.capabilities: what a root container has (the runtime default, less drop, plus add). */
+  capabilities?: { add?: readonly string[]; drop?: readonly string[] }
 }
 
 export interface PodRuntimeSpec {
@@ -55,7 +67,26 @@ export interface PodRuntimeSpec {
   initContainers: readonly ContainerSpec[]
   containers: readonly ContainerSpec[]
   /** Volume name → host folder (claim data, emptyDir folder, projected files). */
-  volumes: Readonly<Record<string, { hostPath: string; readOnly?: boolean }>>
+  volumes: Readonly<Record<string, RuntimeVolume>>
+  /** securityContext.supplementalGroups: every container's process has them. */
+  supplementalGroups?: readonly number[]
+  /**
+   * securityContext.fsGroup: every container's process has it as a supplementary group, and the pod's emptyDir and
+   * claim volumes are given to it before any container starts (see {@link applyFsGroup}).
+   */
+  fsGroup?: number
+  /** securityContext.fsGroupChangePolicy: OnRootMismatch leaves a volume whose top already has the group and modes. */
+  fsGroupChangePolicy?: 'Always' | 'OnRootMismatch'
+}
+
+export interface RuntimeVolume {
+  hostPath: string
+  readOnly?: boolean
+  /**
+   * What the folder is, for what the kubelet does to it: an emptyDir is made 0777 (anyone may write, as the
+   * kubelet's), and emptyDir and claim volumes get the pod's fsGroup; a hostPath or projected volume is left as is.
+   */
+  kind?: 'emptyDir' | 'persistentVolumeClaim' | 'hostPath' | 'projected'
 }
 
 export type ContainerState =
@@ -169,6 +200,7 @@ export class Runtime {
   ): PodSandbox {
     const existing = this.pods.get(spec.uid)
     if (existing !== undefined) return existing
+    prepareVolumes(spec)
     const pod = new PodSandboxImpl(this, spec, onStatus, this.clock)
     this.pods.set(spec.uid, pod)
     void pod.done.then(() => {})
@@ -241,6 +273,10 @@ export class Runtime {
       })
     }
     const home = (container.runAsUser ?? 0) === 0 ? '/root' : '/'
+    // As containerd: supplementalGroups, then fsGroup, as the process's supplementary groups.
+    const groups = [
+      ...new Set([...(pod.supplementalGroups ?? []), ...(pod.fsGroup === undefined ? [] : [pod.fsGroup])]),
+    ]
     return {
       root,
       binds,
@@ -249,9 +285,65 @@ export class Runtime {
       hostname,
       uid: container.runAsUser ?? 0,
       gid: container.runAsGroup ?? 0,
+      groups,
+      capabilities: containerCapabilities(container.capabilities),
       argv,
     }
   }
+}
+
+/**
+ * What the kubelet does to a pod's volumes before its containers start: an emptyDir folder is 0777 (the kubelet makes
+ * it so, whatever the umask: any container user may write there), and with an fsGroup every emptyDir and claim volume
+ * is given to that group ({@link applyFsGroup}). A hostPath or projected volume is left as it is. Only a root runtime
+ * can change owners; without root, the user namespace makes every file the container's anyway.
+ */
+export function prepareVolumes(spec: PodRuntimeSpec): void {
+  for (const volume of Object.values(spec.volumes)) {
+    if (volume.kind === 'emptyDir') chmodSync(volume.hostPath, 0o777)
+    if (
+      spec.fsGroup !== undefined &&
+      realIdentity() &&
+      (volume.kind === 'emptyDir' || volume.kind === 'persistentVolumeClaim')
+    )
+      applyFsGroup(volume.hostPath, spec.fsGroup, volume.readOnly === true, spec.fsGroupChangePolicy)
+  }
+}
+
+/**
+ * The kubelet's volume ownership for fsGroup (fsGroupChangePolicy Always, or OnRootMismatch when the volume's top is
+ * not yet as it would make it): every file and folder under `dir` gets the
+ * group, and the group may read and write it (read only, on a read-only volume); a folder, and a file its owner may
+ * run, is also the group's to search or run; folders get the setgid bit so what is made in them later is the
+ * group's too. Symlinks get the group and nothing else (their mode means nothing).
+ */
+export function applyFsGroup(
+  dir: string,
+  gid: number,
+  readOnly: boolean,
+  policy: 'Always' | 'OnRootMismatch' = 'Always',
+): void {
+  if (policy === 'OnRootMismatch') {
+    // The kubelet looks at the top only: the group, setgid, and the group's read/write (and search) bits.
+    const top = lstatSync(dir)
+    const wanted = 0o2000 | (readOnly ? 0o440 : 0o660) | 0o110
+    if (top.gid === gid && (top.mode & wanted) === wanted) return
+  }
+  const walk = (path: string): void => {
+    const info = lstatSync(path)
+    if (info.isSymbolicLink()) {
+      lchownSync(path, info.uid, gid)
+      return
+    }
+    chownSync(path, info.uid, gid)
+    let mode = info.mode & 0o7777
+    mode |= readOnly ? 0o440 : 0o660
+    if (info.isDirectory() || (mode & 0o100) !== 0) mode |= 0o110
+    if (info.isDirectory()) mode |= 0o2000
+    chmodSync(path, mode)
+    if (info.isDirectory()) for (const entry of readdirSync(path)) walk(join(path, entry))
+  }
+  walk(dir)
 }
 
 /**

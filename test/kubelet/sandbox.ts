@@ -3,11 +3,20 @@ import { mkdirSync } from 'node:fs'
 import { constants } from 'node:os'
 import { join } from 'node:path'
 import { type Readable, Transform, type Writable } from 'node:stream'
+import { setuidProgram } from './setuid.ts'
 
 /**
- * One bubblewrap sandbox running one real process: its own user, PID, network, IPC and UTS namespaces (so it sees
- * only its own processes, has no network but loopback, and has the pod's hostname), a new session, and it dies with
- * us. Killing the bwrap process kills the sandbox's PID 1 and with it every process inside.
+ * One bubblewrap sandbox running one real process: its own PID, network, IPC and UTS namespaces (so it sees only its
+ * own processes, has no network but loopback, and has the pod's hostname), a new session, and it dies with us.
+ * Killing the bwrap process kills the sandbox's PID 1 and with it every process inside.
+ *
+ * Who the process is, as on a real node: when we are root (CI), the sandbox has no user namespace, so a container's
+ * uid is the host's uid. Its files on volumes belong to that uid, and a folder another uid owns refuses it. A
+ * container that is not root (or has groups) starts through the runtime's static setuid program (setuid.ts), which
+ * takes the groups, gid and uid and then runs the command; a root container keeps root with the container runtime's
+ * default capabilities (DAC override and chown among them, as in a real container) or the ones its securityContext
+ * asks for. When we are not root, a user namespace maps our uid to the container's, so every file looks like the
+ * container's own: ownership and permissions cannot be tested that way.
  */
 export interface Bind {
   hostPath: string
@@ -26,16 +35,69 @@ export interface SandboxSpec {
   hostname: string
   uid: number
   gid: number
+  /** Supplementary groups (supplementalGroups, then fsGroup), none by default. */
+  groups?: readonly number[]
+  /** Capabilities of a root container, CAP_ names; the runtime default when absent. Non-root containers have none. */
+  capabilities?: readonly string[]
   argv: readonly string[]
 }
 
-export function bwrapArgs(spec: SandboxSpec): string[] {
+/** What containerd gives a container that asks for no capabilities (its default spec, as Docker's). */
+export const DEFAULT_CAPABILITIES: readonly string[] = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+]
+
+/** A container's capabilities from its securityContext: the default set, less `drop` (ALL drops all), plus `add`. */
+export function containerCapabilities(asked: { add?: readonly string[]; drop?: readonly string[] } = {}): string[] {
+  const name = (c: string): string => {
+    const upper = c.toUpperCase()
+    return upper.startsWith('CAP_') ? upper : `CAP_${upper}`
+  }
+  const drop = new Set((asked.drop ?? []).map(name))
+  const base = drop.has('CAP_ALL') ? [] : DEFAULT_CAPABILITIES.filter((c) => !drop.has(c))
+  return [...new Set([...base, ...(asked.add ?? []).map(name)])]
+}
+
+/** Where the setuid program is bound in a sandbox: /dev is the sandbox's own tmpfs, so the container root gets nothing. */
+export const SETUID_PATH = '/dev/.kubelet-setuid'
+
+/** Whether sandboxes run with real host uids: only root can start one without a user namespace. */
+export const realIdentity = (): boolean => process.getuid?.() === 0
+
+/**
+ * bwrap's arguments. With `real` (we are root) the sandbox keeps the host's identities: `real.setuid` is the host path
+ * of the setuid program, needed when the container is not plain root (see above). Without it, a user namespace maps
+ * us to the container's uid and gid.
+ */
+export function bwrapArgs(spec: SandboxSpec, real?: { setuid?: string }): string[] {
+  const groups = spec.groups ?? []
+  const setuid = real !== undefined && needsSetuid(spec) ? real.setuid : undefined
+  if (real !== undefined && needsSetuid(spec) && setuid === undefined)
+    throw new Error(`uid ${spec.uid} gid ${spec.gid} needs the setuid program`)
+  const capabilities = new Set([
+    ...(spec.uid === 0 ? (spec.capabilities ?? DEFAULT_CAPABILITIES) : []),
+    // The setuid program needs these to change identity; changing the uid away from 0 clears them again.
+    ...(setuid === undefined ? [] : ['CAP_SETUID', 'CAP_SETGID']),
+  ])
+  const identity =
+    real === undefined
+      ? ['--unshare-user', '--uid', String(spec.uid), '--gid', String(spec.gid)]
+      : ['--cap-drop', 'ALL', ...[...capabilities].flatMap((c) => ['--cap-add', c])]
   const args = [
-    '--unshare-user',
-    '--uid',
-    String(spec.uid),
-    '--gid',
-    String(spec.gid),
+    ...identity,
     '--unshare-pid',
     '--unshare-net',
     '--unshare-ipc',
@@ -49,14 +111,25 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
     '/',
     '--proc',
     '/proc',
+    // As runc does: kernel settings are not a container's to change, and real root in here could otherwise.
+    ...(real === undefined ? [] : ['--ro-bind', '/proc/sys', '/proc/sys']),
     '--dev',
     '/dev',
   ]
   for (const b of spec.binds) args.push(b.readOnly ? '--ro-bind' : '--bind', b.hostPath, b.path)
+  if (setuid !== undefined) args.push('--ro-bind', setuid, SETUID_PATH)
   args.push('--chdir', spec.cwd, '--clearenv')
   for (const [k, v] of Object.entries(spec.env)) args.push('--setenv', k, v)
-  args.push('--', ...spec.argv)
+  args.push('--')
+  if (setuid !== undefined)
+    args.push(SETUID_PATH, String(spec.uid), String(spec.gid), groups.length === 0 ? '-' : groups.join(','), '--')
+  args.push(...spec.argv)
   return args
+}
+
+/** Whether a real-identity sandbox must change identity after bwrap (which starts it as root, group root). */
+function needsSetuid(spec: SandboxSpec): boolean {
+  return spec.uid !== 0 || spec.gid !== 0 || (spec.groups ?? []).length > 0
 }
 
 export interface SandboxProcess {
@@ -106,7 +179,8 @@ export function spawnSandbox(spec: SandboxSpec): SandboxProcess {
     .sort((a, b) => b.path.length - a.path.length)[0]
   if (holder === undefined) mkdirSync(join(spec.root, spec.cwd), { recursive: true })
   else if (!holder.readOnly) mkdirSync(join(holder.hostPath, spec.cwd.slice(holder.path.length)), { recursive: true })
-  const child: ChildProcess = spawn('bwrap', bwrapArgs(spec), {
+  const real = realIdentity() ? (needsSetuid(spec) ? { setuid: setuidProgram() } : {}) : undefined
+  const child: ChildProcess = spawn('bwrap', bwrapArgs(spec, real), {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   })

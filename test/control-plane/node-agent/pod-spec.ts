@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseQuantity } from '../../../shared/quantity.ts'
-import type { ContainerSpec, PodRuntimeSpec } from '../../kubelet/runtime.ts'
+import type { ContainerSpec, PodRuntimeSpec, RuntimeVolume } from '../../kubelet/runtime.ts'
 import { type KeyToPath, type ProjectedFile, projectionFiles, writeProjected } from '../../kubelet/volumes.ts'
 import { ApiError, type Client, type KubeObject } from '../client.ts'
 
@@ -94,7 +94,19 @@ interface Container {
   }[]
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[]
   restartPolicy?: string
-  securityContext?: { runAsUser?: number; runAsGroup?: number }
+  securityContext?: {
+    runAsUser?: number
+    runAsGroup?: number
+    capabilities?: { add?: string[]; drop?: string[] }
+  }
+}
+
+interface PodSecurity {
+  runAsUser?: number
+  runAsGroup?: number
+  fsGroup?: number
+  supplementalGroups?: number[]
+  fsGroupChangePolicy?: 'Always' | 'OnRootMismatch'
 }
 
 export interface PodContext {
@@ -148,7 +160,7 @@ export async function resolvePod(pod: KubeObject, context: PodContext): Promise<
   }
 
   const claims: ClaimVolume[] = []
-  const volumes: Record<string, { hostPath: string; readOnly?: boolean }> = {}
+  const volumes: Record<string, RuntimeVolume> = {}
   for (const volume of (pod.spec?.volumes ?? []) as Volume[]) {
     const dir = join(context.podDir, 'volumes', volume.name)
     const failed = (why: string): StartProblem =>
@@ -181,14 +193,18 @@ export async function resolvePod(pod: KubeObject, context: PodContext): Promise<
       const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path
       if (typeof path !== 'string') throw failed(`volume ${pv.metadata.name} has no host folder`)
       mkdirSync(path, { recursive: true })
-      volumes[volume.name] = { hostPath: path, readOnly: volume.persistentVolumeClaim.readOnly === true }
+      volumes[volume.name] = {
+        hostPath: path,
+        readOnly: volume.persistentVolumeClaim.readOnly === true,
+        kind: 'persistentVolumeClaim',
+      }
       const sizeBytes = Number(parseQuantity(pv.spec?.capacity?.storage ?? '0').nanos / 1_000_000_000n)
       claims.push({ volume: volume.name, claim: claim.metadata.name, path, sizeBytes })
     } else if (volume.hostPath !== undefined) {
-      volumes[volume.name] = { hostPath: volume.hostPath.path }
+      volumes[volume.name] = { hostPath: volume.hostPath.path, kind: 'hostPath' }
     } else if (volume.emptyDir !== undefined) {
       mkdirSync(dir, { recursive: true })
-      volumes[volume.name] = { hostPath: dir }
+      volumes[volume.name] = { hostPath: dir, kind: 'emptyDir' }
     } else if (volume.secret !== undefined || volume.configMap !== undefined || volume.downwardAPI !== undefined) {
       const files =
         volume.secret !== undefined
@@ -197,7 +213,7 @@ export async function resolvePod(pod: KubeObject, context: PodContext): Promise<
             ? await projected(volume.configMap, 'configmaps')
             : downward(volume.downwardAPI?.items, volume.downwardAPI?.defaultMode)
       writeProjected(dir, files)
-      volumes[volume.name] = { hostPath: dir, readOnly: true }
+      volumes[volume.name] = { hostPath: dir, readOnly: true, kind: 'projected' }
     } else if (volume.projected !== undefined) {
       const mode = volume.projected.defaultMode
       const files: ProjectedFile[] = []
@@ -228,7 +244,7 @@ export async function resolvePod(pod: KubeObject, context: PodContext): Promise<
         }
       }
       writeProjected(dir, files)
-      volumes[volume.name] = { hostPath: dir, readOnly: true }
+      volumes[volume.name] = { hostPath: dir, readOnly: true, kind: 'projected' }
     } else {
       throw failed(
         'this node agent supports persistentVolumeClaim, emptyDir, hostPath, configMap, secret, downwardAPI and projected volumes',
@@ -270,7 +286,12 @@ export async function resolvePod(pod: KubeObject, context: PodContext): Promise<
   }
 
   const container = async (c: Container): Promise<ContainerSpec> => {
-    const security = { ...pod.spec?.securityContext, ...c.securityContext } as Container['securityContext']
+    const podSecurity = pod.spec?.securityContext as PodSecurity | undefined
+    const security = {
+      runAsUser: podSecurity?.runAsUser,
+      runAsGroup: podSecurity?.runAsGroup,
+      ...c.securityContext,
+    } as Container['securityContext']
     return {
       name: c.name,
       image: c.image ?? '',
@@ -286,8 +307,10 @@ export async function resolvePod(pod: KubeObject, context: PodContext): Promise<
       })),
       ...(security?.runAsUser === undefined ? {} : { runAsUser: security.runAsUser }),
       ...(security?.runAsGroup === undefined ? {} : { runAsGroup: security.runAsGroup }),
+      ...(security?.capabilities === undefined ? {} : { capabilities: security.capabilities }),
     }
   }
+  const podSecurity = pod.spec?.securityContext as PodSecurity | undefined
 
   const policy = pod.spec?.restartPolicy
   const initContainers: ContainerSpec[] = []
@@ -306,6 +329,11 @@ export async function resolvePod(pod: KubeObject, context: PodContext): Promise<
       initContainers,
       containers,
       volumes,
+      ...(podSecurity?.supplementalGroups === undefined ? {} : { supplementalGroups: podSecurity.supplementalGroups }),
+      ...(podSecurity?.fsGroup === undefined ? {} : { fsGroup: podSecurity.fsGroup }),
+      ...(podSecurity?.fsGroupChangePolicy === undefined
+        ? {}
+        : { fsGroupChangePolicy: podSecurity.fsGroupChangePolicy }),
     },
     claims,
   }

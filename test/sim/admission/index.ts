@@ -4,6 +4,7 @@ import { field, isRecord, type KubeObject } from '../object.ts'
 import { STORED_TYPES } from '../resources.ts'
 import { invalid, type StatusCause, StatusError } from '../status.ts'
 import type { Store } from '../store.ts'
+import { admitPodSecurity } from './pod-security.ts'
 
 /**
  * Admission for the simulator: the defaulting and validation kube-apiserver applies before it stores an object,
@@ -493,6 +494,8 @@ export function admit(
   if (causes.length > 0) {
     throw invalid(type?.kind ?? plural, type?.group ?? '', copy.metadata.name ?? '', causes)
   }
+  // A validating admission plugin: it sees only pods that passed validation.
+  if (plural === 'pods' && operation === 'create') admitPodSecurity(store, copy)
   return copy
 }
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { milliValue, nanoValue, parseQuantity, tryParseQuantity, value } from '../../../shared/quantity.ts'
 import {
@@ -9,6 +9,7 @@ import {
   type PodRuntimeStatus,
   type PodSandbox,
   Runtime,
+  type RuntimeVolume,
 } from '../../kubelet/runtime.ts'
 import { type KeyToPath, projectionFiles, writeProjected } from '../../kubelet/volumes.ts'
 import { field, type KubeObject, timestamp } from '../object.ts'
@@ -76,7 +77,11 @@ interface Container {
   restartPolicy?: string
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> }
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[]
-  securityContext?: { runAsUser?: number; runAsGroup?: number }
+  securityContext?: {
+    runAsUser?: number
+    runAsGroup?: number
+    capabilities?: { add?: string[]; drop?: string[] }
+  }
 }
 
 interface Projection {
@@ -93,7 +98,13 @@ interface PodSpec {
   hostname?: string
   serviceAccountName?: string
   automountServiceAccountToken?: boolean
-  securityContext?: { runAsUser?: number; runAsGroup?: number }
+  securityContext?: {
+    runAsUser?: number
+    runAsGroup?: number
+    fsGroup?: number
+    supplementalGroups?: number[]
+    fsGroupChangePolicy?: 'Always' | 'OnRootMismatch'
+  }
   tolerations?: { key?: string; operator?: string; value?: string; effect?: string }[]
   nodeSelector?: Record<string, string>
   volumes?: {
@@ -349,6 +360,20 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
     return dir
   }
 
+  /**
+   * A dynamically provisioned volume's folder, as its driver would hand it over: by default a fresh block device's
+   * file system (root's, 0755: only root may write at its top, as on EBS, GCE PD or Azure Disk), or with the class
+   * parameter `folderMode` (e.g. "0777") a folder of that mode, as local-path or NFS subdir provisioners make them.
+   */
+  function provisionedFolder(pv: string, sc: KubeObject): void {
+    const dir = join(options.dataDir, 'volumes', pv)
+    if (existsSync(dir)) return
+    mkdirSync(dir, { recursive: true })
+    const asked = (sc.parameters as Record<string, string> | undefined)?.folderMode
+    const mode = asked !== undefined && /^0?[0-7]{3,4}$/.test(asked) ? Number.parseInt(asked, 8) : 0o755
+    chmodSync(dir, mode)
+  }
+
   function podDir(pod: KubeObject): string {
     return join(options.dataDir, 'pods', pod.metadata.uid ?? pod.metadata.name)
   }
@@ -402,25 +427,29 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
    * configMap, projected with the service-account token) written with their modes. A required secret or configMap
    * that is missing never gets here (startProblem waits for it); an optional one leaves its volume empty.
    */
-  function podVolumes(pod: KubeObject): Record<string, { hostPath: string; readOnly?: boolean }> {
+  function podVolumes(pod: KubeObject): Record<string, RuntimeVolume> {
     const spec = specOf(pod)
     const ns = pod.metadata.namespace
-    const result: Record<string, { hostPath: string; readOnly?: boolean }> = {}
+    const result: Record<string, RuntimeVolume> = {}
     for (const volume of spec.volumes ?? []) {
       const dir = join(podDir(pod), 'volumes', volume.name)
       if (volume.persistentVolumeClaim !== undefined) {
         const claim = store.get('persistentvolumeclaims', ns, volume.persistentVolumeClaim.claimName)
         const pv = field(claim, ['spec', 'volumeName']) as string | undefined
         if (pv === undefined || pv === '') continue
-        result[volume.name] = { hostPath: volumeHost(pv), readOnly: volume.persistentVolumeClaim.readOnly === true }
+        result[volume.name] = {
+          hostPath: volumeHost(pv),
+          readOnly: volume.persistentVolumeClaim.readOnly === true,
+          kind: 'persistentVolumeClaim',
+        }
       } else if (volume.secret !== undefined) {
         const data = secretData(ns, volume.secret.secretName) ?? {}
         writeProjected(dir, projectionFiles(data, volume.secret), store.clock())
-        result[volume.name] = { hostPath: dir, readOnly: true }
+        result[volume.name] = { hostPath: dir, readOnly: true, kind: 'projected' }
       } else if (volume.configMap !== undefined) {
         const data = configMapData(ns, volume.configMap.name) ?? {}
         writeProjected(dir, projectionFiles(data, volume.configMap), store.clock())
-        result[volume.name] = { hostPath: dir, readOnly: true }
+        result[volume.name] = { hostPath: dir, readOnly: true, kind: 'projected' }
       } else if (volume.projected !== undefined) {
         const mode = volume.projected.defaultMode
         const files = (volume.projected.sources ?? []).flatMap((source) => {
@@ -441,10 +470,10 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
           return []
         })
         writeProjected(dir, files, store.clock())
-        result[volume.name] = { hostPath: dir, readOnly: true }
+        result[volume.name] = { hostPath: dir, readOnly: true, kind: 'projected' }
       } else {
         mkdirSync(dir, { recursive: true })
-        result[volume.name] = { hostPath: dir }
+        result[volume.name] = { hostPath: dir, kind: 'emptyDir' }
       }
     }
     return result
@@ -505,7 +534,7 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         Object.entries(serviceAccountFiles(pod)).map(([path, data]) => ({ path, data, mode: 0o644 })),
         store.clock(),
       )
-      volumes['kube-api-access (sim)'] = { hostPath: dir, readOnly: true }
+      volumes['kube-api-access (sim)'] = { hostPath: dir, readOnly: true, kind: 'projected' }
     }
     const container = (c: Container): ContainerSpec => ({
       name: c.name,
@@ -531,6 +560,7 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       ...((c.securityContext?.runAsGroup ?? spec.securityContext?.runAsGroup) === undefined
         ? {}
         : { runAsGroup: (c.securityContext?.runAsGroup ?? spec.securityContext?.runAsGroup) as number }),
+      ...(c.securityContext?.capabilities === undefined ? {} : { capabilities: c.securityContext.capabilities }),
     })
     const policy = spec.restartPolicy
     return {
@@ -543,6 +573,13 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
       initContainers: (spec.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always').map(container),
       containers: spec.containers.map(container),
       volumes,
+      ...(spec.securityContext?.supplementalGroups === undefined
+        ? {}
+        : { supplementalGroups: spec.securityContext.supplementalGroups }),
+      ...(spec.securityContext?.fsGroup === undefined ? {} : { fsGroup: spec.securityContext.fsGroup }),
+      ...(spec.securityContext?.fsGroupChangePolicy === undefined
+        ? {}
+        : { fsGroupChangePolicy: spec.securityContext.fsGroupChangePolicy }),
     }
   }
 
@@ -1111,6 +1148,7 @@ export function startControllers(store: Store, options: ControllerOptions): Cont
         },
         status: { phase: 'Bound' },
       })
+      provisionedFolder(pvName, sc)
     }
     const pv = store.get('persistentvolumes', undefined, pvName) as KubeObject
     store.mutate('persistentvolumeclaims', current.metadata.namespace, current.metadata.name, (c) => {

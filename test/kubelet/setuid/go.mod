@@ -1,0 +1,3 @@
+module kubectl-suite.test/kubelet/setuid
+
+go 1.24
