@@ -184,19 +184,20 @@ export async function safeExtract(input: Readable, root: string, options: Extrac
           try {
             await new Promise<void>((resolve, reject) => {
               let filled = 0
-              let failed = false
+              // Settled: ended or failed (a 'close' after the end, or data after a failure, is ignored).
+              let over = false
               const flush = (): void => {
                 for (let at = 0; at < filled; ) at += writeSync(file.fd, block, at, filled - at)
                 filled = 0
               }
               const fail = (error: unknown): void => {
-                if (failed) return
-                failed = true
+                if (over) return
+                over = true
                 reject(error)
                 stream.destroy()
               }
               stream.on('data', (data: unknown) => {
-                if (failed) return
+                if (over) return
                 const bytes = data as Buffer
                 try {
                   hash?.update(bytes)
@@ -214,9 +215,10 @@ export async function safeExtract(input: Readable, root: string, options: Extrac
                 }
               })
               stream.once('end', () => {
-                if (failed) return
+                if (over) return
                 try {
                   flush()
+                  over = true
                   resolve()
                 } catch (error) {
                   fail(error)
