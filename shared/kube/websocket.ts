@@ -144,6 +144,18 @@ export class ChannelSocket {
     return this.socket.writableLength
   }
 
+  /** Calls `done` once everything written so far has been handed to the kernel (at once when nothing waits). */
+  whenDrained(done: () => void): void {
+    if (this.closed || this.socket.writableLength === 0) return done()
+    const settle = (): void => {
+      this.socket.off('drain', settle)
+      this.socket.off('close', settle)
+      done()
+    }
+    this.socket.on('drain', settle)
+    this.socket.on('close', settle)
+  }
+
   /** One binary message: the channel byte, then `parts` (joined into the frame, no copy of ours before it). */
   send(channel: number, parts: readonly Buffer[], done: (error?: Error | null) => void): void {
     if (this.closed) return done(new Error('the WebSocket is closed'))

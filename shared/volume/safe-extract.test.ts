@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -188,5 +189,31 @@ describe('safeExtract on a cut stream (Ctrl-C, a dropped connection)', () => {
       cut.subarray(i * 65536, (i + 1) * 65536),
     )
     await expect(safeExtract(Readable.from(pieces), root)).rejects.toThrow()
+  })
+})
+
+describe('safeExtract of files larger than its write buffer', () => {
+  it('writes every byte in order and hashes them, whatever sizes the pieces arrive in', async () => {
+    const { root } = sandbox()
+    // Not a multiple of the 64 KiB write buffer, arriving in pieces that straddle its edges (TLS gives 16 KiB).
+    const first = randomBytes(3 * 65_536 + 12_345)
+    const second = randomBytes(70_001)
+    const pack = tar.pack()
+    pack.entry({ name: 'a.bin', type: 'file' }, first)
+    pack.entry({ name: 'b.bin', type: 'file' }, second)
+    pack.finalize()
+    const chunks: Buffer[] = []
+    for await (const chunk of pack) chunks.push(chunk as Buffer)
+    const whole = Buffer.concat(chunks)
+    const pieces: Buffer[] = []
+    for (let at = 0, size = 1; at < whole.length; at += size, size = 1 + ((size * 7 + 5) % 40_000)) {
+      pieces.push(whole.subarray(at, at + size))
+    }
+    const stats = await safeExtract(Readable.from(pieces), root, { hash: true })
+    expect(readFileSync(join(root, 'a.bin')).equals(first)).toBe(true)
+    expect(readFileSync(join(root, 'b.bin')).equals(second)).toBe(true)
+    expect(stats.bytes).toBe(first.length + second.length)
+    expect(stats.hashes.get('a.bin')).toBe(createHash('sha256').update(first).digest('hex'))
+    expect(stats.hashes.get('b.bin')).toBe(createHash('sha256').update(second).digest('hex'))
   })
 })

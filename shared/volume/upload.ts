@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { readSync } from 'node:fs'
 import { lstat, open, readdir, readlink, stat } from 'node:fs/promises'
 import { basename, join, posix, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
@@ -157,7 +158,10 @@ async function sendFile(
   try {
     for (let position = 0; position < entry.size; ) {
       const buffer = reads.take()
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, entry.size - position), position)
+      // A plain read(2) on this thread: from the page cache it takes a fraction of a millisecond, where a read on
+      // libuv's thread pool handed over between threads twice per megabyte, each hand-over a wait for a core on a
+      // busy machine (the same change on the download side took its socket pauses from 6.7 s to none).
+      const bytesRead = readSync(handle.fd, buffer, 0, Math.min(buffer.length, entry.size - position), position)
       if (bytesRead === 0) throw changedWhileSent(entry.path)
       const view = buffer.subarray(0, bytesRead)
       position += bytesRead
