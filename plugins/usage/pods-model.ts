@@ -47,6 +47,8 @@ export interface PodRow {
 const EXTENDED_DEFAULT = ['cpu', 'memory']
 
 function integerOf(resource: string, nanos: bigint): bigint {
+  // Most pods ask for nothing of most resources: skip the quantity and the bigint division for them.
+  if (nanos === 0n) return 0n
   const q = quantityFromNano(nanos)
   return resource === 'cpu' ? milliValue(q) : value(q)
 }
@@ -70,7 +72,16 @@ function figures(
 ): PodFigures {
   const req = integerOf(resource, request ?? 0n)
   const lim = integerOf(resource, limit ?? 0n)
-  const use = usage === undefined ? undefined : integerOf(resource, usage)
+  // Rows are built before the metrics arrive (withUsage adds them): no usage, no percentages.
+  if (usage === undefined)
+    return {
+      requests: Number(req),
+      limits: Number(lim),
+      usage: null,
+      usageOfRequestPercent: null,
+      usageOfLimitPercent: null,
+    }
+  const use = integerOf(resource, usage)
   return {
     requests: Number(req),
     limits: Number(lim),
