@@ -217,10 +217,9 @@ export function containerMetricsOf(item: MetricsItem, warn: (line: string) => vo
     `pod ${item.metadata.namespace === undefined ? '' : `${item.metadata.namespace}/`}${item.metadata.name}`
   const usage = usageOfEntry(subject, containers, warn)
   if (usage === undefined) return undefined
-  const result: ContainerMetric[] = []
-  for (let i = 0; i < containers.length; i++) {
+  // map, not push onto []: an array grown by push reserves 16 slots, 150,000 times over for one container each.
+  return containers.map((c, i) => {
     const { cpu, memory } = usage[i] as { cpu: bigint; memory: bigint }
-    result.push({ name: internName((containers[i] as { name: string }).name), cpu, memory })
-  }
-  return result
+    return { name: internName(c.name), cpu, memory }
+  })
 }
