@@ -36,13 +36,42 @@ describe('parseQuantity', () => {
     expect(parseQuantity(text).nanos).toBe(nanos)
   })
 
-  it.each(['', ' 1', '1.2.3', 'Mi', '1 Mi', '1mi', '1KiB', '--1', '1e', 'NaN', 'abc', '1Kii', '1..'])(
-    '%j is invalid with the apiserver message',
-    (text) => {
-      expect(() => parseQuantity(text)).toThrow(SuiteError)
-      expect(() => parseQuantity(text)).toThrow('quantities must match the regular expression')
-    },
-  )
+  it('reads <digits><suffix> exactly, past the floating-point range and in every format', () => {
+    // The plain form is read without the general path's bigint arithmetic; products beyond 2^53 must stay exact.
+    const cases: [string, bigint, string][] = [
+      ['69330885n', 69_330_885n, 'DecimalSI'],
+      ['87200Ki', 87_200n * 1024n * 1_000_000_000n, 'BinarySI'],
+      ['999999999999999Ei', 999_999_999_999_999n * 2n ** 60n * 1_000_000_000n, 'BinarySI'],
+      ['9007199254740993n', 9_007_199_254_740_993n, 'DecimalSI'],
+      ['123456789012345678901234567890m', 123_456_789_012_345_678_901_234_567_890n * 1_000_000n, 'DecimalSI'],
+      ['8191u', 8_191_000n, 'DecimalSI'],
+      ['0', 0n, 'DecimalSI'],
+      ['007M', 7n * 10n ** 15n, 'DecimalSI'],
+    ]
+    for (const [text, nanos, format] of cases) expect(parseQuantity(text), text).toEqual({ nanos, format })
+  })
+
+  it.each([
+    '',
+    ' 1',
+    '1.2.3',
+    'Mi',
+    '1 Mi',
+    '1mi',
+    '1KiB',
+    '--1',
+    '1e',
+    'NaN',
+    'abc',
+    '1Kii',
+    '1..',
+    '1constructor',
+    '1__proto__',
+    '12 ',
+  ])('%j is invalid with the apiserver message', (text) => {
+    expect(() => parseQuantity(text)).toThrow(SuiteError)
+    expect(() => parseQuantity(text)).toThrow('quantities must match the regular expression')
+  })
 })
 
 describe('formatQuantity', () => {

@@ -27,7 +27,44 @@ function ceilDiv(numerator: bigint, denominator: bigint): bigint {
   return numerator % denominator !== 0n && numerator > 0n === denominator > 0n ? q + 1n : q
 }
 
+/**
+ * The suffixes of the plain form `<digits><suffix>` that metrics-server and most pod specs write ("69330885n",
+ * "87200Ki", "250m", "2"): nano-units per unit, as a number and as a bigint.
+ */
+const PLAIN_SUFFIX = new Map<string, { perUnit: number; perUnitBig: bigint; format: QuantityFormat }>()
+for (const [suffix, exponent] of Object.entries(DECIMAL_EXPONENT)) {
+  const perUnitBig = 10n ** BigInt(exponent + 9)
+  PLAIN_SUFFIX.set(suffix, { perUnit: Number(perUnitBig), perUnitBig, format: 'DecimalSI' })
+}
+for (const [suffix, power] of Object.entries(BINARY_POWER)) {
+  const perUnitBig = 2n ** BigInt(power) * NANO
+  PLAIN_SUFFIX.set(suffix, { perUnit: Number(perUnitBig), perUnitBig, format: 'BinarySI' })
+}
+
+/**
+ * `<digits><suffix>` with at most 15 digits, without the regular expression and the bigint division of the general
+ * path: the nano-units are an exact product (in floating point while it stays a safe integer). Parsing the metrics
+ * of 150,000 pods, whose CPU figures are all different, took a quarter of a second the general way.
+ */
+function tryParsePlain(text: string): Quantity | undefined {
+  let digits = 0
+  let number = 0
+  for (; digits < text.length; digits++) {
+    const code = text.charCodeAt(digits)
+    if (code < 0x30 || code > 0x39) break
+    number = number * 10 + (code - 0x30)
+  }
+  if (digits === 0 || digits > 15) return undefined
+  const unit = PLAIN_SUFFIX.get(digits === text.length ? '' : text.slice(digits))
+  if (unit === undefined) return undefined
+  const product = number * unit.perUnit
+  const nanos = Number.isSafeInteger(product) ? BigInt(product) : BigInt(number) * unit.perUnitBig
+  return { nanos, format: unit.format }
+}
+
 export function tryParseQuantity(text: string): Quantity | undefined {
+  const plain = tryParsePlain(text)
+  if (plain !== undefined) return plain
   const m = QUANTITY_RE.exec(text)
   if (m === null) return undefined
   const [, sign = '', number = '', exponent, suffix = ''] = m

@@ -47,6 +47,8 @@ export interface PodRow {
 const EXTENDED_DEFAULT = ['cpu', 'memory']
 
 function integerOf(resource: string, nanos: bigint): bigint {
+  // Most pods ask for nothing of most resources: skip the quantity and the bigint division for them.
+  if (nanos === 0n) return 0n
   const q = quantityFromNano(nanos)
   return resource === 'cpu' ? milliValue(q) : value(q)
 }
@@ -70,7 +72,16 @@ function figures(
 ): PodFigures {
   const req = integerOf(resource, request ?? 0n)
   const lim = integerOf(resource, limit ?? 0n)
-  const use = usage === undefined ? undefined : integerOf(resource, usage)
+  // Rows are built before the metrics arrive (withUsage adds them): no usage, no percentages.
+  if (usage === undefined)
+    return {
+      requests: Number(req),
+      limits: Number(lim),
+      usage: null,
+      usageOfRequestPercent: null,
+      usageOfLimitPercent: null,
+    }
+  const use = integerOf(resource, usage)
   return {
     requests: Number(req),
     limits: Number(lim),
@@ -83,7 +94,9 @@ function figures(
 function usageOf(metrics: ContainerMetric[] | undefined, resource: string): bigint | undefined {
   if (metrics === undefined) return undefined
   if (resource !== 'cpu' && resource !== 'memory') return undefined
-  return metrics.reduce((sum, m) => sum + (resource === 'cpu' ? m.cpu : m.memory), 0n)
+  let sum = 0n
+  for (const m of metrics) sum += resource === 'cpu' ? m.cpu : m.memory
+  return sum
 }
 
 /** What a row keeps of its pod beyond the figures. */
@@ -157,10 +170,11 @@ export function withUsage(row: PodRow, metrics: ContainerMetric[] | undefined): 
     const figure = row.resources[resource] as PodFigures
     const usage = usageOf(own, resource)
     if (usage === undefined) continue
-    const use = integerOf(resource, usage)
-    figure.usage = Number(use)
-    figure.usageOfRequestPercent = percentOf(use, BigInt(figure.requests)) ?? null
-    figure.usageOfLimitPercent = percentOf(use, BigInt(figure.limits)) ?? null
+    const use = Number(integerOf(resource, usage))
+    figure.usage = use
+    // percentOf in numbers: it divides the two as floats anyway, and figure.requests is already one.
+    figure.usageOfRequestPercent = figure.requests === 0 ? null : Math.trunc((use / figure.requests) * 100)
+    figure.usageOfLimitPercent = figure.limits === 0 ? null : Math.trunc((use / figure.limits) * 100)
   }
   return row
 }

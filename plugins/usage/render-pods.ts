@@ -3,7 +3,7 @@ import { formatAge } from '../../shared/output/index.ts'
 import { lazyRows } from '../../shared/output/table.ts'
 import { formatAmount, formatPct, resourceLabel } from './format.ts'
 import { unitOf } from './model.ts'
-import type { PodRow } from './pods-model.ts'
+import type { Owner, PodRow } from './pods-model.ts'
 
 /**
  * Report → View for `kubectl usage pods`: per pod (or per container) requests, limits, usage and usage as a
@@ -16,6 +16,11 @@ export interface RenderPodsOptions {
   resources: string[]
   showLabels: boolean
   metricsAvailable: boolean
+  /**
+   * false when the view is printed as the default table, which never shows the wide-only columns: their cells
+   * (owner, age) are then left empty instead of made twice per row for nothing. Default true.
+   */
+  wideCells?: boolean
 }
 
 interface Column {
@@ -52,6 +57,27 @@ function layout(options: RenderPodsOptions): { columns: Column[]; cells: (row: P
   )
   if (options.showLabels) columns.push({ header: 'LABELS' })
 
+  const wideCells = options.wideCells ?? true
+  // Rows share their owner objects, and many pods were created in the same second: one text for each.
+  const owners = new Map<Owner, string>()
+  const ownerText = (owner: Owner): string => {
+    let text = owners.get(owner)
+    if (text === undefined) {
+      text = `${owner.kind}/${owner.name}`
+      owners.set(owner, text)
+    }
+    return text
+  }
+  const ages = new Map<string, string>()
+  const ageOf = (createdAt: string): string => {
+    let age = ages.get(createdAt)
+    if (age === undefined) {
+      age = formatAge(new Date(createdAt), options.now)
+      // Bounded: on a cluster whose pods were all created at different times the cache would only grow.
+      if (ages.size < 4096) ages.set(createdAt, age)
+    }
+    return age
+  }
   const cells = (row: PodRow): (string | Cell)[] => {
     const out: (string | Cell)[] = []
     if (options.allNamespaces) out.push(row.namespace)
@@ -75,12 +101,14 @@ function layout(options: RenderPodsOptions): { columns: Column[]; cells: (row: P
         )
       }
     }
-    out.push(
-      row.phase,
-      row.qosClass ?? '<none>',
-      row.owner === null ? '<none>' : `${row.owner.kind}/${row.owner.name}`,
-      row.createdAt === undefined ? '<unknown>' : formatAge(new Date(row.createdAt), options.now),
-    )
+    if (!wideCells) out.push('', '', '', '')
+    else
+      out.push(
+        row.phase,
+        row.qosClass ?? '<none>',
+        row.owner === null ? '<none>' : ownerText(row.owner),
+        row.createdAt === undefined ? '<unknown>' : ageOf(row.createdAt),
+      )
     if (options.showLabels)
       out.push(
         Object.entries(row.labels)

@@ -134,4 +134,28 @@ describe('usage pods views', () => {
     })
     await expect(renderView(view, 'wide', { color: false })).toMatchFileSnapshot('./testdata/golden/pods.wide.txt')
   })
+
+  it('prints the same default table without the wide-only cells, and -o wide and csv with them', () => {
+    const owned = pod({
+      namespace: 'a',
+      name: 'web-1',
+      node: 'worker-1',
+      created,
+      containers: [{ name: 'c' }],
+      labels: { 'pod-template-hash': '5d8f' },
+      owner: { kind: 'ReplicaSet', name: 'web-5d8f' },
+    })
+    const rows = [owned, { ...owned, metadata: { ...owned.metadata, name: 'web-2' } }].map((p) =>
+      podRow(p as unknown as V1Pod, [{ name: 'c', cpu: 1_000_000n, memory: 3n * 1024n * 1024n * 1_000_000_000n }]),
+    )
+    const base = { now, allNamespaces: false, containers: false, resources: ['cpu', 'memory'], showLabels: true }
+    const full = renderPods(rows, { ...base, metricsAvailable: true })
+    const lean = renderPods(rows, { ...base, metricsAvailable: true, wideCells: false })
+    expect(renderView(lean, 'table', { color: false })).toBe(renderView(full, 'table', { color: false }))
+    const wide = renderView(full, 'wide', { color: false })
+    expect(wide.split('\n')[2]).toMatch(
+      /^web-2 .* 1m .* 3Mi .* Running .* Deployment\/web {3}21d {3}pod-template-hash=5d8f$/,
+    )
+    expect(renderView(full, 'csv', { color: false })).toContain(',Deployment/web,21d')
+  })
 })

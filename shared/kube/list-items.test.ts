@@ -5,7 +5,9 @@ import { ListItemSplitter } from './list-items.ts'
 function split(text: string, size: number): { items: unknown[]; envelope: unknown } {
   const bytes = Buffer.from(text, 'utf8')
   const items: unknown[] = []
-  const splitter = new ListItemSplitter((json) => items.push(JSON.parse(json)))
+  const splitter = new ListItemSplitter((json) => {
+    for (const item of JSON.parse(json) as unknown[]) items.push(item)
+  })
   for (let i = 0; i < bytes.length; i += size) splitter.push(bytes.subarray(i, i + size))
   return { items, envelope: splitter.end() }
 }
@@ -47,6 +49,21 @@ describe('ListItemSplitter', () => {
       items: [],
       envelope: { items: [], metadata: { continue: 'x' } },
     })
+  })
+
+  it('hands over the items each chunk completes as one JSON array, an item cut by a chunk with the next', () => {
+    const text = JSON.stringify(tricky)
+    const batches: unknown[][] = []
+    const splitter = new ListItemSplitter((json) => batches.push(JSON.parse(json) as unknown[]))
+    splitter.push(Buffer.from(text))
+    expect(batches).toEqual([tricky.items])
+    batches.length = 0
+    // Cut inside the second item: the first chunk completes one item, the second chunk the other three.
+    const cut = text.indexOf('ünïcødé')
+    const again = new ListItemSplitter((json) => batches.push(JSON.parse(json) as unknown[]))
+    again.push(Buffer.from(text.slice(0, cut)))
+    again.push(Buffer.from(text.slice(cut)))
+    expect(batches).toEqual([tricky.items.slice(0, 1), tricky.items.slice(1)])
   })
 
   it('refuses a document that was cut off or is no JSON', () => {

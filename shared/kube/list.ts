@@ -112,9 +112,10 @@ export async function listAll<T>(
 }
 
 /**
- * One list read as a stream of items (see ListItemSplitter): each item is parsed and handed to `each` as its bytes
- * arrive, and never the whole document is in memory. For lists that come in one piece whatever `limit` says
- * (metrics.k8s.io); pages, when the server sends a continue token, are followed as foldList does.
+ * One list read as a stream of items (see ListItemSplitter): items are parsed a chunk's worth at a time and handed
+ * to `each` one by one as their bytes arrive, and never the whole document is in memory. For lists that come in
+ * one piece whatever `limit` says (metrics.k8s.io); pages, when the server sends a continue token, are followed as
+ * foldList does.
  *
  * Unlike foldList it does not retry: it is for optional reads (metrics), whose failure is a warning. `timeoutMs`
  * bounds the whole read, body included, and a timeout is reported as transport.json reports one.
@@ -151,7 +152,7 @@ export async function streamListItems<T>(
       const splitter = new ListItemSplitter((json) => {
         if (bad !== undefined) return
         try {
-          each(JSON.parse(json) as T)
+          for (const item of JSON.parse(json) as T[]) each(item)
         } catch (error) {
           bad = error
         }

@@ -85,21 +85,27 @@ export interface ContainerUsage {
  * (its cells show "-"), one warning names it, and everything else prints as usual (exit 0). An absent quantity
  * counts as 0, as kubectl top reads it. Returns undefined and calls `warn` once for a malformed entry.
  */
+const USAGE_RESOURCES = ['cpu', 'memory'] as const
+
+/**
+ * `subject` names the entry in the warning ("pod ns/name"); it may be given as a function, called only for a
+ * malformed entry, so a fold over 150,000 well-formed entries makes no name strings.
+ */
 export function usageOfEntry(
-  subject: string,
+  subject: string | (() => string),
   containers: readonly ContainerUsage[],
   warn: (line: string) => void,
 ): UsageNanos[] | undefined {
   const out: UsageNanos[] = []
   for (const container of containers) {
     const nanos: UsageNanos = { cpu: 0n, memory: 0n }
-    for (const resource of ['cpu', 'memory'] as const) {
+    for (const resource of USAGE_RESOURCES) {
       const raw = container.usage?.[resource]
       if (raw === undefined || raw === null) continue
       const parsed = typeof raw === 'string' || typeof raw === 'number' ? tryParseQuantity(String(raw)) : undefined
       if (parsed === undefined) {
         warn(
-          `usage of ${subject} shows "-": the metrics API gave ${container.name === '' ? '' : `container "${container.name}" `}an invalid ${resource} quantity ${JSON.stringify(raw)}`,
+          `usage of ${typeof subject === 'string' ? subject : subject()} shows "-": the metrics API gave ${container.name === '' ? '' : `container "${container.name}" `}an invalid ${resource} quantity ${JSON.stringify(raw)}`,
         )
         return undefined
       }

@@ -113,6 +113,40 @@ describe('renderTable layout (kubectl tabwriter: minwidth 6, padding 3)', () => 
     const table: TableView = { columns: [{ header: 'A' }, { header: 'B' }], rows: [['x\u001b[31my', 'first\nsecond']] }
     expect(renderTable(table, plain)).toBe('A          B\nx^[[31my   first...\n')
   })
+
+  it('lays out bare strings exactly as the same text given as cells, printable ASCII or not', () => {
+    // Bare strings of printable ASCII skip the safety and width pass; every other text must still go through it.
+    const texts = [
+      'pod-1',
+      '',
+      ' ',
+      '~',
+      'a\u007fb',
+      'tab\there',
+      'x\u001b[31my',
+      'cr\rlf\n',
+      '集群',
+      'e\u0301',
+      '🚀',
+      'x'.repeat(70),
+    ]
+    const rows = texts.map((text, i) => [text, String(i), text])
+    const columns = [
+      { header: 'A' },
+      { header: 'B', align: 'right' as const },
+      { header: 'C', align: 'right' as const },
+    ]
+    const asCells: TableView = { columns, rows: rows.map((row) => row.map((text) => ({ text }))) }
+    for (const options of [plain, { ...plain, color: true }, { ...plain, noHeaders: true }]) {
+      const out = renderTable({ columns, rows }, options)
+      expect(out).toBe(renderTable(asCells, options))
+      const lines = out.split('\n').slice(0, -1)
+      expect(new Set(lines.map((line) => displayWidth(stripAnsi(line)))).size, JSON.stringify(options)).toBe(1)
+    }
+    expect(renderTable({ columns, rows }, plain).split('\n')[6]).toBe(
+      `tab here${' '.repeat(65)}  5   ${' '.repeat(62)}tab here`,
+    )
+  })
 })
 
 describe('renderTable colour', () => {

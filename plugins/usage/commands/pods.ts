@@ -2,9 +2,9 @@ import { kubeArgs, namespaceArgs, outputArgs } from '../../../shared/cli/args.ts
 import { defineSuiteCommand } from '../../../shared/cli/run.ts'
 import { parseInterval, watchArgs, watchOrOnce } from '../../../shared/cli/watch.ts'
 import { noResourcesMessage, parseOutputFormat, printsDocument, printView } from '../../../shared/output/index.ts'
-import { collectPods } from '../collect.ts'
+import { collectPods, type PodMetricsIndex } from '../collect.ts'
 import { parseGroupBy, parseResources, parseTop } from '../options.ts'
-import { type ContainerMetric, containerRows, groupPodRows, type PodRow, podRow, withUsage } from '../pods-model.ts'
+import { containerRows, groupPodRows, type PodRow, podRow, withUsage } from '../pods-model.ts'
 import { renderPods } from '../render-pods.ts'
 import { parseSortKey, sortKeyChoices, sortRows } from '../sort.ts'
 import { usageArgs } from './_shared.ts'
@@ -12,10 +12,10 @@ import { usageArgs } from './_shared.ts'
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'csv', 'tsv'] as const
 
 /** Puts each pod's usage into its row(s) and drops the metrics map from `collected`. */
-function applyUsage(rows: PodRow[], collected: { metrics: Map<string, ContainerMetric[]> | undefined }): void {
+function applyUsage(rows: PodRow[], collected: { metrics: PodMetricsIndex | undefined }): void {
   const metrics = collected.metrics
   collected.metrics = undefined
-  if (metrics !== undefined) for (const row of rows) withUsage(row, metrics.get(`${row.namespace}/${row.name}`))
+  if (metrics !== undefined) for (const row of rows) withUsage(row, metrics.get(row.namespace)?.get(row.name))
 }
 const POD_RESOURCES = ['cpu', 'memory', 'ephemeral-storage', 'nvidia.com/gpu', 'amd.com/gpu']
 
@@ -109,6 +109,7 @@ export default defineSuiteCommand({
         resources,
         showLabels: args.showLabels === true,
         metricsAvailable,
+        wideCells: format !== 'table',
       })
       printView(io, view, format, { noHeaders: args.noHeaders === true })
     })
