@@ -48,6 +48,10 @@ function workload(name: string, script: string): object {
 
 describe.each(BEDS)('uploads for a non-root workload on the %s bed', (kind) => {
   let bed: Bed
+  /** The names of pvclaim's helper pods still in the namespace: none once a transfer has ended, however it ended. */
+  const helperPodsLeft = async (): Promise<string> =>
+    (await bed.kubectl(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/managed-by=kubectl-pvclaim', '-o', 'name']))
+      .stdout
   let work: string
 
   beforeAll(async () => {
@@ -144,17 +148,7 @@ describe.each(BEDS)('uploads for a non-root workload on the %s bed', (kind) => {
     expect(changed).toBe(
       '1000:1000 664 a.txt\n1000:1000 755 run.sh\n1000:1000 600 private.txt\nran\nalpha\nmore\na.txt\nc.txt\nprivate.txt\nrun.sh\n',
     )
-    const left = await bed.kubectl([
-      'get',
-      'pods',
-      '-n',
-      NS,
-      '-l',
-      'app.kubernetes.io/managed-by=kubectl-pvclaim',
-      '-o',
-      'name',
-    ])
-    expect(left.stdout).toBe('')
+    expect(await helperPodsLeft()).toBe('')
   }, 300_000)
 
   // Needs real uids (tests run as root): under a user namespace the helper sees every folder as its own.
@@ -169,17 +163,7 @@ describe.each(BEDS)('uploads for a non-root workload on the %s bed', (kind) => {
       expect(uploaded.stderr).toMatch(
         /^error: cannot upload into the volume root of persistentvolumeclaim "fresh": it belongs to root and only root may write there, and namespace "owned" refuses a root helper pod \(PodSecurity "restricted:latest"\)\nhint: give the workload's pods an fsGroup[^\n]*\n$/,
       )
-      const left = await bed.kubectl([
-        'get',
-        'pods',
-        '-n',
-        NS,
-        '-l',
-        'app.kubernetes.io/managed-by=kubectl-pvclaim',
-        '-o',
-        'name',
-      ])
-      expect(left.stdout).toBe('')
+      expect(await helperPodsLeft()).toBe('')
     },
     300_000,
   )
