@@ -9,6 +9,27 @@ import { remotePath, type TransferOptions } from './transfer.ts'
  * owner of what the transfer touches, so an upload's files are the folder owner's and a download reads what only its
  * owner may read. Root where that is root, with a way out when the namespace's PodSecurity refuses a root helper.
  */
+export interface FolderStat {
+  uid: number
+  gid: number
+  /** Permission bits, from stat's octal `%a`. */
+  mode: number
+  /** Whether the first helper (nobody) may write into the folder and enter it. */
+  nobodyWrites: boolean
+}
+
+/** The upload probe's one line, `<uid> <gid> <octal mode> <0|1>`: uid and gid are decimal, only the mode is octal. */
+export function readFolderStat(line: string): FolderStat | undefined {
+  const match = /^(\d+) (\d+) ([0-7]+) ([01])\n?$/.exec(line)
+  if (match === null) return undefined
+  return {
+    uid: Number.parseInt(match[1] as string, 10),
+    gid: Number.parseInt(match[2] as string, 10),
+    mode: Number.parseInt(match[3] as string, 8),
+    nobodyWrites: match[4] === '1',
+  }
+}
+
 /**
  * Who the helper of an upload runs as, asked of the first helper (nobody) in the folder the upload lands in (the
  * deepest part of the path that exists): its owner, so every file it writes is the owner's and the workload that uses
@@ -28,24 +49,21 @@ export async function uploadIdentity(
     'sh',
     remotePath(r.access, inVolume),
   ])
-  const match = /^(\d+) (\d+) ([0-7]+) ([01])\n?$/.exec(result.stdout.toString('utf8'))
-  if (result.exitCode !== 0 || match === null) return undefined
-  const [uid, gid, mode] = [match[1], match[2], match[3]].map((n) =>
-    Number.parseInt(n as string, n === match[3] ? 8 : 10),
-  )
-  const nobodyWrites = match[4] === '1'
-  if (uid !== 0) return { runAs: { uid: uid as number, gid: gid as number } }
+  const stat = result.exitCode === 0 ? readFolderStat(result.stdout.toString('utf8')) : undefined
+  if (stat === undefined) return undefined
+  const { uid, gid, mode, nobodyWrites } = stat
+  if (uid !== 0) return { runAs: { uid, gid } }
   const folder = inVolume === '.' ? 'the volume root' : inVolume
   // Refused a root helper: nobody, in the folder's group when that group may write (an fsGroup volume), else nobody
   // where others may write; a folder of root's that neither may write into cannot take the upload.
-  const groupWrites = gid !== 0 && ((mode as number) & 0o030) === 0o030
+  const groupWrites = gid !== 0 && (mode & 0o030) === 0o030
   const fallback = groupWrites
-    ? { uid: HELPER_UID, gid: gid as number }
+    ? { uid: HELPER_UID, gid }
     : nobodyWrites
       ? { uid: HELPER_UID, gid: HELPER_UID }
       : undefined
   return {
-    runAs: { uid: 0, gid: gid as number },
+    runAs: { uid: 0, gid },
     whyRoot: `${folder} belongs to root`,
     ifRootRefused:
       fallback === undefined
