@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { SuiteError } from './errors.ts'
 import {
   addQuantities,
+  cachedNanos,
   formatBytesHuman,
   formatCpuHuman,
   formatMemoryMi,
@@ -10,6 +11,7 @@ import {
   parseQuantity,
   percentOf,
   quantityFromNano,
+  tryCachedNanos,
   value,
 } from './quantity.ts'
 
@@ -125,5 +127,21 @@ describe('integer views and percentages', () => {
     expect(formatBytesHuman(3n * 2n ** 30n)).toBe('3Gi')
     expect(formatBytesHuman(1536n * 2n ** 20n)).toBe('1.5Gi')
     expect(formatBytesHuman(512n)).toBe('512')
+  })
+})
+
+describe('cached quantities', () => {
+  it("tryCachedNanos gives parseQuantity's nanos, and undefined for no quantity, on every call", () => {
+    for (const _ of [1, 2]) {
+      expect(tryCachedNanos('500m')).toBe(500_000_000n)
+      expect(tryCachedNanos('1Gi')).toBe(2n ** 30n * 1_000_000_000n)
+      expect(tryCachedNanos('1.5 cores')).toBeUndefined()
+    }
+  })
+
+  it('cachedNanos still throws for no quantity once tryCachedNanos has cached it', () => {
+    expect(tryCachedNanos('abc')).toBeUndefined()
+    expect(() => cachedNanos('abc')).toThrow(SuiteError)
+    expect(cachedNanos('2')).toBe(2_000_000_000n)
   })
 })

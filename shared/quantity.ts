@@ -106,17 +106,24 @@ export function parseQuantity(text: string): Quantity {
 // A cluster's pods spell their quantities in a few dozen ways ("100m", "128Mi"), so a fold over 150,000 pods
 // parses the same strings hundreds of thousands of times; the cache is cleared when full so odd inputs cannot grow it.
 const NANO_CACHE_LIMIT = 4096
-const nanoCache = new Map<string, bigint>()
+// null: the text is no quantity (kept too, so a bad spelling is not parsed again for every pod).
+const nanoCache = new Map<string, bigint | null>()
 
-/** parseQuantity(text)'s nano-units, from a cache keyed by the text. Throws like parseQuantity. */
-export function cachedNanos(text: string): bigint {
+/** tryParseQuantity(text)'s nano-units, or undefined when it is no quantity, from a cache keyed by the text. */
+export function tryCachedNanos(text: string): bigint | undefined {
   let nanos = nanoCache.get(text)
   if (nanos === undefined) {
-    nanos = parseQuantity(text).nanos
+    nanos = tryParseQuantity(text)?.nanos ?? null
     if (nanoCache.size >= NANO_CACHE_LIMIT) nanoCache.clear()
     nanoCache.set(text, nanos)
   }
-  return nanos
+  return nanos ?? undefined
+}
+
+/** parseQuantity(text)'s nano-units, from a cache keyed by the text. Throws like parseQuantity. */
+export function cachedNanos(text: string): bigint {
+  const nanos = tryCachedNanos(text)
+  return nanos === undefined ? parseQuantity(text).nanos : nanos
 }
 
 export const quantityFromNano = (nanos: bigint, format: QuantityFormat = 'DecimalSI'): Quantity => ({ nanos, format })

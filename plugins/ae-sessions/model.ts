@@ -1,7 +1,7 @@
 import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node'
 import { type NodeReadiness, nodeReadiness } from '../../shared/output/node-status.ts'
 import { effectivePodResources } from '../../shared/pod-resources.ts'
-import { nanoValue, percentOf, tryParseQuantity } from '../../shared/quantity.ts'
+import { percentOf, tryCachedNanos } from '../../shared/quantity.ts'
 import { parseTimestamp } from '../../shared/timestamps.ts'
 import {
   containerAlias,
@@ -81,20 +81,9 @@ export interface WorkloadRow extends Identity {
 const GPU_RESOURCES = ['nvidia.com/gpu', 'amd.com/gpu', 'gpu.intel.com/i915']
 
 // Pods spell their requests and limits in a handful of ways ("500m", "1Gi"): parsed once each, not per container.
-const QUANTITY_CACHE_LIMIT = 1024
-const quantityCache = new Map<string, bigint | null>()
-
 function quantityNanos(value: unknown): bigint | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined
-  const text = String(value)
-  let nanos = quantityCache.get(text)
-  if (nanos === undefined) {
-    const parsed = tryParseQuantity(text)
-    nanos = parsed === undefined ? null : nanoValue(parsed)
-    if (quantityCache.size >= QUANTITY_CACHE_LIMIT) quantityCache.clear()
-    quantityCache.set(text, nanos)
-  }
-  return nanos ?? undefined
+  return tryCachedNanos(String(value))
 }
 
 const NANO = 1_000_000_000n
