@@ -354,28 +354,10 @@ async function listPodMetrics(
       ...(item.containers === undefined ? {} : { containers: item.containers }),
     })
   }
-  if (read === 'streamed') {
-    await streamMetrics<PodMetricsItem>(
-      kube.transport,
-      { plural: 'pods', namespace, labelSelector, signal: query.signal },
-      keep,
-    )
-    return byPod
-  }
-  await foldList<PodMetricsItem, null>(
+  await streamMetrics<PodMetricsItem>(
     kube.transport,
-    {
-      path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespace }),
-      labelSelector,
-      context: { verb: 'list', resource: 'pods.metrics.k8s.io', namespace },
-      timeoutMs: METRICS_TIMEOUT_MS,
-      ...(query.signal === undefined ? {} : { signal: query.signal }),
-    },
-    () => null,
-    (acc, items) => {
-      for (const item of items) keep(item)
-      return acc
-    },
+    { plural: 'pods', namespace, labelSelector, signal: query.signal, whole: read === 'whole' },
+    keep,
   )
   return byPod
 }

@@ -1,6 +1,6 @@
 import { SuiteError } from '../errors.ts'
 import { nanoValue, tryParseQuantity } from '../quantity.ts'
-import { streamListItems } from './list.ts'
+import { foldList, streamListItems } from './list.ts'
 import { resourcePath } from './paths.ts'
 import type { Transport } from './transport.ts'
 
@@ -42,21 +42,33 @@ export async function streamMetrics<T>(
     namespace?: string | undefined
     labelSelector: string | undefined
     signal?: AbortSignal | undefined
+    /**
+     * Parse the document at once instead of item by item: for a small selection (one owner's pods), where splitting
+     * the bytes in JavaScript costs several times one JSON.parse.
+     */
+    whole?: boolean
   },
   onItem: (item: T) => void,
 ): Promise<void> {
   const { plural, namespace, labelSelector, signal } = query
-  await streamListItems<T>(
-    transport,
-    {
-      path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural, namespace }),
-      labelSelector,
-      context: { verb: 'list', resource: `${plural}.metrics.k8s.io`, namespace },
-      timeoutMs: METRICS_TIMEOUT_MS,
-      ...(signal === undefined ? {} : { signal }),
-    },
-    onItem,
-  )
+  const options = {
+    path: resourcePath({ group: 'metrics.k8s.io', version: 'v1beta1', plural, namespace }),
+    labelSelector,
+    context: { verb: 'list', resource: `${plural}.metrics.k8s.io`, namespace },
+    timeoutMs: METRICS_TIMEOUT_MS,
+    ...(signal === undefined ? {} : { signal }),
+  }
+  if (query.whole === true)
+    await foldList<T, null>(
+      transport,
+      options,
+      () => null,
+      (acc, items) => {
+        for (const item of items) onItem(item)
+        return acc
+      },
+    )
+  else await streamListItems<T>(transport, options, onItem)
 }
 
 /** Runs a metrics read; API and network failures become a warning, Ctrl-C and bugs still end the command. */
