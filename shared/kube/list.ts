@@ -1,7 +1,7 @@
 import { SuiteError } from '../errors.ts'
 import { errorFromNetwork, protocolError, type RequestContext } from './api-errors.ts'
 import { ListItemSplitter } from './list-items.ts'
-import type { Transport } from './transport.ts'
+import type { QueryValue, Transport } from './transport.ts'
 
 /**
  * Paginated lists folded page by page, so memory holds one page (500 objects by default, kubectl's chunk size)
@@ -64,12 +64,7 @@ export async function foldList<T, A>(
       do {
         const page = await transport.json<ListPage<T>>({
           path: options.path,
-          query: {
-            limit: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
-            continue: token,
-            labelSelector: options.labelSelector || undefined,
-            fieldSelector: options.fieldSelector || undefined,
-          },
+          query: pageQuery(options, token),
           context: options.context,
           ...(options.signal === undefined ? {} : { signal: options.signal }),
           ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
@@ -91,6 +86,16 @@ export async function foldList<T, A>(
       }
       throw error
     }
+  }
+}
+
+/** The query of one page: its size, where it continues, and the selectors (an empty selector is none). */
+function pageQuery(options: ListOptions, token: string | undefined): Record<string, QueryValue> {
+  return {
+    limit: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    continue: token,
+    labelSelector: options.labelSelector || undefined,
+    fieldSelector: options.fieldSelector || undefined,
   }
 }
 
@@ -134,12 +139,7 @@ export async function streamListItems<T>(
     do {
       const body = await transport.stream({
         path: options.path,
-        query: {
-          limit: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
-          continue: token,
-          labelSelector: options.labelSelector || undefined,
-          fieldSelector: options.fieldSelector || undefined,
-        },
+        query: pageQuery(options, token),
         accept: 'application/json',
         context: options.context,
         signal,
