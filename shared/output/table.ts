@@ -245,17 +245,12 @@ export function writeTable(table: TableView, options: TableOptions, write: (text
   const writeLine = (cellAt: (index: number) => string | Cell | undefined): void => {
     for (let position = 0; position <= last; position++) {
       const value = cellAt(visible[position] as number)
-      let styled: string
-      let width = -1
-      if (value === undefined) {
-        styled = ''
-        width = 0
-      } else if (typeof value === 'string') {
-        // A plain string has no role, so colour never changes it.
-        width = plainWidth(value)
-        styled = value
-      } else styled = ''
-      if (width < 0) {
+      // A plain string of printable ASCII is printed as it is (it has no role, so colour never changes it); any
+      // other cell is made safe, measured and coloured.
+      const plain = value === undefined ? 0 : typeof value === 'string' ? plainWidth(value) : -1
+      let styled = typeof value === 'string' ? value : ''
+      let width = plain
+      if (plain < 0) {
         const cell = layCell(cellOf(value), options.color)
         styled = cell.styled
         width = cell.width
