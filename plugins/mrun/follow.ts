@@ -3,7 +3,7 @@ import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { resourcePath } from '../../shared/kube/paths.ts'
 import { deleteObject, podLogs, runPods } from './collect.ts'
-import { type Informer, inform, Pulse, type Watched } from './informer.ts'
+import { type Informer, inform, informEvents, Pulse, type Watched } from './informer.ts'
 import { type IndexedJobLike, podRefusal, podStall, type Refusal, stallHint } from './jobs-model.ts'
 import { finishedCondition, formatDuration, LABEL_RUN_ID, type PodLike, podIndex, summarizeRun } from './model.ts'
 import { progress } from './progress.ts'
@@ -95,17 +95,7 @@ function watchRunObjects(
       },
       pulse,
     ),
-    events: inform(
-      kube,
-      {
-        path: resourcePath({ plural: 'events', namespace }),
-        resource: 'events',
-        namespace,
-        fieldSelector: `involvedObject.kind=Job,involvedObject.name=${name}`,
-        signal,
-      },
-      pulse,
-    ),
+    events: informEvents(kube, { namespace, kind: 'Job', name, signal }, pulse),
   }
 }
 

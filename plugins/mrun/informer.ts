@@ -1,6 +1,7 @@
 import { SuiteError } from '../../shared/errors.ts'
 import type { Kube } from '../../shared/kube/connect.ts'
 import { listAll } from '../../shared/kube/list.ts'
+import { resourcePath } from '../../shared/kube/paths.ts'
 
 /**
  * A list-then-watch of some objects, kept as a map by name, as client-go's informers do: one list, then a watch
@@ -161,4 +162,23 @@ export function inform<T extends Watched>(
     failure: () => stopped,
     synced: () => listed,
   }
+}
+
+/** The events about one object (a Job, a claim), watched: what the API server and controllers say went wrong. */
+export function informEvents<T extends Watched>(
+  kube: Kube,
+  about: { namespace: string; kind: string; name: string; signal: AbortSignal },
+  pulse: Pulse,
+): Informer<T> {
+  return inform<T>(
+    kube,
+    {
+      path: resourcePath({ plural: 'events', namespace: about.namespace }),
+      resource: 'events',
+      namespace: about.namespace,
+      fieldSelector: `involvedObject.kind=${about.kind},involvedObject.name=${about.name}`,
+      signal: about.signal,
+    },
+    pulse,
+  )
 }

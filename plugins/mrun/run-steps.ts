@@ -3,7 +3,7 @@ import type { Kube } from '../../shared/kube/connect.ts'
 import { listAll } from '../../shared/kube/list.ts'
 import { resourcePath } from '../../shared/kube/paths.ts'
 import { createObject } from './collect.ts'
-import { inform, Pulse } from './informer.ts'
+import { inform, informEvents, Pulse } from './informer.ts'
 import { keepsPerIndexBackoff, podRefusal, withoutPerIndexBackoff } from './jobs-model.ts'
 import type { KubeObject } from './model.ts'
 import {
@@ -87,17 +87,7 @@ export async function awaitClaimBound(
     },
     pulse,
   )
-  const events = inform<EventLike>(
-    kube,
-    {
-      path: resourcePath({ plural: 'events', namespace }),
-      resource: 'events',
-      namespace,
-      fieldSelector: `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${name}`,
-      signal,
-    },
-    pulse,
-  )
+  const events = informEvents<EventLike>(kube, { namespace, kind: 'PersistentVolumeClaim', name, signal }, pulse)
   const deadline = Date.now() + withinMs
   let said = false
   try {
